@@ -1,0 +1,84 @@
+import COpenSSL
+
+/// A secret prepared once for HMAC with one digest, computed by the system OpenSSL.
+///
+/// The keyed `EVP_MAC_CTX` is built in `init` and only ever duplicated afterwards, so the
+/// key schedule is paid once per secret and one key serves any number of threads at once.
+public final class HMACKey: @unchecked Sendable {
+    // @unchecked: `template` is written only in init; `EVP_MAC_CTX_dup` reads it without mutation.
+    public let algorithm: HMACAlgorithm
+    private let template: OpaquePointer
+
+    /// Prepares `secret` for HMAC with `algorithm`.
+    public init(algorithm: HMACAlgorithm, secret: some Collection<UInt8>) throws(HMACError) {
+        let secretBytes = Array(secret)
+        guard !secretBytes.isEmpty else { throw .emptyKey }
+        guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw .openSSL("EVP_MAC_fetch") }
+        defer { EVP_MAC_free(mac) }
+        guard let context = EVP_MAC_CTX_new(mac) else { throw .openSSL("EVP_MAC_CTX_new") }
+
+        var digestName = Array(algorithm.openSSLName.utf8CString)
+        let initialised = digestName.withUnsafeMutableBufferPointer { name in
+            secretBytes.withUnsafeBufferPointer { key in
+                var parameters = [
+                    OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0),
+                    OSSL_PARAM_construct_end(),
+                ]
+                return EVP_MAC_init(context, key.baseAddress, key.count, &parameters) == 1
+            }
+        }
+        guard initialised else {
+            EVP_MAC_CTX_free(context)
+            throw .openSSL("EVP_MAC_init")
+        }
+        self.algorithm = algorithm
+        self.template = context
+    }
+
+    /// Prepares the UTF-8 bytes of `secret`.
+    public convenience init(algorithm: HMACAlgorithm, secret: String) throws(HMACError) {
+        try self.init(algorithm: algorithm, secret: Array(secret.utf8))
+    }
+
+    deinit {
+        EVP_MAC_CTX_free(template)
+    }
+
+    /// The MAC of `prefix` followed by `message`, as if they were one byte string.
+    ///
+    /// Schemes that sign `"{id}.{timestamp}." + body` pass the header part as `prefix` so the
+    /// body is never copied.
+    public func authenticationCode(
+        prefix: [UInt8] = [],
+        message: UnsafeRawBufferPointer
+    ) throws(HMACError) -> [UInt8] {
+        guard let context = EVP_MAC_CTX_dup(template) else { throw .openSSL("EVP_MAC_CTX_dup") }
+        defer { EVP_MAC_CTX_free(context) }
+
+        let prefixAdded = prefix.withUnsafeBufferPointer { bytes in
+            bytes.isEmpty || EVP_MAC_update(context, bytes.baseAddress, bytes.count) == 1
+        }
+        guard prefixAdded else { throw .openSSL("EVP_MAC_update") }
+        if let base = message.baseAddress, message.count > 0 {
+            guard EVP_MAC_update(context, base.assumingMemoryBound(to: UInt8.self), message.count) == 1 else {
+                throw .openSSL("EVP_MAC_update")
+            }
+        }
+
+        var output = [UInt8](repeating: 0, count: algorithm.outputSize)
+        var written = 0
+        let finished = output.withUnsafeMutableBufferPointer { buffer in
+            EVP_MAC_final(context, buffer.baseAddress, &written, buffer.count) == 1
+        }
+        guard finished, written == algorithm.outputSize else { throw .openSSL("EVP_MAC_final") }
+        return output
+    }
+
+    /// The MAC of `prefix` followed by `message`.
+    public func authenticationCode(prefix: [UInt8] = [], message: some Collection<UInt8>) throws(HMACError) -> [UInt8] {
+        let bytes = Array(message)
+        return try bytes.withUnsafeBytes { buffer in
+            Result { () throws(HMACError) in try authenticationCode(prefix: prefix, message: buffer) }
+        }.get()
+    }
+}

@@ -1,0 +1,63 @@
+/// Standard base64 (RFC 4648 §4), the encoding of Standard Webhooks signatures and secrets.
+public enum Base64 {
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let reverse: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (index, character) in alphabet.enumerated() { table[Int(character)] = UInt8(index) }
+        return table
+    }()
+
+    /// `bytes` in padded standard base64.
+    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+        let input = Array(bytes)
+        var output = [UInt8]()
+        output.reserveCapacity((input.count + 2) / 3 * 4)
+        var index = 0
+        while index + 3 <= input.count {
+            let chunk = UInt32(input[index]) << 16 | UInt32(input[index + 1]) << 8 | UInt32(input[index + 2])
+            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
+            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
+            output.append(alphabet[Int(chunk >> 6 & 0x3F)])
+            output.append(alphabet[Int(chunk & 0x3F)])
+            index += 3
+        }
+        let remaining = input.count - index
+        if remaining > 0 {
+            let second = remaining == 2 ? UInt32(input[index + 1]) : 0
+            let chunk = UInt32(input[index]) << 16 | second << 8
+            output.append(alphabet[Int(chunk >> 18 & 0x3F)])
+            output.append(alphabet[Int(chunk >> 12 & 0x3F)])
+            output.append(remaining == 2 ? alphabet[Int(chunk >> 6 & 0x3F)] : UInt8(ascii: "="))
+            output.append(UInt8(ascii: "="))
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The bytes `text` encodes, or nil if it is not base64. Padding may be present or omitted;
+    /// any other character, or a length no encoder produces, is rejected.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var characters = Array(text.utf8)
+        while characters.last == UInt8(ascii: "=") { characters.removeLast() }
+        let padding = text.utf8.count - characters.count
+        guard padding <= 2, characters.count % 4 != 1 else { return nil }
+        if padding > 0, (characters.count + padding) % 4 != 0 { return nil }
+
+        var output = [UInt8]()
+        output.reserveCapacity(characters.count * 3 / 4)
+        var accumulator: UInt32 = 0
+        var bits = 0
+        for character in characters {
+            let value = reverse[Int(character)]
+            guard value != 0xFF else { return nil }
+            accumulator = accumulator << 6 | UInt32(value)
+            bits += 6
+            if bits >= 8 {
+                bits -= 8
+                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+            }
+        }
+        // Leftover bits must be zero, or two encodings would decode to the same bytes.
+        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
+        return output
+    }
+}

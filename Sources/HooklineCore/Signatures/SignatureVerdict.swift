@@ -1,0 +1,7 @@
+/// The outcome of checking one request's signature.
+public enum SignatureVerdict: Sendable, Hashable {
+    /// A signature matched; `secretIndex` says which configured secret (useful during rotation).
+    case verified(secretIndex: Int)
+    /// No signature could be accepted.
+    case rejected(SignatureRejection)
+}

@@ -1,0 +1,90 @@
+/// Standard Webhooks v1 (also Svix): `webhook-id`, `webhook-timestamp`, and
+/// `webhook-signature: v1,<base64> [v1,<base64> …]` over `"{id}.{timestamp}.{body}"`.
+public struct StandardWebhooksScheme: SignatureScheme {
+    public let name = "standard-webhooks"
+
+    /// Svix sends the same scheme under `svix-` names; either family is accepted.
+    private static let headerFamilies = ["webhook", "svix"]
+    private static let secretPrefix = "whsec_"
+
+    public init() {}
+
+    public func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
+        let encoded = secret.hasPrefix(Self.secretPrefix) ? secret.dropFirst(Self.secretPrefix.count) : Substring(secret)
+        guard let bytes = Base64.decode(encoded), !bytes.isEmpty else {
+            throw SignatureConfigurationError(
+                setting: "secret",
+                problem: "a Standard Webhooks secret is base64 after an optional whsec_ prefix"
+            )
+        }
+        do {
+            return try HMACKey(algorithm: .sha256, secret: bytes)
+        } catch {
+            throw SignatureConfigurationError(setting: "secret", problem: error.description)
+        }
+    }
+
+    public func messageID(in headers: some HeaderFields) -> String? {
+        for family in Self.headerFamilies {
+            if let id = headers.first("\(family)-id"), !id.isEmpty { return id }
+        }
+        return nil
+    }
+
+    public func verify(
+        body: UnsafeRawBufferPointer,
+        headers: some HeaderFields,
+        keys: [HMACKey],
+        window: TimestampWindow
+    ) -> SignatureVerdict {
+        let family =
+            Self.headerFamilies.first { !headers.values(forName: "\($0)-signature").isEmpty }
+            ?? Self.headerFamilies[0]
+        let idHeader = "\(family)-id"
+        let timestampHeader = "\(family)-timestamp"
+        let signatureHeader = "\(family)-signature"
+
+        let signatureValues = headers.values(forName: signatureHeader)
+        guard !signatureValues.isEmpty else { return .rejected(.missingHeader(signatureHeader)) }
+        guard let id = headers.first(idHeader) else { return .rejected(.missingHeader(idHeader)) }
+        guard !id.isEmpty else { return .rejected(.malformedHeader(idHeader, "the message id is empty")) }
+        guard let timestamp = headers.first(timestampHeader) else {
+            return .rejected(.missingHeader(timestampHeader))
+        }
+        if let rejection = window.check(timestamp, header: timestampHeader) { return .rejected(rejection) }
+
+        let entries = signatureValues.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
+        guard !entries.isEmpty else {
+            return .rejected(.malformedHeader(signatureHeader, "the signature list is empty"))
+        }
+        var candidates: [[UInt8]?] = []
+        for entry in entries {
+            guard let comma = entry.firstIndex(of: ",") else {
+                return .rejected(.malformedHeader(signatureHeader, "expected entries like v1,<base64 signature>"))
+            }
+            // Other versions (v1a is asymmetric) are not ours to check.
+            guard entry[..<comma] == "v1" else { continue }
+            candidates.append(Base64.decode(entry[entry.index(after: comma)...]))
+        }
+        guard !candidates.isEmpty else {
+            return .rejected(.malformedHeader(signatureHeader, "no v1 signature in the list"))
+        }
+        let prefix = Array("\(id).\(timestamp.trimmingWhitespace()).".utf8)
+        return SignatureMatcher.verdict(
+            candidates: candidates, header: signatureHeader, prefix: prefix, body: body, keys: keys)
+    }
+
+    public func signatureHeaders(
+        body: UnsafeRawBufferPointer,
+        key: HMACKey,
+        messageID: String,
+        timestamp: Int64
+    ) throws(HMACError) -> [HeaderField] {
+        let mac = try key.authenticationCode(prefix: Array("\(messageID).\(timestamp).".utf8), message: body)
+        return [
+            HeaderField(name: "webhook-id", value: messageID),
+            HeaderField(name: "webhook-timestamp", value: String(timestamp)),
+            HeaderField(name: "webhook-signature", value: "v1,\(Base64.encode(mac))"),
+        ]
+    }
+}
