@@ -1,0 +1,96 @@
+/// Hookline's canonical message, for any sender:
+/// `{"type": "contact.created|contact.updated|contact.deleted", "timestamp": …, "data": <Contact>}`.
+///
+/// The contact: `id` (required), `first_name`, `last_name`, `second_last_name`, `email`,
+/// `additional_emails`, `phones` (`[{"kind": "mobile|office|other", "number", "country"}]`),
+/// `company` (`{"id", "name"}`) or `company_name`, `job_title`, `linkedin_url`, `language`,
+/// `country_code`, `assigned_to_id`, `external_references` (`{"buildr": "144"}`),
+/// `custom_fields`. Absent members leave the target's field alone; `null` clears it.
+public struct StandardMessageDecoder: MessageDecoder {
+    public let kind = "standard"
+
+    public init() {}
+
+    public func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+        let root = try JSONFieldReader(root: body)
+        let bodyType = try root.string("type")
+        guard let type = bodyType ?? context.eventType else {
+            throw MessageDecodeError(field: "type", problem: "required")
+        }
+        switch root.object["timestamp"] {
+        case nil, .null?, .number?: break
+        case .string(let text)?:
+            guard UnixTime(rfc3339: text) != nil else {
+                throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 time such as 2026-11-22T07:19:05Z")
+            }
+        case let other?:
+            throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 string, got \(other.typeName)")
+        }
+        guard EventTypeName.resource(of: type) == "contact" else {
+            return .ignored(type: type, reason: "\(type) is not a contact event")
+        }
+        guard let kind = EventTypeName.kind(of: type) else {
+            return .ignored(type: type, reason: "\(type) is not a create, update or delete")
+        }
+        let data = try root.requiredObject("data")
+        let contactID = try data.requiredIdentifier("id")
+        var messageID = context.messageID
+        if messageID == nil { messageID = try root.identifier("id") }
+        return .contact(
+            ContactMessage(
+                messageID: messageID, type: type, kind: kind, contactID: contactID,
+                contact: .patch(try Self.patch(from: data))))
+    }
+
+    static func patch(from contact: JSONFieldReader) throws(MessageDecodeError) -> ContactPatch {
+        var patch = ContactPatch()
+        patch.firstName = try contact.stringUpdate("first_name")
+        patch.lastName = try contact.stringUpdate("last_name")
+        patch.secondLastName = try contact.stringUpdate("second_last_name")
+        patch.email = try contact.stringUpdate("email")
+        patch.additionalEmails = try contact.stringArrayUpdate("additional_emails")
+        patch.jobTitle = try contact.stringUpdate("job_title")
+        patch.linkedInURL = try contact.stringUpdate("linkedin_url")
+        patch.language = try contact.stringUpdate("language")
+        patch.countryCode = try contact.stringUpdate("country_code")
+        patch.assignedToID = try contact.identifierUpdate("assigned_to_id")
+        patch.companyName = try contact.stringUpdate("company_name")
+        if contact.object["company"] == .null {
+            patch.companyName = .clear
+            patch.companyID = .clear
+        } else if let company = try contact.object("company") {
+            patch.companyID = try company.identifierUpdate("id")
+            if let name = try company.stringUpdate("name") { patch.companyName = name }
+        }
+        patch.externalReferences = try contact.references("external_references")
+        patch.customFields = try contact.customFields("custom_fields")
+
+        if contact.object["phones"] == .null {
+            patch.mobilePhone = .clear
+            patch.officePhone = .clear
+            patch.otherPhones = .clear
+        } else if let phones = try contact.objectArray("phones") {
+            var others: [PhoneNumber] = []
+            for phone in phones {
+                let kindName = try phone.string("kind") ?? "other"
+                guard let kind = PhoneKind(rawValue: kindName) else {
+                    throw MessageDecodeError(field: phone.fieldPath("kind"), problem: "expected mobile, office or other, got \"\(kindName)\"")
+                }
+                let country = try phone.string("country")
+                let update: FieldUpdate<PhoneNumber> =
+                    switch try phone.stringUpdate("number") {
+                    case .set(let number)?: .set(PhoneNumber(number: number, country: country))
+                    case .clear?: .clear
+                    case nil: throw MessageDecodeError(field: phone.fieldPath("number"), problem: "required")
+                    }
+                switch kind {
+                case .mobile: patch.mobilePhone = update
+                case .office: patch.officePhone = update
+                case .other: if let number = update.value { others.append(number) }
+                }
+            }
+            if phones.contains(where: { (try? $0.string("kind")) == "other" }) { patch.otherPhones = .set(others) }
+        }
+        return patch
+    }
+}
