@@ -1,0 +1,43 @@
+/// What an audit line records. See the README's audit log section for when each is written.
+public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
+    /// Accepted and journaled; carries `payload` (the raw body) and `targets`.
+    case received
+    /// A 4xx answered to the sender (no event).
+    case rejected
+    /// A redelivery of a message already received.
+    case duplicate
+    /// A thin message folded into a fetch that was already waiting.
+    case coalesced
+    /// Verified, but nothing to do (an event Hookline does not apply, or no route).
+    case ignored
+    /// Re-queued from the log at start-up; the event's next lines follow.
+    case recovered
+    /// A call created something at the target whose id Hookline remembers (`ref`).
+    case created
+    /// A transient failure; the next attempt is scheduled (`retry_in_ms`).
+    case retry
+    /// Done at the target.
+    case applied
+    /// Nothing to send to the target for this event.
+    case skipped
+    /// A permanent error from the target.
+    case failed
+    /// Retries exhausted.
+    case dead
+
+    /// Whether this outcome ends an event at a target (or ends a request with no event).
+    public var isTerminal: Bool {
+        switch self {
+        case .rejected, .duplicate, .coalesced, .ignored, .applied, .skipped, .failed, .dead: true
+        case .received, .recovered, .created, .retry: false
+        }
+    }
+
+    /// Whether this outcome ends one target's part of a received event.
+    public var endsTargetJob: Bool {
+        switch self {
+        case .applied, .skipped, .failed, .dead: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,194 @@
+/// Everything `hookline serve` needs, as read from YAML. Every field has a default except the
+/// sources, targets and routes themselves.
+public struct HooklineConfiguration: Sendable {
+    public var server: ServerSettings
+    public var audit: AuditSettings
+    public var queue: QueueSettings
+    public var retry: RetryPolicy
+    public var sources: [SourceSettings]
+    public var targets: [TargetSettings]
+    public var routes: [Route]
+
+    public init(
+        server: ServerSettings = ServerSettings(),
+        audit: AuditSettings = AuditSettings(),
+        queue: QueueSettings = QueueSettings(),
+        retry: RetryPolicy = RetryPolicy(),
+        sources: [SourceSettings] = [],
+        targets: [TargetSettings] = [],
+        routes: [Route] = []
+    ) {
+        self.server = server
+        self.audit = audit
+        self.queue = queue
+        self.retry = retry
+        self.sources = sources
+        self.targets = targets
+        self.routes = routes
+    }
+
+    public func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }
+    public func target(named name: String) -> TargetSettings? { targets.first { $0.name == name } }
+}
+
+/// The HTTP listener.
+public struct ServerSettings: Sendable, Hashable {
+    public var host: String
+    /// 0 picks a free port (tests).
+    public var port: Int
+    /// Larger bodies are answered 413 before they are read.
+    public var maxBodyBytes: Int
+    /// The request line and headers together.
+    public var maxHeaderBytes: Int
+    /// A request must arrive completely within this time of its first byte (slowloris defence).
+    public var requestTimeout: Duration
+    /// Keep-alive connections idle this long are closed.
+    public var idleTimeout: Duration
+    /// At shutdown, how long in-flight target calls may take to finish.
+    public var drainTimeout: Duration
+    /// NIO event loops; nil uses one per core.
+    public var eventLoops: Int?
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        maxBodyBytes: Int = 1 << 20,
+        maxHeaderBytes: Int = 16 << 10,
+        requestTimeout: Duration = .seconds(10),
+        idleTimeout: Duration = .seconds(60),
+        drainTimeout: Duration = .seconds(30),
+        eventLoops: Int? = nil
+    ) {
+        self.host = host
+        self.port = port
+        self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.requestTimeout = requestTimeout
+        self.idleTimeout = idleTimeout
+        self.drainTimeout = drainTimeout
+        self.eventLoops = eventLoops
+    }
+}
+
+/// When the audit log is forced to disk.
+public enum FsyncPolicy: String, Sendable, Hashable, CaseIterable {
+    /// `fdatasync` before a 202, shared by concurrent requests (group commit): survives power loss.
+    case batch
+    /// Written before the 202 but left to the kernel: survives a process crash, not a power loss.
+    case none
+}
+
+/// The JSONL audit log, which is also the journal recovery reads.
+public struct AuditSettings: Sendable, Hashable {
+    public var path: String
+    public var fsync: FsyncPolicy
+    /// Start a new file past this size; 0 never rotates.
+    public var rotateBytes: Int
+
+    public init(path: String = "hookline-audit.jsonl", fsync: FsyncPolicy = .batch, rotateBytes: Int = 256 << 20) {
+        self.path = path
+        self.fsync = fsync
+        self.rotateBytes = rotateBytes
+    }
+}
+
+/// The in-memory job queue and the dedup window.
+public struct QueueSettings: Sendable, Hashable {
+    /// Jobs (event × target) held at most; past it, senders get 503 + Retry-After.
+    public var capacity: Int
+    public var workers: Int
+    /// `/readyz` turns unready above this fraction of capacity.
+    public var highWatermark: Double
+    /// The `Retry-After` sent with a 503.
+    public var retryAfter: Duration
+    public var dedupMaxEntries: Int
+    public var dedupMaxAge: Duration
+
+    public init(
+        capacity: Int = 100_000,
+        workers: Int = 16,
+        highWatermark: Double = 0.8,
+        retryAfter: Duration = .seconds(5),
+        dedupMaxEntries: Int = 100_000,
+        dedupMaxAge: Duration = .seconds(86_400)
+    ) {
+        self.capacity = capacity
+        self.workers = workers
+        self.highWatermark = highWatermark
+        self.retryAfter = retryAfter
+        self.dedupMaxEntries = dedupMaxEntries
+        self.dedupMaxAge = dedupMaxAge
+    }
+}
+
+/// One webhook sender, reachable at `POST /webhooks/{name}`.
+public struct SourceSettings: Sendable {
+    public var name: String
+    /// The message family: `buildr`, `plannr` or `standard`.
+    public var kind: String
+    public var verifier: SignatureVerifier
+    /// A header carrying the sender's message id, when the scheme has none of its own.
+    public var idHeader: String?
+    /// A header carrying the event name (for bodies that lack one).
+    public var eventHeader: String?
+    /// The target used to fetch contacts that arrive by reference (thin Buildr deliveries).
+    public var resolveWith: String?
+
+    public init(
+        name: String,
+        kind: String,
+        verifier: SignatureVerifier,
+        idHeader: String? = nil,
+        eventHeader: String? = nil,
+        resolveWith: String? = nil
+    ) {
+        self.name = name
+        self.kind = kind
+        self.verifier = verifier
+        self.idHeader = idHeader
+        self.eventHeader = eventHeader
+        self.resolveWith = resolveWith
+    }
+}
+
+/// A client-side call rate.
+public struct RateLimitSettings: Sendable, Hashable {
+    public var requests: Int
+    public var period: Duration
+
+    public init(requests: Int, period: Duration) {
+        self.requests = requests
+        self.period = period
+    }
+}
+
+/// A CRM Hookline applies events to.
+public struct TargetSettings: Sendable, Hashable {
+    public var name: String
+    /// `buildr`, `plannr` or `omnichannel`.
+    public var kind: String
+    /// The API's base URL, e.g. `https://api.buildr.com/api/2023-01`.
+    public var baseURL: String
+    /// Per-call timeout.
+    public var timeout: Duration
+    /// nil: no client-side limit.
+    public var rateLimit: RateLimitSettings?
+    /// Kind-specific settings (credentials, account ids), already `${ENV}`-expanded.
+    public var options: [String: String]
+
+    public init(
+        name: String,
+        kind: String,
+        baseURL: String,
+        timeout: Duration = .seconds(10),
+        rateLimit: RateLimitSettings? = nil,
+        options: [String: String] = [:]
+    ) {
+        self.name = name
+        self.kind = kind
+        self.baseURL = baseURL
+        self.timeout = timeout
+        self.rateLimit = rateLimit
+        self.options = options
+    }
+}

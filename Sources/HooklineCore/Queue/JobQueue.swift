@@ -1,0 +1,192 @@
+import DequeModule
+
+/// The bounded queue of jobs: FIFO within a lane (target × source contact), lanes served in
+/// turn so different contacts proceed in parallel, and a job waiting for a retry or a
+/// rate-limit slot holds its lane — not a worker.
+///
+/// Not thread-safe by itself: the server wraps it in a lock. Time comes in as arguments.
+public struct JobQueue: Sendable {
+    private struct Lane: Sendable {
+        var jobs: Deque<Job> = []
+        var busy = false
+        var ready = false
+        var blockedUntil: UnixTime?
+    }
+
+    private struct Deadline: Sendable {
+        var time: UnixTime
+        var sequence: UInt64
+        var lane: LaneKey
+    }
+
+    /// Jobs admitted and not yet finished (waiting, in flight or parked), plus reservations.
+    public private(set) var count = 0
+    public let capacity: Int
+    /// Jobs being worked on right now.
+    public private(set) var inFlight = 0
+
+    private var lanes: [LaneKey: Lane] = [:]
+    private var readyLanes: Deque<LaneKey> = []
+    private var deadlines = DeadlineHeap()
+    private var sequence: UInt64 = 0
+    /// Coalescing key → id of the event whose fetch has not started.
+    private var waitingFetches: [String: String] = [:]
+
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    /// Jobs not in flight: waiting for a worker, a retry or a slot.
+    public var depth: Int { count - inFlight }
+
+    /// Claims room for `jobs` jobs, all or nothing. Ingest claims before journaling so a full
+    /// queue is answered 503 before anything is written.
+    public mutating func reserve(_ jobs: Int) -> Bool {
+        guard jobs >= 0, count + jobs <= capacity else { return false }
+        count += jobs
+        return true
+    }
+
+    /// Gives back room reserved for jobs that will not be enqueued.
+    public mutating func cancelReservation(_ jobs: Int) {
+        count -= jobs
+    }
+
+    /// Adds a job into room claimed with `reserve`.
+    public mutating func enqueue(reserved job: Job) {
+        let key = job.lane
+        var lane = lanes[key] ?? Lane()
+        lane.jobs.append(job)
+        lanes[key] = lane
+        if let coalescing = job.coalescingKey, waitingFetches[coalescing] == nil {
+            waitingFetches[coalescing] = job.event.id
+        }
+        markReadyIfRunnable(key)
+    }
+
+    /// Adds a job if there is room; false when the queue is full.
+    public mutating func enqueue(_ job: Job) -> Bool {
+        guard reserve(1) else { return false }
+        enqueue(reserved: job)
+        return true
+    }
+
+    /// The event whose fetch for this coalescing key has not started, if any: a new thin
+    /// message for the same contact adds nothing to it.
+    public func waitingFetch(for coalescingKey: String) -> String? {
+        waitingFetches[coalescingKey]
+    }
+
+    /// The next runnable job at `now`, or nil. Its lane stays busy until `finish` or `park`.
+    public mutating func next(now: UnixTime) -> Job? {
+        releaseDueLanes(now: now)
+        while let key = readyLanes.popFirst() {
+            guard var lane = lanes[key] else { continue }
+            lane.ready = false
+            guard !lane.busy, let job = lane.jobs.popFirst() else {
+                lanes[key] = lane
+                continue
+            }
+            lane.busy = true
+            lanes[key] = lane
+            inFlight += 1
+            if let coalescing = job.coalescingKey, waitingFetches[coalescing] == job.event.id {
+                waitingFetches[coalescing] = nil
+            }
+            return job
+        }
+        return nil
+    }
+
+    /// The job reached a terminal outcome: its lane moves on.
+    public mutating func finish(_ job: Job) {
+        let key = job.lane
+        guard var lane = lanes[key] else { return }
+        lane.busy = false
+        inFlight -= 1
+        count -= 1
+        if lane.jobs.isEmpty && lane.blockedUntil == nil {
+            lanes[key] = nil
+        } else {
+            lanes[key] = lane
+            markReadyIfRunnable(key)
+        }
+    }
+
+    /// Puts the job back at the head of its lane until `until` (a retry or a rate-limit slot);
+    /// the lane's later jobs wait behind it.
+    public mutating func park(_ job: Job, until: UnixTime) {
+        let key = job.lane
+        var lane = lanes[key] ?? Lane()
+        lane.jobs.prepend(job)
+        lane.busy = false
+        lane.blockedUntil = until
+        lanes[key] = lane
+        inFlight -= 1
+        sequence += 1
+        deadlines.push(Deadline(time: until, sequence: sequence, lane: key))
+    }
+
+    /// When the earliest parked lane becomes runnable.
+    public var nextDeadline: UnixTime? { deadlines.peek?.time }
+
+    /// Every job not in flight, lane by lane in order (for draining at shutdown).
+    public var waitingJobs: [Job] { lanes.values.flatMap { $0.jobs } }
+
+    private mutating func releaseDueLanes(now: UnixTime) {
+        while let first = deadlines.peek, first.time <= now {
+            _ = deadlines.pop()
+            guard var lane = lanes[first.lane], lane.blockedUntil == first.time else { continue }
+            lane.blockedUntil = nil
+            lanes[first.lane] = lane
+            markReadyIfRunnable(first.lane)
+        }
+    }
+
+    private mutating func markReadyIfRunnable(_ key: LaneKey) {
+        guard var lane = lanes[key], !lane.busy, !lane.ready, lane.blockedUntil == nil, !lane.jobs.isEmpty else { return }
+        lane.ready = true
+        lanes[key] = lane
+        readyLanes.append(key)
+    }
+
+    /// A binary min-heap of lane deadlines, ties broken by insertion order.
+    private struct DeadlineHeap: Sendable {
+        private var items: [Deadline] = []
+
+        var peek: Deadline? { items.first }
+
+        mutating func push(_ item: Deadline) {
+            items.append(item)
+            var child = items.count - 1
+            while child > 0 {
+                let parent = (child - 1) / 2
+                guard precedes(items[child], items[parent]) else { break }
+                items.swapAt(child, parent)
+                child = parent
+            }
+        }
+
+        mutating func pop() -> Deadline? {
+            guard !items.isEmpty else { return nil }
+            items.swapAt(0, items.count - 1)
+            let top = items.removeLast()
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1
+                let right = left + 1
+                var smallest = parent
+                if left < items.count, precedes(items[left], items[smallest]) { smallest = left }
+                if right < items.count, precedes(items[right], items[smallest]) { smallest = right }
+                guard smallest != parent else { break }
+                items.swapAt(parent, smallest)
+                parent = smallest
+            }
+            return top
+        }
+
+        private func precedes(_ a: Deadline, _ b: Deadline) -> Bool {
+            a.time < b.time || (a.time == b.time && a.sequence < b.sequence)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import HooklineCore
+import Testing
+
+@Suite("retry policy and rate limiter")
+struct RetryPolicyTests {
+    static let t0 = UnixTime(seconds: 1_700_000_000)
+
+    @Test("backoff is full jitter under a doubling ceiling")
+    func fullJitter() {
+        let policy = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(8), maxAttempts: 100, maxAge: .seconds(86_400))
+        var generator = SeededGenerator(seed: 1)
+        for attempt in 1...8 {
+            let ceiling = min(8000, 1000 << (attempt - 1))
+            var seen: [Int64] = []
+            for _ in 0..<200 {
+                guard case .retry(let delay) = policy.decision(afterAttempt: attempt, firstAttemptAt: Self.t0, now: Self.t0, requestedDelay: nil, using: &generator) else {
+                    Issue.record("gave up early")
+                    return
+                }
+                seen.append(delay.wholeMilliseconds)
+            }
+            #expect(seen.allSatisfy { (0...Int64(ceiling)).contains($0) })
+            // Full jitter spreads across the whole range, not just near the ceiling.
+            #expect(seen.contains { $0 < Int64(ceiling) / 4 } && seen.contains { $0 > Int64(ceiling) * 3 / 4 })
+        }
+    }
+
+    @Test("the delay is never shorter than what the target asked for")
+    func honoursRequestedDelay() {
+        let policy = RetryPolicy(baseDelay: .milliseconds(100), maxDelay: .seconds(1))
+        var generator = SeededGenerator(seed: 2)
+        for _ in 0..<50 {
+            let decision = policy.decision(afterAttempt: 1, firstAttemptAt: Self.t0, now: Self.t0, requestedDelay: .seconds(2), using: &generator)
+            #expect(decision == .retry(after: .seconds(2)))
+        }
+    }
+
+    @Test("attempt and age budgets end in giving up")
+    func budgets() {
+        var generator = SeededGenerator(seed: 3)
+        let policy = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(1), maxAttempts: 3, maxAge: .seconds(10))
+        let exhausted = policy.decision(afterAttempt: 3, firstAttemptAt: Self.t0, now: Self.t0, requestedDelay: nil, using: &generator)
+        #expect(exhausted == .giveUp(reason: "gave up after 3 attempts (retry.max_attempts)"))
+        guard case .giveUp = policy.decision(afterAttempt: 1, firstAttemptAt: Self.t0, now: Self.t0 + .seconds(9), requestedDelay: .seconds(5), using: &generator) else {
+            Issue.record("retried past the age budget")
+            return
+        }
+    }
+
+    @Test("the limiter allows a burst of its limit, then spaces calls evenly")
+    func burstThenSpacing() {
+        var limiter = RateLimiter(limit: 10, period: .seconds(10))
+        let slots = (0..<13).map { _ in limiter.reserve(now: Self.t0).since(Self.t0).wholeMilliseconds }
+        #expect(slots == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 2000, 3000])
+    }
+
+    @Test("after a pause the limiter resumes at its rate without a burst")
+    func pause() {
+        var limiter = RateLimiter(limit: 10, period: .seconds(10))
+        limiter.pause(until: Self.t0 + .seconds(2))
+        let slots = (0..<3).map { _ in limiter.reserve(now: Self.t0).since(Self.t0).wholeMilliseconds }
+        #expect(slots == [2000, 3000, 4000])
+    }
+
+    @Test("an idle limiter refills")
+    func refill() {
+        var limiter = RateLimiter(limit: 2, period: .seconds(2))
+        _ = limiter.reserve(now: Self.t0)
+        _ = limiter.reserve(now: Self.t0)
+        let third = limiter.reserve(now: Self.t0)
+        let later = limiter.reserve(now: Self.t0 + .seconds(60))
+        #expect(third == Self.t0 + .seconds(1))
+        #expect(later == Self.t0 + .seconds(60))
+    }
+}
