@@ -68,6 +68,7 @@ let package = Package(
                 "HooklineSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(
@@ -76,7 +77,10 @@ let package = Package(
         ),
         .testTarget(
             name: "HooklineCLITests",
-            dependencies: ["hookline", "HooklineCore", "HooklineServer"]
+            dependencies: [
+                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
         .testTarget(
             name: "HooklineServerTests",

@@ -9,25 +9,35 @@ public struct Job: Sendable {
     public var firstAttemptAt: UnixTime?
     /// Whether this job was re-queued from the audit log at start-up.
     public var recovered: Bool
+    /// Set on jobs of a thin reference whose fetch has not started: a later thin message with
+    /// the same key adds nothing.
+    public let coalescingKey: String?
 
-    public init(event: ContactEvent, route: Route, attempt: Int = 0, firstAttemptAt: UnixTime? = nil, recovered: Bool = false) {
+    public init(
+        event: ContactEvent,
+        route: Route,
+        attempt: Int = 0,
+        firstAttemptAt: UnixTime? = nil,
+        recovered: Bool = false,
+        coalescingKey: String? = nil
+    ) {
         self.event = event
         self.route = route
         self.attempt = attempt
         self.firstAttemptAt = firstAttemptAt
         self.recovered = recovered
+        self.coalescingKey = coalescingKey
+    }
+
+    /// The coalescing key of a thin reference to `contactID` from `source` routed to `targets`.
+    public static func coalescingKey(source: String, contactID: String, targets: [String]) -> String {
+        "\(source)\u{1F}\(contactID)\u{1F}\(targets.sorted().joined(separator: ","))"
     }
 
     public var target: String { route.target }
 
     /// Jobs in one lane run one at a time, in arrival order.
     public var lane: LaneKey { LaneKey(target: route.target, source: event.source, contactID: event.contactID) }
-
-    /// Thin references to one source contact waiting for their fetch share this key.
-    public var coalescingKey: String? {
-        guard case .reference = event.contact else { return nil }
-        return "\(event.source)\u{1F}\(event.contactID)"
-    }
 }
 
 /// Ordering is per target and per source contact: one contact's events reach a target in order.

@@ -127,6 +127,11 @@ public struct JobQueue: Sendable {
         deadlines.push(Deadline(time: until, sequence: sequence, lane: key))
     }
 
+    /// Whether `next(now:)` may return a job (conservative: true can still yield nil).
+    public func hasRunnableJob(now: UnixTime) -> Bool {
+        !readyLanes.isEmpty || (deadlines.peek.map { $0.time <= now } ?? false)
+    }
+
     /// When the earliest parked lane becomes runnable.
     public var nextDeadline: UnixTime? { deadlines.peek?.time }
 

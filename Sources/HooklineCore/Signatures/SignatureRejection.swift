@@ -47,11 +47,11 @@ public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvert
 
     /// Signatures were present and well-formed, but none was made with a configured secret.
     public static func noMatchingSignature(_ name: String, checked: Int) -> SignatureRejection {
-        let what = checked == 1 ? "the signature" : "none of the \(checked) signatures"
-        return SignatureRejection(
-            reason: .noMatchingSignature,
-            message: "\(what) in \(name) matches this request's body with the configured secret"
-        )
+        let message =
+            checked == 1
+            ? "the signature in \(name) does not match this request's body and the configured secret"
+            : "none of the \(checked) signatures in \(name) matches this request's body and the configured secret"
+        return SignatureRejection(reason: .noMatchingSignature, message: message)
     }
 
     /// OpenSSL failed; the request may be genuine. Answered with 500, never 401.

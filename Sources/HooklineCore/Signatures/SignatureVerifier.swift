@@ -44,6 +44,16 @@ public struct SignatureVerifier: Sendable {
             window: TimestampWindow(receivedAt: receivedAt, tolerance: tolerance))
     }
 
+    /// The headers a sender would send with `body`, signed with the first (newest) secret.
+    public func signatureHeaders(for body: [UInt8], messageID: String, timestamp: Int64) throws(HMACError) -> [HeaderField] {
+        guard let key = keys.first else { return [] }
+        return try body.withUnsafeBytes { buffer in
+            Result { () throws(HMACError) in
+                try scheme.signatureHeaders(body: buffer, key: key, messageID: messageID, timestamp: timestamp)
+            }
+        }.get()
+    }
+
     /// Checks a body held in an array.
     public func verify(body: [UInt8], headers: some HeaderFields, receivedAt: UnixTime) -> SignatureVerdict {
         body.withUnsafeBytes { verify(body: $0, headers: headers, receivedAt: receivedAt) }

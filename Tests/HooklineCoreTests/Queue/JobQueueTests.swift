@@ -10,7 +10,8 @@ struct JobQueueTests {
         let event = ContactEvent(
             id: id, messageID: nil, source: "standard", type: "contact.updated", kind: .updated,
             receivedAt: t0, contactID: contact, contact: subject)
-        return Job(event: event, route: Route(source: "standard", target: target))
+        let key = reference ? Job.coalescingKey(source: "standard", contactID: contact, targets: [target]) : nil
+        return Job(event: event, route: Route(source: "standard", target: target), coalescingKey: key)
     }
 
     @Test("one contact's jobs run one at a time, in order")

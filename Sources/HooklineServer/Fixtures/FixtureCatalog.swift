@@ -1,0 +1,61 @@
+import HooklineCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The fixtures in a `Fixtures/` folder and what Hookline answers for each, read from its
+/// `manifest.json`.
+public struct FixtureCatalog: Sendable {
+    /// One fixture body and its documented answer.
+    public struct Fixture: Sendable, Hashable {
+        /// Path under the fixtures folder, e.g. `buildr/contact-update-thin.json`.
+        public var path: String
+        /// The source it is delivered to (its folder, unless the manifest says otherwise).
+        public var source: String
+        public var answer: Int
+        /// The expected JSON `status` (`accepted`, `ignored`, …), if any.
+        public var status: String?
+        /// The expected start of the JSON `error`, if any.
+        public var error: String?
+        /// The bytes, exactly as a sender delivers them.
+        public var body: [UInt8]
+    }
+
+    public let root: String
+    public let fixtures: [Fixture]
+
+    /// Reads `root/manifest.json` and every fixture it lists.
+    public init(root: String) throws {
+        self.root = root
+        let manifest = try JSONParser.parse(try FileBytes.read("\(root)/manifest.json"))
+        guard let entries = manifest["fixtures"]?.objectValue else {
+            throw FileError(path: "\(root)/manifest.json", operation: "read", reason: "no fixtures object")
+        }
+        var fixtures: [Fixture] = []
+        for entry in entries {
+            let folder = String(entry.key.split(separator: "/").first ?? "")
+            fixtures.append(
+                Fixture(
+                    path: entry.key,
+                    source: entry.value["source"]?.stringValue ?? folder,
+                    answer: entry.value["answer"]?.intValue ?? 202,
+                    status: entry.value["status"]?.stringValue,
+                    error: entry.value["error"]?.stringValue,
+                    body: try FileBytes.read("\(root)/\(entry.key)")))
+        }
+        self.fixtures = fixtures
+    }
+
+    /// The repository's own `Fixtures/` folder: `./Fixtures` if present, else the one beside
+    /// the sources this binary was built from.
+    public static func locateDefault(filePath: String = #filePath) -> String? {
+        var candidates = ["Fixtures"]
+        var components = filePath.split(separator: "/", omittingEmptySubsequences: false)
+        if components.count > 4 {
+            components.removeLast(4)
+            candidates.append(components.joined(separator: "/") + "/Fixtures")
+        }
+        return candidates.first { access("\($0)/manifest.json", R_OK) == 0 }
+    }
+}

@@ -1,0 +1,196 @@
+import HooklineCore
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// Steps 3–7 of the data flow for one webhook delivery: verify, decode, route, dedup, reserve
+/// queue room, journal, answer. Everything up to the journal write runs synchronously on the
+/// calling event loop; the 202 goes out once the `received` line is safe.
+public final class WebhookIngest: Sendable {
+    struct Source: Sendable {
+        let settings: SourceSettings
+        let decoder: any MessageDecoder
+    }
+
+    private let sources: [String: Source]
+    private let routes: RouteTable
+    private let queue: WorkQueue
+    private let dedup: any DedupStore
+    private let audit: AuditLogWriter
+    private let retryAfter: Duration
+    private let accepting = Atomic<Bool>(true)
+
+    public init(
+        sources: [SourceSettings],
+        routes: RouteTable,
+        queue: WorkQueue,
+        dedup: any DedupStore,
+        audit: AuditLogWriter,
+        retryAfter: Duration
+    ) {
+        var byName: [String: Source] = [:]
+        for source in sources {
+            guard let decoder = MessageDecoders.decoder(forKind: source.kind) else { continue }
+            byName[source.name] = Source(settings: source, decoder: decoder)
+        }
+        self.sources = byName
+        self.routes = routes
+        self.queue = queue
+        self.dedup = dedup
+        self.audit = audit
+        self.retryAfter = retryAfter
+    }
+
+    /// Whether `/webhooks/{name}` exists.
+    public func hasSource(_ name: String) -> Bool { sources[name] != nil }
+
+    /// New deliveries are answered 503 from now on (shutdown).
+    public func stopAccepting() { accepting.store(false, ordering: .relaxed) }
+
+    public var isAccepting: Bool { accepting.load(ordering: .relaxed) }
+
+    /// Records a 4xx answered without reading or processing the delivery.
+    public func reject(source: String, answer: HTTPAnswer, reason: String, remote: String?, receivedAt: UnixTime) {
+        audit.append(
+            AuditRecord(
+                ts: receivedAt, outcome: .rejected, source: source, status: answer.status, reason: reason,
+                error: answer.errorMessage, remote: remote))
+    }
+
+    /// Processes one complete delivery to `/webhooks/{source}` and calls `respond` exactly once —
+    /// synchronously for every answer but 202, which waits for the journal.
+    public func receive(
+        source name: String,
+        body: ByteBuffer,
+        headers: HTTPHeaders,
+        remote: String?,
+        receivedAt: UnixTime,
+        respond: @escaping @Sendable (HTTPAnswer) -> Void
+    ) {
+        guard isAccepting else {
+            respond(.unavailable("Hookline is shutting down; retry shortly", retryAfter: retryAfter))
+            return
+        }
+        guard let source = sources[name] else {
+            let answer = HTTPAnswer.error(404, "unknown source '\(name)'")
+            reject(source: name, answer: answer, reason: "unknown_source", remote: remote, receivedAt: receivedAt)
+            respond(answer)
+            return
+        }
+        let fields = NIOHeaderFields(headers: headers)
+        let settings = source.settings
+
+        // 3. Genuine?
+        let verdict = body.withUnsafeReadableBytes { settings.verifier.verify(body: $0, headers: fields, receivedAt: receivedAt) }
+        if case .rejected(let rejection) = verdict {
+            let answer = HTTPAnswer.error(rejection.reason == .internalFailure ? 500 : 401, rejection.message)
+            reject(source: name, answer: answer, reason: rejection.reason.rawValue, remote: remote, receivedAt: receivedAt)
+            respond(answer)
+            return
+        }
+
+        // 4. Decode.
+        var context = MessageContext()
+        context.messageID = settings.verifier.scheme.messageID(in: fields) ?? settings.idHeader.flatMap { fields.first($0) }
+        context.eventType = settings.eventHeader.flatMap { fields.first($0) }
+        let decoded: DecodedMessage
+        do {
+            decoded = try body.withUnsafeReadableBytes { buffer in
+                Result { () throws(MessageDecodeError) in try source.decoder.decode(bytes: buffer, context: context) }
+            }.get()
+        } catch {
+            let answer = HTTPAnswer.error(400, error.description)
+            reject(source: name, answer: answer, reason: "invalid_message", remote: remote, receivedAt: receivedAt)
+            respond(answer)
+            return
+        }
+        let message: ContactMessage
+        switch decoded {
+        case .ignored(let type, let reason):
+            audit.append(AuditRecord(ts: receivedAt, outcome: .ignored, message: context.messageID, source: name, type: type, reason: "not_a_contact_change", error: reason))
+            respond(.status(200, "ignored", [("reason", .string(reason))]))
+            return
+        case .contact(let contact):
+            message = contact
+        }
+        let routes = self.routes.routes(from: name, kind: message.kind)
+        guard !routes.isEmpty else {
+            let reason = "no route for \(message.kind.rawValue) events from \(name)"
+            audit.append(
+                AuditRecord(
+                    ts: receivedAt, outcome: .ignored, message: message.messageID, source: name, type: message.type,
+                    contact: message.contactID, reason: "no_route", error: reason))
+            respond(.status(200, "ignored", [("reason", .string(reason))]))
+            return
+        }
+
+        // 5. Seen before?
+        var generator = SystemRandomNumberGenerator()
+        let eventID = EventID.make(at: receivedAt, using: &generator)
+        let dedupKey = message.messageID.map { DedupWindow.key(source: name, messageID: $0) }
+        if let dedupKey {
+            switch dedup.claim(dedupKey, eventID: eventID, now: receivedAt) {
+            case .new:
+                break
+            case .duplicate(let original):
+                audit.append(
+                    AuditRecord(
+                        ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
+                        contact: message.contactID, into: original))
+                respond(.status(200, "duplicate", [("id", .string(original))]))
+                return
+            case .inProgress:
+                let answer = HTTPAnswer.error(
+                    409, "message \(message.messageID ?? "") is being accepted on another connection; retry shortly",
+                    headers: [HeaderField(name: "Retry-After", value: "1")])
+                reject(source: name, answer: answer, reason: "in_progress", remote: remote, receivedAt: receivedAt)
+                respond(answer)
+                return
+            }
+        }
+
+        let targets = routes.map(\.target)
+        var coalescingKey: String?
+        if case .reference = message.contact {
+            let key = Job.coalescingKey(source: name, contactID: message.contactID, targets: targets)
+            if let waiting = queue.waitingFetch(for: key) {
+                if let dedupKey { dedup.confirm(dedupKey) }
+                audit.append(
+                    AuditRecord(
+                        ts: receivedAt, outcome: .coalesced, event: eventID, message: message.messageID, source: name,
+                        type: message.type, contact: message.contactID, into: waiting))
+                respond(.status(200, "coalesced", [("id", .string(eventID)), ("into", .string(waiting))]))
+                return
+            }
+            coalescingKey = key
+        }
+
+        // 6. Room in the queue? Claimed before journaling, so a full queue writes nothing.
+        guard queue.reserve(routes.count) else {
+            if let dedupKey { dedup.release(dedupKey) }
+            respond(.unavailable("the queue is full; retry later", retryAfter: retryAfter))
+            return
+        }
+
+        // 7. Journal, then answer.
+        let event = ContactEvent(
+            id: eventID, messageID: message.messageID, source: name, type: message.type, kind: message.kind,
+            receivedAt: receivedAt, contactID: message.contactID, contact: message.contact)
+        let jobs = routes.map { Job(event: event, route: $0, coalescingKey: coalescingKey) }
+        let record = AuditRecord(
+            ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
+            type: message.type, contact: message.contactID, targets: targets,
+            payload: body.withUnsafeReadableBytes { Array($0) })
+        audit.appendDurably(lines: record.jsonLine) { [queue, dedup] error in
+            if error != nil {
+                queue.cancelReservation(jobs.count)
+                if let dedupKey { dedup.release(dedupKey) }
+                respond(.unavailable("the audit log cannot be written; retry later", retryAfter: .seconds(30)))
+                return
+            }
+            if let dedupKey { dedup.confirm(dedupKey) }
+            queue.enqueue(reserved: jobs)
+            respond(.status(202, "accepted", [("id", .string(eventID))]))
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import HooklineCore
+import NIOCore
+import NIOHTTP1
+
+/// Answers Hookline's HTTP surface: `POST /webhooks/{source}`, `GET /healthz`, `GET /readyz`,
+/// `GET /metrics`. Bodies are collected up to the limit (413 beyond it, decided from
+/// `Content-Length` before reading when possible) and handed to `WebhookIngest`.
+final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        /// Collecting a webhook body.
+        case collecting(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime)
+        /// The answer is decided; the rest of the request is read and dropped.
+        case discarding(head: HTTPRequestHead, answer: HTTPAnswer)
+        /// Waiting for the ingest's answer.
+        case answering(head: HTTPRequestHead)
+        /// The connection is closing; nothing more is read.
+        case closing
+    }
+
+    private let ingest: WebhookIngest
+    private let surface: HTTPSurface
+    private let maxBodyBytes: Int
+    private var state = State.idle
+
+    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int) {
+        self.ingest = ingest
+        self.surface = surface
+        self.maxBodyBytes = maxBodyBytes
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            begin(head, context: context)
+        case .body(var chunk):
+            guard case .collecting(let head, let source, var body, let receivedAt) = state else { return }
+            guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
+                refuseOversize(head: head, source: source, context: context)
+                return
+            }
+            state = .idle  // release the buffer's reference before appending, so it is not copied
+            body.writeBuffer(&chunk)
+            state = .collecting(head: head, source: source, body: body, receivedAt: receivedAt)
+        case .end:
+            context.triggerUserOutboundEvent(RequestCompleteEvent(), promise: nil)
+            switch state {
+            case .collecting(let head, let source, let body, let receivedAt):
+                state = .answering(head: head)
+                dispatch(head: head, source: source, body: body, receivedAt: receivedAt, context: context)
+            case .discarding(let head, let answer):
+                write(answer, for: head, context: context)
+            case .idle, .answering, .closing:
+                break
+            }
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        guard path.hasPrefix("/webhooks/") else {
+            state = .discarding(head: head, answer: surface.answer(method: head.method, path: path))
+            return
+        }
+        let name = String(path.dropFirst("/webhooks/".count))
+        let receivedAt = UnixTime.now()
+        let remote = context.channel.remoteAddress?.ipAddress
+        guard head.method == .POST else {
+            let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
+            ingest.reject(source: name, answer: answer, reason: "method_not_allowed", remote: remote, receivedAt: receivedAt)
+            state = .discarding(head: head, answer: answer)
+            return
+        }
+        guard ingest.hasSource(name) else {
+            let answer = HTTPAnswer.error(404, "unknown source '\(name)'")
+            ingest.reject(source: name, answer: answer, reason: "unknown_source", remote: remote, receivedAt: receivedAt)
+            state = .discarding(head: head, answer: answer)
+            return
+        }
+        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
+            refuseOversize(head: head, source: name, context: context)
+            return
+        }
+        if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+        }
+        let capacity = min(maxBodyBytes, head.headers.first(name: "content-length").flatMap(Int.init) ?? 4096)
+        state = .collecting(head: head, source: name, body: context.channel.allocator.buffer(capacity: capacity), receivedAt: receivedAt)
+    }
+
+    private func refuseOversize(head: HTTPRequestHead, source: String, context: ChannelHandlerContext) {
+        let answer = HTTPAnswer.error(413, "the body is larger than \(maxBodyBytes) bytes", close: true)
+        ingest.reject(source: source, answer: answer, reason: "body_too_large", remote: context.channel.remoteAddress?.ipAddress, receivedAt: .now())
+        write(answer, for: head, context: context)
+        state = .closing
+    }
+
+    private func dispatch(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime, context: ChannelHandlerContext) {
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        ingest.receive(
+            source: source, body: body, headers: head.headers, remote: context.channel.remoteAddress?.ipAddress,
+            receivedAt: receivedAt
+        ) { answer in
+            if bound.eventLoop.inEventLoop {
+                let (handler, context) = bound.value
+                handler.write(answer, for: head, context: context)
+            } else {
+                bound.eventLoop.execute {
+                    let (handler, context) = bound.value
+                    handler.write(answer, for: head, context: context)
+                }
+            }
+        }
+    }
+
+    private func write(_ answer: HTTPAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
+        let keepAlive = request.isKeepAlive && !answer.closeConnection
+        if case .closing = state { return }
+        state = answer.closeConnection ? .closing : .idle
+
+        let (bytes, contentType) = answer.encoded
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: contentType)
+        headers.add(name: "Content-Length", value: String(bytes.count))
+        for field in answer.headers { headers.add(name: field.name, value: field.value) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .init(statusCode: answer.status), headers: headers))), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            written.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // An idle keep-alive connection is closed; one mid-request is left to the request deadline.
+        if event is IdleStateHandler.IdleStateEvent, case .idle = state {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import HooklineCore
+
+/// `hookline check-config FILE`: validates a configuration and summarises it.
+struct CheckConfigCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a configuration file; errors name the file, line and key.",
+        discussion: "Environment variables the file refers to must be set, as they would be for serve."
+    )
+
+    @Argument(help: "The YAML configuration file.")
+    var file: String
+
+    func run() throws {
+        print(try render(), terminator: "")
+    }
+
+    func render(environment: [String: String] = ProcessEnvironment.current) throws -> String {
+        let configuration = try ConfigurationFile.load(file, environment: environment)
+        var lines = ["\(file): OK"]
+        lines.append("  listen     http://\(configuration.server.host):\(configuration.server.port)")
+        lines.append("  audit log  \(configuration.audit.path) (fsync: \(configuration.audit.fsync.rawValue))")
+        for source in configuration.sources {
+            lines.append("  source     \(source.name) (\(source.kind), \(source.verifier.scheme.name), \(source.verifier.keys.count) secret\(source.verifier.keys.count == 1 ? "" : "s")) at POST /webhooks/\(source.name)")
+        }
+        for target in configuration.targets {
+            let limit = target.rateLimit.map { "\($0.requests) per \($0.period.secondsValue.formatted) s" } ?? "no rate limit"
+            lines.append("  target     \(target.name) (\(target.kind), \(target.baseURL), \(limit))")
+        }
+        for route in configuration.routes {
+            let events = ContactEventKind.allCases.filter(route.events.contains).map(\.rawValue).joined(separator: ",")
+            lines.append("  route      \(route.source) → \(route.target) [\(events)] contact id: \(route.contactID)")
+        }
+        for source in configuration.sources where source.kind == "buildr" && source.resolveWith == nil {
+            lines.append("  warning    source \(source.name) has no resolve_with target: thin Buildr deliveries will fail")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension Double {
+    /// `10` rather than `10.0`.
+    fileprivate var formatted: String {
+        self == rounded() ? String(Int(self)) : String(self)
+    }
+}

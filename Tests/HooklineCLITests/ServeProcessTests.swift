@@ -1,0 +1,161 @@
+import Foundation
+import HooklineCore
+import HooklineServer
+import Testing
+
+/// Runs the built `hookline` binary as a user would.
+@Suite("hookline serve and check-config, as a process", .timeLimit(.minutes(1)))
+struct ServeProcessTests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let example = repository.appendingPathComponent("deploy/hookline.example.yaml").path
+
+    /// The `hookline` executable built beside this test bundle.
+    static func binary() throws -> String {
+        let testBinary = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let candidate = testBinary.deletingLastPathComponent().appendingPathComponent("hookline").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw ProcessTestError("no hookline executable at \(candidate): run `swift build` before `swift test`")
+        }
+        return candidate
+    }
+
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw ProcessTestError("could not find a free port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    static let secrets = [
+        "BUILDR_WEBHOOK_SECRET": "buildr-secret", "PLANNR_SIGNING_SECRET": String(repeating: "p", count: 60),
+        "STANDARD_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "BUILDR_CLIENT_ID": "id",
+        "BUILDR_CLIENT_SECRET": "client-secret", "PLANNR_TOKEN": "token", "PLANNR_ACCOUNT_UUID": "uuid",
+        "OMNICHANNEL_API_KEY": "key",
+    ]
+
+    struct Finished {
+        var status: Int32
+        var output: String
+        var error: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> Finished {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        process.environment = environment
+        let output = Pipe()
+        let error = Pipe()
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        process.waitUntilExit()
+        return Finished(
+            status: process.terminationStatus,
+            output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            error: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    @Test("serve runs the documented example; a request signed by hookline sign gets 202; SIGTERM stops it with exit 0")
+    func serveExample() async throws {
+        let directory = NSTemporaryDirectory() + "hookline-serve-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = try Self.freePort()
+        var environment = Self.secrets
+        environment["HOOKLINE_PORT"] = String(port)
+        environment["HOOKLINE_AUDIT_LOG"] = "\(directory)/audit.jsonl"
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["serve", "--config", Self.example]
+        process.environment = environment
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        let base = "http://127.0.0.1:\(port)"
+        try await eventuallyTrue { (try? await WebhookDeliverer().post([], to: "\(base)/webhooks/none", headers: []))?.status == 404 }
+
+        let bodyPath = Self.repository.appendingPathComponent("Fixtures/standard/contact-created.json").path
+        let signed = try await Self.run(
+            ["sign", "--scheme", "standard-webhooks", "--secret-env", "STANDARD_WEBHOOK_SECRET", bodyPath], environment: environment)
+        #expect(signed.status == 0)
+        let headers = signed.output.split(separator: "\n").map { line in
+            let parts = line.split(separator: ":", maxSplits: 1)
+            return HeaderField(name: String(parts[0]), value: String(parts[1].dropFirst()))
+        }
+        let answer = try await WebhookDeliverer().post(try FileBytes.read(bodyPath), to: "\(base)/webhooks/standard", headers: headers)
+        #expect(answer.status == 202)
+        #expect(answer.outcome == "accepted")
+
+        process.terminate()  // SIGTERM
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let log = String(decoding: try FileBytes.read("\(directory)/audit.jsonl"), as: UTF8.self)
+        #expect(log.contains(#""outcome":"received""#))
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(stderr.contains("listening"))
+        #expect(!stderr.contains("client-secret") && !stderr.contains("whsec_"), "no secret is logged")
+    }
+
+    @Test("a typo'd key makes check-config and serve exit 2 with a sentence naming it")
+    func typo() async throws {
+        let directory = NSTemporaryDirectory() + "hookline-typo-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let text = try String(contentsOfFile: Self.example, encoding: .utf8).replacingOccurrences(of: "  max_body_bytes:", with: "  max_body_byte:")
+        let path = "\(directory)/typo.yaml"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let line = try #require(text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("  max_body_byte:") }) + 1
+
+        for arguments in [["check-config", path], ["serve", "--config", path]] {
+            let finished = try await Self.run(arguments, environment: Self.secrets)
+            #expect(finished.status == 2, "\(arguments[0])")
+            #expect(
+                finished.error.hasPrefix("hookline: \(path):\(line): server.max_body_byte: unknown key 'max_body_byte' (did you mean 'max_body_bytes'?)"),
+                "\(finished.error)")
+        }
+    }
+
+    @Test("check-config names an unset variable and exits 2; a good file exits 0 with a summary")
+    func checkConfig() async throws {
+        var environment = Self.secrets
+        environment["PLANNR_TOKEN"] = nil
+        let missing = try await Self.run(["check-config", Self.example], environment: environment)
+        #expect(missing.status == 2)
+        #expect(missing.error.contains("targets[1].token: environment variable PLANNR_TOKEN is not set"))
+
+        let good = try await Self.run(["check-config", Self.example], environment: Self.secrets)
+        #expect(good.status == 0)
+        #expect(good.output.hasPrefix("\(Self.example): OK"))
+        #expect(good.output.contains("route      standard → buildr [created,updated,deleted] contact id: field:external_references.buildr"))
+        #expect(!good.output.contains("client-secret"))
+    }
+}
+
+struct ProcessTestError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Waits until `condition` holds, failing after `timeout`.
+func eventuallyTrue(timeout: Duration = .seconds(15), _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw ProcessTestError("timed out after \(timeout)")
+}
