@@ -73,7 +73,8 @@ let package = Package(
         ),
         .testTarget(
             name: "HooklineCoreTests",
-            dependencies: ["HooklineCore"]
+            dependencies: ["HooklineCore"],
+            exclude: ["Seeds"]
         ),
         .testTarget(
             name: "HooklineCLITests",

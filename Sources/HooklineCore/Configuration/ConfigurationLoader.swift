@@ -156,10 +156,11 @@ public enum ConfigurationLoader {
             return nil
         }
         guard let limit = try section.section("rate_limit") else { return fallback }
-        try limit.checkKeys(["requests", "per"])
+        try limit.checkKeys(["requests", "per", "burst"])
         guard let requests = try limit.int("requests", range: 1...1_000_000) else { throw limit.error("requests", "required") }
         guard let period = try limit.duration("per"), period > .zero else { throw limit.error("per", "required, a duration such as 10s") }
-        return RateLimitSettings(requests: requests, period: period)
+        let burst = try limit.int("burst", range: 1...requests) ?? 1
+        return RateLimitSettings(requests: requests, period: period, burst: burst)
     }
 
     private static func sources(

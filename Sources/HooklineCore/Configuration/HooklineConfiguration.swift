@@ -151,14 +151,17 @@ public struct SourceSettings: Sendable {
     }
 }
 
-/// A client-side call rate.
+/// A client-side call rate: `requests` per `period`, at most `burst` at once.
 public struct RateLimitSettings: Sendable, Hashable {
     public var requests: Int
     public var period: Duration
+    /// Calls allowed at once before spacing starts (1: evenly spaced).
+    public var burst: Int
 
-    public init(requests: Int, period: Duration) {
+    public init(requests: Int, period: Duration, burst: Int = 1) {
         self.requests = requests
         self.period = period
+        self.burst = burst
     }
 }
 

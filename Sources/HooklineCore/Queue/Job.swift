@@ -12,6 +12,8 @@ public struct Job: Sendable {
     /// Set on jobs of a thin reference whose fetch has not started: a later thin message with
     /// the same key adds nothing.
     public let coalescingKey: String?
+    /// A rate-limit slot this job was parked for: the target and when the slot is due.
+    public var reservedSlot: ReservedSlot?
 
     public init(
         event: ContactEvent,
@@ -38,6 +40,17 @@ public struct Job: Sendable {
 
     /// Jobs in one lane run one at a time, in arrival order.
     public var lane: LaneKey { LaneKey(target: route.target, source: event.source, contactID: event.contactID) }
+}
+
+/// A call slot a job holds at a target's rate limiter.
+public struct ReservedSlot: Sendable, Hashable {
+    public var target: String
+    public var at: UnixTime
+
+    public init(target: String, at: UnixTime) {
+        self.target = target
+        self.at = at
+    }
 }
 
 /// Ordering is per target and per source contact: one contact's events reach a target in order.

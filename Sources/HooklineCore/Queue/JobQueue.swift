@@ -64,6 +64,13 @@ public struct JobQueue: Sendable {
         markReadyIfRunnable(key)
     }
 
+    /// Adds a job even past capacity: recovery re-queues every unfinished job, and new
+    /// deliveries are refused until the queue drains below capacity again.
+    public mutating func enqueue(overCapacity job: Job) {
+        count += 1
+        enqueue(reserved: job)
+    }
+
     /// Adds a job if there is room; false when the queue is full.
     public mutating func enqueue(_ job: Job) -> Bool {
         guard reserve(1) else { return false }

@@ -60,6 +60,15 @@ public final class WorkQueue: Sendable {
         for waiter in woken { waiter.resume() }
     }
 
+    /// Adds recovered jobs regardless of capacity (nothing accepted may be dropped).
+    public func enqueue(overCapacity jobs: [Job]) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            for job in jobs { state.queue.enqueue(overCapacity: job) }
+            return state.takeWaiters(jobs.count)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
     /// Adds jobs if there is room for all of them.
     public func enqueue(_ jobs: [Job]) -> Bool {
         guard reserve(jobs.count) else { return false }

@@ -1,30 +1,65 @@
 import HooklineCore
 import NIOCore
 import NIOPosix
+import Synchronization
 
-/// One running Hookline: the audit log, the queue, the dedup window, the ingest pipeline and
-/// the listener, built from a configuration.
+/// One running Hookline: recovery from the audit log, the queue, the dedup window, the ingest
+/// pipeline, the listener, the target executors and the workers, built from a configuration.
 public final class HooklineRuntime: Sendable {
     public let configuration: HooklineConfiguration
     public let audit: AuditLogWriter
     public let queue: WorkQueue
     public let dedup: any DedupStore
+    public let references: any ReferenceStore
     public let ingest: WebhookIngest
     public let listener: WebhookListener
     public let group: any EventLoopGroup
+    public let recovery: JournalRecovery.Report
+    private let transport: TargetTransport
+    private let workers: WorkerPool
+    private let workersStarted = Atomic<Bool>(false)
+    private let workersFinished = CompletionSignal()
 
     /// The port the listener is bound to.
     public var port: Int { listener.port }
 
-    /// Opens the audit log and starts listening.
+    /// Recovers from the audit log, opens it for appending, and starts listening. Call `run()`
+    /// to start the workers.
     public static func start(
         configuration: HooklineConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
     ) async throws -> HooklineRuntime {
+        let started = ContinuousClock.now
+        let (journal, summary) = try JournalRecovery.replay(path: configuration.audit.path)
         let audit = try AuditLogWriter(path: configuration.audit.path, fsync: configuration.audit.fsync)
+
+        let dedup = InMemoryDedupStore(maximumEntries: configuration.queue.dedupMaxEntries, maximumAge: configuration.queue.dedupMaxAge)
+        let horizon = UnixTime.now() - configuration.queue.dedupMaxAge
+        for seen in journal.seenMessages where seen.seenAt >= horizon {
+            dedup.restore(seen.key, eventID: seen.eventID, seenAt: seen.seenAt)
+        }
+        let references = InMemoryReferenceStore()
+        for reference in journal.references {
+            references.remember(target: reference.target, key: reference.key, id: reference.id)
+        }
+
         let queue = WorkQueue(capacity: configuration.queue.capacity, timers: group.next())
-        let dedup = InMemoryDedupStore(
-            maximumEntries: configuration.queue.dedupMaxEntries, maximumAge: configuration.queue.dedupMaxAge)
+        let recoveredJobs = JournalRecovery.jobs(for: journal, configuration: configuration, audit: audit)
+        queue.enqueue(overCapacity: recoveredJobs)
+        let report = JournalRecovery.Report(
+            lines: summary.lines, unreadableLines: summary.unreadable, truncatedBytes: summary.partialTail,
+            recoveredEvents: Set(recoveredJobs.map(\.event.id)).count, recoveredJobs: recoveredJobs.count,
+            references: journal.references.count, seconds: (ContinuousClock.now - started).secondsValue)
+
+        let transport = TargetTransport(group: group, connectionsPerHost: configuration.queue.workers)
+        let executors = configuration.targets.compactMap { settings in
+            TargetKinds.client(for: settings).map { TargetExecutor(client: $0, transport: transport) }
+        }
+        let runner = JobRunner(
+            executors: executors, sources: configuration.sources, references: references, queue: queue, audit: audit,
+            retryPolicy: configuration.retry)
+        let workers = WorkerPool(queue: queue, runner: runner, count: configuration.queue.workers)
+
         let ingest = WebhookIngest(
             sources: configuration.sources, routes: RouteTable(configuration.routes), queue: queue, dedup: dedup,
             audit: audit, retryAfter: configuration.queue.retryAfter)
@@ -41,11 +76,13 @@ public final class HooklineRuntime: Sendable {
         do {
             listener = try await WebhookListener.bind(settings: configuration.server, ingest: ingest, surface: surface, group: group)
         } catch {
+            await transport.shutdown()
             audit.close()
             throw error
         }
         return HooklineRuntime(
-            configuration: configuration, audit: audit, queue: queue, dedup: dedup, ingest: ingest, listener: listener, group: group)
+            configuration: configuration, audit: audit, queue: queue, dedup: dedup, references: references, ingest: ingest,
+            listener: listener, group: group, recovery: report, transport: transport, workers: workers)
     }
 
     private init(
@@ -53,24 +90,41 @@ public final class HooklineRuntime: Sendable {
         audit: AuditLogWriter,
         queue: WorkQueue,
         dedup: any DedupStore,
+        references: any ReferenceStore,
         ingest: WebhookIngest,
         listener: WebhookListener,
-        group: any EventLoopGroup
+        group: any EventLoopGroup,
+        recovery: JournalRecovery.Report,
+        transport: TargetTransport,
+        workers: WorkerPool
     ) {
         self.configuration = configuration
         self.audit = audit
         self.queue = queue
         self.dedup = dedup
+        self.references = references
         self.ingest = ingest
         self.listener = listener
         self.group = group
+        self.recovery = recovery
+        self.transport = transport
+        self.workers = workers
     }
 
-    /// Stops listening, closes the queue and flushes the audit log.
+    /// Runs the workers until `stop()`; returns once each has finished the job in hand.
+    public func run() async {
+        guard !workersStarted.exchange(true, ordering: .relaxed) else { return }
+        await workers.run()
+        workersFinished.signal()
+    }
+
+    /// Stops accepting, lets the workers finish their jobs, and closes the audit log.
     public func stop() async {
         ingest.stopAccepting()
         await listener.close()
         queue.close()
+        if workersStarted.load(ordering: .relaxed) { await workersFinished.wait() }
+        await transport.shutdown()
         audit.close()
     }
 }

@@ -26,17 +26,28 @@ public struct HooklineService: Service {
             try? await group.shutdownGracefully()
             throw error
         }
+        let recovery = runtime.recovery
         logger.info(
             "listening",
             metadata: [
                 "address": "http://\(configuration.server.host):\(runtime.port)",
                 "sources": .string(configuration.sources.map(\.name).joined(separator: ",")),
                 "audit": .string(configuration.audit.path),
+                "recovered_events": "\(recovery.recoveredEvents)",
+                "log_lines": "\(recovery.lines)",
             ])
+        if recovery.unreadableLines > 0 || recovery.truncatedBytes > 0 {
+            logger.warning(
+                "the audit log had damaged lines",
+                metadata: ["unreadable_lines": "\(recovery.unreadableLines)", "truncated_bytes": "\(recovery.truncatedBytes)"])
+        }
         onStart(runtime)
-        try? await gracefulShutdown()
-        logger.info("shutting down")
-        await runtime.stop()
+        await withDiscardingTaskGroup { tasks in
+            tasks.addTask { await runtime.run() }
+            try? await gracefulShutdown()
+            logger.info("shutting down")
+            await runtime.stop()
+        }
         try? await group.shutdownGracefully()
         logger.info("stopped")
     }

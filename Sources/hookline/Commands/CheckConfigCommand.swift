@@ -25,7 +25,7 @@ struct CheckConfigCommand: ParsableCommand {
             lines.append("  source     \(source.name) (\(source.kind), \(source.verifier.scheme.name), \(source.verifier.keys.count) secret\(source.verifier.keys.count == 1 ? "" : "s")) at POST /webhooks/\(source.name)")
         }
         for target in configuration.targets {
-            let limit = target.rateLimit.map { "\($0.requests) per \($0.period.secondsValue.formatted) s" } ?? "no rate limit"
+            let limit = target.rateLimit.map { "\($0.requests) per \($0.period.secondsValue.formatted) s, burst \($0.burst)" } ?? "no rate limit"
             lines.append("  target     \(target.name) (\(target.kind), \(target.baseURL), \(limit))")
         }
         for route in configuration.routes {

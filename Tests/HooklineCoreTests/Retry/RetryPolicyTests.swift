@@ -47,24 +47,62 @@ struct RetryPolicyTests {
         }
     }
 
-    @Test("the limiter allows a burst of its limit, then spaces calls evenly")
+    @Test("the limiter allows its burst at once, then spaces calls evenly")
     func burstThenSpacing() {
-        var limiter = RateLimiter(limit: 10, period: .seconds(10))
+        var limiter = RateLimiter(limit: 10, period: .seconds(10), burst: 9)
         let slots = (0..<13).map { _ in limiter.reserve(now: Self.t0).since(Self.t0).wholeMilliseconds }
-        #expect(slots == [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 2000, 3000])
+        #expect(slots == [0, 0, 0, 0, 0, 0, 0, 0, 0, 1000, 2000, 3000, 4000])
+    }
+
+    /// Request times: bursts and lulls, as webhooks arrive.
+    static let arrivals: [Int64] = (0..<300).map { step in Int64(step / 25) * 7_000 + Int64(step % 25) * 3 }
+
+    @Test("Buildr's default (10 per 10 s, burst 9) never overflows Buildr's leaky bucket of 10, even with one interval of send jitter")
+    func leakyBucketSafe() {
+        let defaults = TargetKinds.kind(named: "buildr")?.defaultRateLimit
+        var limiter = RateLimiter(limit: defaults?.requests ?? 0, period: defaults?.period ?? .zero, burst: defaults?.burst ?? 0)
+        var level = 0.0
+        var last: Int64 = 0
+        var worst = 0.0
+        for (index, arrival) in Self.arrivals.enumerated() {
+            let slot = limiter.reserve(now: Self.t0 + .milliseconds(arrival)).since(Self.t0).wholeMilliseconds
+            // Jitter: every 9th call is delayed by nearly a full interval, the others go on time.
+            let sent = slot + (index % 9 == 0 ? 950 : 0)
+            let at = max(sent, last)
+            level = max(0, level - Double(at - last) / 1000)
+            last = at
+            level += 1
+            worst = max(worst, level)
+        }
+        #expect(worst <= 10.0 + 1e-9)
+    }
+
+    @Test("Plannr's default (500 a minute, evenly spaced) never puts more than 500 calls in any minute")
+    func windowSafe() {
+        let defaults = TargetKinds.kind(named: "plannr")?.defaultRateLimit
+        #expect(defaults == RateLimitSettings(requests: 500, period: .seconds(60), burst: 1))
+        var limiter = RateLimiter(limit: 500, period: .seconds(60), burst: defaults?.burst ?? 0)
+        let slots = (0..<1500).map { step in limiter.reserve(now: Self.t0 + .milliseconds(Int64(step / 400) * 20_000)).milliseconds }
+        var front = 0
+        for end in slots.indices {
+            while slots[end] - slots[front] >= 60_000 { front += 1 }
+            #expect(end - front + 1 <= 500)
+        }
     }
 
     @Test("after a pause the limiter resumes at its rate without a burst")
     func pause() {
-        var limiter = RateLimiter(limit: 10, period: .seconds(10))
+        var limiter = RateLimiter(limit: 10, period: .seconds(10), burst: 9)
         limiter.pause(until: Self.t0 + .seconds(2))
         let slots = (0..<3).map { _ in limiter.reserve(now: Self.t0).since(Self.t0).wholeMilliseconds }
         #expect(slots == [2000, 3000, 4000])
+        var unlimited = RateLimiter(limit: 1, period: .seconds(1))
+        #expect(unlimited.reserve(now: Self.t0) == Self.t0)
     }
 
     @Test("an idle limiter refills")
     func refill() {
-        var limiter = RateLimiter(limit: 2, period: .seconds(2))
+        var limiter = RateLimiter(limit: 3, period: .seconds(3), burst: 2)
         _ = limiter.reserve(now: Self.t0)
         _ = limiter.reserve(now: Self.t0)
         let third = limiter.reserve(now: Self.t0)

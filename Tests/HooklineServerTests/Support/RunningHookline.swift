@@ -1,4 +1,5 @@
 import HooklineCore
+import HooklineSandbox
 import HooklineServer
 
 /// A Hookline started for one test, with helpers to deliver signed fixtures to it.
@@ -6,10 +7,13 @@ struct RunningHookline {
     let runtime: HooklineRuntime
     let directory: TemporaryDirectory
     let deliverer = WebhookDeliverer()
+    /// The workers, when started.
+    let workers: Task<Void, Never>?
 
     var auditPath: String { runtime.configuration.audit.path }
     var baseURL: String { "http://127.0.0.1:\(runtime.port)" }
 
+    /// Starts Hookline without workers: jobs stay in the queue for the test to read.
     static func start(
         directory: TemporaryDirectory? = nil,
         _ makeYAML: (String) -> String = { TestConfiguration.yaml(auditPath: $0) }
@@ -17,7 +21,20 @@ struct RunningHookline {
         let directory = try directory ?? TemporaryDirectory()
         let configuration = try TestConfiguration.make(makeYAML(directory.file("audit.jsonl")))
         let runtime = try await HooklineRuntime.start(configuration: configuration)
-        return RunningHookline(runtime: runtime, directory: directory)
+        return RunningHookline(runtime: runtime, directory: directory, workers: nil)
+    }
+
+    /// Starts Hookline with its workers applying events to the sandbox at `sandbox`.
+    static func startApplying(
+        to sandbox: SandboxCRM,
+        directory: TemporaryDirectory? = nil,
+        _ makeYAML: (_ auditPath: String, _ targetBase: String) -> String = { TestConfiguration.yaml(auditPath: $0, targetBase: $1) }
+    ) async throws -> RunningHookline {
+        let directory = try directory ?? TemporaryDirectory()
+        let configuration = try TestConfiguration.make(makeYAML(directory.file("audit.jsonl"), sandbox.baseURL))
+        let runtime = try await HooklineRuntime.start(configuration: configuration)
+        let workers = Task { await runtime.run() }
+        return RunningHookline(runtime: runtime, directory: directory, workers: workers)
     }
 
     func source(_ name: String) -> SourceSettings {
@@ -46,5 +63,16 @@ struct RunningHookline {
 
     func stop() async {
         await runtime.stop()
+        await workers?.value
+    }
+
+    /// Waits until every received event has a terminal line for each of its targets.
+    func settled(timeout: Duration = .seconds(20)) async throws -> [AuditRecord] {
+        var records: [AuditRecord] = []
+        try await eventually(timeout: timeout, "every received event to finish at every target") {
+            records = try await auditRecords()
+            return AuditInvariant.unfinished(records).isEmpty && runtime.queue.count == 0
+        }
+        return records
     }
 }

@@ -23,6 +23,8 @@ enum TestConfiguration {
         retry: String = "{base_delay: 50ms, max_delay: 200ms, max_attempts: 4, max_age: 1m}",
         rateLimits: String = "off",
         plannrEvents: String = "[created, updated, deleted]",
+        omnichannelBase: String? = nil,
+        routes: String? = nil,
         extraServer: String = ""
     ) -> String {
         """
@@ -73,16 +75,18 @@ enum TestConfiguration {
             rate_limit: \(rateLimits)
           - name: omnichannel
             kind: omnichannel
-            base_url: \(targetBase)/omnichannel
+            base_url: \(omnichannelBase ?? "\(targetBase)/omnichannel")
             api_key: omni-key
             timeout: 2s
         routes:
+        \(routes ?? """
           - {from: buildr, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
           - {from: buildr, to: omnichannel, contact_id: source_id}
           - {from: plannr, to: omnichannel, events: \(plannrEvents), contact_id: source_id}
           - {from: standard, to: buildr, contact_id: "field:external_references.buildr"}
           - {from: standard, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
           - {from: standard, to: omnichannel, contact_id: source_id}
+        """)
         """
     }
 

@@ -1,0 +1,96 @@
+/// Buildr's contacts API (seed 004): `PATCH /contacts/{id}` with `{"contact": {…}}` carrying only
+/// the fields the event changed; `GET /contacts/{id}` to resolve thin deliveries. OAuth2
+/// client credentials, a token cached until expiry and refreshed once on 401; a 429 says how
+/// long to wait in `X-Rate-Limited-For`.
+public struct BuildrContactsClient: ContactFetching {
+    public let settings: TargetSettings
+    /// Refresh a token this long before Buildr says it expires.
+    static let expiryMargin: Duration = .seconds(60)
+
+    public init(settings: TargetSettings) {
+        self.settings = settings
+    }
+
+    public func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
+        guard change.kind != .deleted else {
+            return .nothing(reason: "Buildr's API has no contact delete; deletes are not applied")
+        }
+        let patch = change.patch
+        // Seed 004's field order.
+        var contact = PatchJSON()
+        contact.add("email", patch.email)
+        contact.add("company_id", patch.companyID)
+        contact.add("first_name", patch.firstName)
+        contact.add("last_name", patch.lastName)
+        contact.add("job_title", patch.jobTitle)
+        contact.add("mobile_phone", patch.mobilePhone)
+        contact.add("office_phone", patch.officePhone)
+        contact.add("linked_in_profile_url", patch.linkedInURL)
+        contact.add("assigned_to_id", patch.assignedToID)
+        guard !contact.isEmpty else {
+            return .nothing(reason: "no field Buildr stores was in the event")
+        }
+        let body = JSONWriter.bytes(["contact": contact.object])
+        return .calls([
+            TargetCall(
+                method: "PATCH", path: "/contacts/\(URLEncoding.pathSegment(change.contactID))",
+                headers: [HeaderField(name: "Content-Type", value: "application/json")], body: body)
+        ])
+    }
+
+    public func fetchCall(contactID: String) -> TargetCall {
+        TargetCall(
+            method: "GET", path: "/contacts/\(URLEncoding.pathSegment(contactID))",
+            headers: [HeaderField(name: "Accept", value: "application/json")])
+    }
+
+    public func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {
+        let body: JSONValue
+        do {
+            body = try JSONParser.parse(response.body)
+        } catch {
+            throw MessageDecodeError(field: "", problem: "Buildr's contact answer is not JSON: \(error)")
+        }
+        guard let contact = body["contact"]?.objectValue else {
+            throw MessageDecodeError(field: "contact", problem: "Buildr's answer has no contact object")
+        }
+        return try BuildrContactMapper.patch(from: contact)
+    }
+
+    public func authorize(_ call: TargetCall, token: String?) -> TargetCall {
+        guard let token else { return call }
+        var authorized = call
+        authorized.headers.insert(HeaderField(name: "Authorization", value: "Bearer \(token)"), at: 0)
+        return authorized
+    }
+
+    public func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
+        ResponseClassifier.classify(
+            response, delayHeaders: ["X-Rate-Limited-For", "Retry-After"], refreshesOn401: true, secrets: secrets)
+    }
+
+    public var tokenRequest: TokenRequest? {
+        let form = URLEncoding.form([
+            ("grant_type", "client_credentials"),
+            ("client_id", settings.options["client_id"] ?? ""),
+            ("client_secret", settings.options["client_secret"] ?? ""),
+            ("scope", settings.options["scope"] ?? "read write"),
+        ])
+        let call = TargetCall(
+            method: "POST", path: "",
+            headers: [
+                HeaderField(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+                HeaderField(name: "Accept", value: "application/json"),
+            ],
+            body: form)
+        return TokenRequest(url: settings.options["token_url"] ?? "", call: call)
+    }
+
+    public func token(from response: TargetResponse, now: UnixTime) -> AccessToken? {
+        guard (200..<300).contains(response.status), let body = try? JSONParser.parse(response.body),
+            let value = body["access_token"]?.stringValue, !value.isEmpty
+        else { return nil }
+        let lifetime = body["expires_in"]?.intValue ?? 3600
+        return AccessToken(value: value, expiresAt: now + .seconds(lifetime) - Self.expiryMargin)
+    }
+}

@@ -1,0 +1,69 @@
+/// One HTTP call to a target, built by a target client and sent by the transport.
+public struct TargetCall: Sendable, Hashable {
+    public var method: String
+    /// The path below the target's base URL, e.g. `/contacts/144`.
+    public var path: String
+    /// Headers, credentials included once `authorize` has run.
+    public var headers: [HeaderField]
+    public var body: [UInt8]?
+    /// For a create: the key under which the id the target returns is remembered.
+    public var learns: String?
+
+    public init(method: String, path: String, headers: [HeaderField] = [], body: [UInt8]? = nil, learns: String? = nil) {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.learns = learns
+    }
+
+    /// PUT, PATCH, GET and DELETE may be repeated after an ambiguous failure; POST may not.
+    public var isIdempotent: Bool { method != "POST" }
+
+    /// `PATCH /contacts/144`, as the audit log's `request`.
+    public var summary: String { "\(method) \(path)" }
+
+    /// The body as text (tests, `replay --dry-run`).
+    public var bodyText: String? { body.map { String(decoding: $0, as: UTF8.self) } }
+}
+
+/// A target's answer to a call.
+public struct TargetResponse: Sendable, Hashable {
+    public var status: Int
+    public var headers: [HeaderField]
+    public var body: [UInt8]
+
+    public init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.name.lowercased() == name.lowercased() }?.value
+    }
+}
+
+/// An id a target created, to remember (a Plannr contact detail's uuid).
+public struct LearnedReference: Sendable, Hashable {
+    /// `<target contact id>/<slot>`, e.g. `73b5cb71-…/email`.
+    public var key: String
+    public var id: String
+
+    public init(key: String, id: String) {
+        self.key = key
+        self.id = id
+    }
+}
+
+/// What a response means for the job.
+public enum CallVerdict: Sendable, Hashable {
+    /// Done; a create reports the id it made.
+    case success(learned: LearnedReference?)
+    /// A transient failure; try again no sooner than `after` when the target said so.
+    case retry(after: Duration?, reason: String)
+    /// The credentials were refused: refresh them once and repeat the call.
+    case refreshCredentials
+    /// A permanent failure; `reason` excerpts the target's error.
+    case permanent(reason: String)
+}

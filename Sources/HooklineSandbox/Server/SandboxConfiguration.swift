@@ -1,0 +1,34 @@
+/// Credentials the sandbox accepts and whether it enforces the CRMs' rate limits.
+public struct SandboxConfiguration: Sendable {
+    public var buildrClientID: String
+    public var buildrClientSecret: String
+    public var plannrToken: String
+    /// The firm account every Plannr call must name in `X-PLANNR-ACCOUNT-UUID`.
+    public var plannrAccountUUID: String
+    public var omnichannelAPIKey: String
+    /// Buildr 10 per 10 s and Plannr 500 per minute, as documented; off for throughput benchmarks.
+    public var rateLimits: Bool
+    /// Keep every request for tests to inspect (off for long benchmarks).
+    public var recordRequests: Bool
+    public var seed: SandboxSeed
+
+    public init(
+        buildrClientID: String = "hookline-client",
+        buildrClientSecret: String = "hookline-client-secret",
+        plannrToken: String = "plannr-token",
+        plannrAccountUUID: String = "0f3c7e1a-5b7d-4c2e-9a8f-1d2e3f4a5b6c",
+        omnichannelAPIKey: String = "omni-key",
+        rateLimits: Bool = true,
+        recordRequests: Bool = true,
+        seed: SandboxSeed = .fixtures
+    ) {
+        self.buildrClientID = buildrClientID
+        self.buildrClientSecret = buildrClientSecret
+        self.plannrToken = plannrToken
+        self.plannrAccountUUID = plannrAccountUUID
+        self.omnichannelAPIKey = omnichannelAPIKey
+        self.rateLimits = rateLimits
+        self.recordRequests = recordRequests
+        self.seed = seed
+    }
+}

@@ -1,0 +1,80 @@
+import AsyncHTTPClient
+import HooklineCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Why a call got no HTTP answer.
+public struct TransportFailure: Error, Sendable, Hashable, CustomStringConvertible {
+    /// False when the request surely never reached the target (connection refused, connect
+    /// timeout): safe to retry even a POST. True when it may have (read timeout, connection lost).
+    public let mayHaveReachedTarget: Bool
+    public let description: String
+}
+
+/// The one HTTP client Hookline uses for every target call: AsyncHTTPClient, no redirects
+/// (credentials never follow a redirect elsewhere), no connection retries of its own (the retry
+/// policy decides), bodies read with a limit.
+public final class TargetTransport: Sendable {
+    let client: HTTPClient
+    static let maximumResponseBytes = 1 << 20
+
+    public init(group: any EventLoopGroup, connectionsPerHost: Int) {
+        var configuration = HTTPClient.Configuration()
+        configuration.redirectConfiguration = .disallow
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
+        configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
+        configuration.decompression = .disabled
+        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+    }
+
+    /// Sends `call` to `url`; the answer, or why there was none.
+    public func send(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, TransportFailure> {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: call.method)
+        request.headers.add(name: "User-Agent", value: "hookline/1")
+        for header in call.headers { request.headers.add(name: header.name, value: header.value) }
+        if let body = call.body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        do {
+            let response = try await client.execute(request, timeout: .milliseconds(max(1, timeout.wholeMilliseconds)))
+            let body = try await response.body.collect(upTo: Self.maximumResponseBytes)
+            return .success(
+                TargetResponse(
+                    status: Int(response.status.code),
+                    headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
+                    body: Array(body.readableBytesView)))
+        } catch {
+            return .failure(Self.classify(error))
+        }
+    }
+
+    static func classify(_ error: any Error) -> TransportFailure {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .connectTimeout, .getConnectionFromPoolTimeout, .invalidURL, .emptyHost, .unsupportedScheme("http+unix"):
+                return TransportFailure(mayHaveReachedTarget: false, description: "could not connect: \(error)")
+            case .readTimeout, .deadlineExceeded:
+                return TransportFailure(mayHaveReachedTarget: true, description: "no answer in time")
+            case .remoteConnectionClosed:
+                return TransportFailure(mayHaveReachedTarget: true, description: "the connection closed before an answer")
+            default:
+                return TransportFailure(mayHaveReachedTarget: true, description: "\(error)")
+            }
+        }
+        if error is NIOConnectionError {
+            return TransportFailure(mayHaveReachedTarget: false, description: "could not connect (connection refused)")
+        }
+        if let error = error as? IOError, [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH].contains(error.errnoCode) {
+            return TransportFailure(mayHaveReachedTarget: false, description: "could not connect: \(error.description)")
+        }
+        if error is ChannelError, case .connectTimeout = error as? ChannelError {
+            return TransportFailure(mayHaveReachedTarget: false, description: "connect timed out")
+        }
+        return TransportFailure(mayHaveReachedTarget: true, description: "\(error)")
+    }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+}
