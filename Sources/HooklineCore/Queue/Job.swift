@@ -12,8 +12,8 @@ public struct Job: Sendable {
     /// Set on jobs of a thin reference whose fetch has not started: a later thin message with
     /// the same key adds nothing.
     public let coalescingKey: String?
-    /// A rate-limit slot this job was parked for: the target and when the slot is due.
-    public var reservedSlot: ReservedSlot?
+    /// Rate-limit slots this job holds at one target (parked until the first is due).
+    public var reservedSlots: ReservedSlots?
 
     public init(
         event: ContactEvent,
@@ -42,14 +42,14 @@ public struct Job: Sendable {
     public var lane: LaneKey { LaneKey(target: route.target, source: event.source, contactID: event.contactID) }
 }
 
-/// A call slot a job holds at a target's rate limiter.
-public struct ReservedSlot: Sendable, Hashable {
+/// Call slots a job holds at a target's rate limiter, one per call, in order.
+public struct ReservedSlots: Sendable, Hashable {
     public var target: String
-    public var at: UnixTime
+    public var times: [UnixTime]
 
-    public init(target: String, at: UnixTime) {
+    public init(target: String, times: [UnixTime]) {
         self.target = target
-        self.at = at
+        self.times = times
     }
 }
 

@@ -38,6 +38,16 @@ public final class AuditLogWriter: Sendable {
     public init(path: String, fsync: FsyncPolicy) throws(FileError) {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         guard descriptor >= 0 else { throw FileError(path: path, operation: "open the audit log", errno: errno) }
+        // One writer per log: a second Hookline on the same file would recover the first one's
+        // unfinished events and apply them twice.
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            Glibc.close(descriptor)
+            if code == EWOULDBLOCK {
+                throw FileError(path: path, operation: "open the audit log", reason: "another hookline process is using it (send to that one with replay --to, or use another audit.path)")
+            }
+            throw FileError(path: path, operation: "lock the audit log", errno: code)
+        }
         self.path = path
         self.fsync = fsync
         self.descriptor = descriptor

@@ -18,6 +18,8 @@ public struct FixtureCatalog: Sendable {
         public var status: String?
         /// The expected start of the JSON `error`, if any.
         public var error: String?
+        /// The terminal outcome expected at each target under `hookline demo`.
+        public var outcomes: [String: String]
         /// The bytes, exactly as a sender delivers them.
         public var body: [UInt8]
     }
@@ -42,6 +44,7 @@ public struct FixtureCatalog: Sendable {
                     answer: entry.value["answer"]?.intValue ?? 202,
                     status: entry.value["status"]?.stringValue,
                     error: entry.value["error"]?.stringValue,
+                    outcomes: (entry.value["outcomes"]?.objectValue?.members ?? []).reduce(into: [:]) { $0[$1.key] = $1.value.stringValue },
                     body: try FileBytes.read("\(root)/\(entry.key)")))
         }
         self.fixtures = fixtures

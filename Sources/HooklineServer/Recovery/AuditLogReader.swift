@@ -13,6 +13,8 @@ public struct AuditLogReader {
         public var unreadable = 0
         /// Bytes of a final line without its newline (a write cut short by a crash).
         public var partialTail = 0
+
+        public init() {}
     }
 
     /// Calls `body` with every readable record of the file at `path`, in order. A missing file

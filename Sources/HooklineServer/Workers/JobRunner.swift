@@ -69,7 +69,8 @@ public final class JobRunner: Sendable {
         {
         case .success(let id): contactID = id
         case .failure(let missing):
-            finish(&attempt, .failed, status: nil, error: missing.message)
+            // A contact with no counterpart at this target: nothing to send, not an error.
+            finish(&attempt, .skipped, status: nil, error: missing.message)
             return
         }
 
@@ -86,9 +87,11 @@ public final class JobRunner: Sendable {
         }
 
         // 4. Each call in turn; a failure ends the attempt.
+        guard let slots = await acquireSlots(calls.count, at: executor, attempt: &attempt) else { return }
         var lastStatus: Int?
-        for call in calls {
-            guard await acquireSlot(at: executor, attempt: &attempt) else { return }
+        for (index, call) in calls.enumerated() {
+            // Later slots were reserved with the first, one interval apart: waited for here.
+            if index > 0 { await Self.sleep(until: slots[index]) }
             attempt.requests.append(call.summary)
             let result = await executor.perform(call)
             guard case .answered(let response, .success(let learned)) = result else {
@@ -120,7 +123,7 @@ public final class JobRunner: Sendable {
         var fetched: ContactPatch?
         defer { resolved.complete(event.id, with: fetched) }
 
-        guard await acquireSlot(at: resolver, attempt: &attempt) else { return nil }
+        guard await acquireSlots(1, at: resolver, attempt: &attempt) != nil else { return nil }
         let call = fetching.fetchCall(contactID: reference.id)
         attempt.requests.append(call.summary)
         let result = await resolver.perform(call)
@@ -137,26 +140,31 @@ public final class JobRunner: Sendable {
         }
     }
 
-    /// Waits for a rate-limit slot at `executor`: true to go on; false when the job was parked
-    /// until its slot (it keeps the slot and its lane).
-    private func acquireSlot(at executor: TargetExecutor, attempt: inout Attempt) async -> Bool {
+    /// Reserves a slot for each of `count` calls at `executor` at once (so a multi-call plan
+    /// cannot be overtaken between its calls) and waits for the first: the slots to go on, or
+    /// nil when the job was parked until its first slot (it keeps its slots and its lane).
+    private func acquireSlots(_ count: Int, at executor: TargetExecutor, attempt: inout Attempt) async -> [UnixTime]? {
         let now = UnixTime.now()
-        let slot: UnixTime
-        if let held = attempt.job.reservedSlot, held.target == executor.name {
-            attempt.job.reservedSlot = nil
-            slot = held.at
-        } else {
-            slot = executor.reserveSlot(now: now)
+        var slots: [UnixTime] = []
+        if let held = attempt.job.reservedSlots, held.target == executor.name {
+            slots = Array(held.times.prefix(count))
         }
-        let wait = slot.since(now)
-        if wait <= .zero { return true }
-        if wait <= Self.inlineWait {
-            try? await Task.sleep(for: wait)
-            return true
+        attempt.job.reservedSlots = nil
+        if slots.count < count { slots += executor.reserveSlots(count - slots.count, now: now) }
+        guard let first = slots.first else { return [] }
+        let wait = first.since(now)
+        if wait > Self.inlineWait {
+            attempt.job.reservedSlots = ReservedSlots(target: executor.name, times: slots)
+            queue.park(attempt.job, until: first)
+            return nil
         }
-        attempt.job.reservedSlot = ReservedSlot(target: executor.name, at: slot)
-        queue.park(attempt.job, until: slot)
-        return false
+        await Self.sleep(until: first)
+        return slots
+    }
+
+    private static func sleep(until time: UnixTime) async {
+        let wait = time.since(.now())
+        if wait > .zero { try? await Task.sleep(for: wait) }
     }
 
     private func handleFailure(_ result: TargetExecutor.CallResult, of call: TargetCall, at executor: TargetExecutor, attempt: inout Attempt) {

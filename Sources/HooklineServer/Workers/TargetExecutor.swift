@@ -18,9 +18,10 @@ public final class TargetExecutor: Sendable {
         self.tokens = client.tokenRequest.map { TokenCache(client: client, request: $0, transport: transport) }
     }
 
-    /// Reserves the next call slot at `now`; `now` itself when the target has no limit.
-    public func reserveSlot(now: UnixTime) -> UnixTime {
-        limiter?.withLock { $0.reserve(now: now) } ?? now
+    /// Reserves the next `count` call slots at `now` (all `now` when the target has no limit).
+    public func reserveSlots(_ count: Int, now: UnixTime) -> [UnixTime] {
+        limiter?.withLock { limiter in (0..<count).map { _ in limiter.reserve(now: now) } }
+            ?? Array(repeating: now, count: count)
     }
 
     /// The target said to wait: no call before `until`.

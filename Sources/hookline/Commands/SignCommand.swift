@@ -84,10 +84,7 @@ struct SignCommand: ParsableCommand {
         guard let curl else {
             return headers.map { "\($0.name): \($0.value)\n" }.joined()
         }
-        var lines = ["curl -sS -X POST \(ShellQuote.quote(curl))", "-H 'content-type: application/json'"]
-        lines += headers.map { "-H \(ShellQuote.quote("\($0.name): \($0.value)"))" }
-        lines.append("--data-binary @\(ShellQuote.quote(file))")
-        return lines.joined(separator: " \\\n  ") + "\n"
+        return CurlCommand.render(url: curl, headers: headers, file: file)
     }
 
     private func resolvedSecret(environment: [String: String]) throws -> String {

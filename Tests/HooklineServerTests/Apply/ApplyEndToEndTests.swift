@@ -231,6 +231,32 @@ struct ApplyEndToEndTests {
         #expect(sandbox.requests(pathPrefix: "/buildr/api/").map(\.status) == [200, 401, 200])
     }
 
+    @Test("multi-call Plannr plans queued behind Plannr's rate limit all finish, in order per contact")
+    func multiCallPlansUnderLimit() async throws {
+        let sandbox = try await SandboxCRM.start()
+        let hookline = try await RunningHookline.startApplying(to: sandbox) {
+            TestConfiguration.yaml(
+                auditPath: $0, targetBase: $1, rateLimits: "{requests: 500, per: 1m}",
+                routes: "  - {from: standard, to: plannr, contact_id: \"field:custom_fields.plannr_account_uuid\"}")
+        }
+        let accounts = [SandboxSeed.garethAccount, SandboxSeed.secondAccount]
+        for sequence in 1...6 {
+            let account = accounts[sequence % 2]
+            let body = #"{"type":"contact.updated","data":{"id":"m\#(sequence)","email":"e\#(sequence)@example.com","phones":[{"kind":"mobile","number":"+4477009001\#(sequence)"},{"kind":"office","number":"+4420700001\#(sequence)"}],"custom_fields":{"plannr_account_uuid":"\#(account)"}}}"#
+            _ = try await hookline.deliver(Self.body(body), to: "standard")
+        }
+        let records = try await hookline.settled(timeout: .seconds(15))
+        await hookline.stop()
+        await sandbox.stop()
+        #expect(records.filter { $0.outcome == .applied }.count == 6)
+        #expect(AuditInvariant.violations(records).isEmpty)
+        let calls = sandbox.requests(pathPrefix: "/plannr")
+        #expect(calls.allSatisfy { $0.status == 200 || $0.status == 201 })
+        let gaps = zip(calls.dropFirst(), calls).map { $0.receivedAt - $1.receivedAt }
+        #expect(gaps.allSatisfy { $0 >= .milliseconds(100) }, "calls are spaced at Plannr's 500 a minute")
+        #expect(sandbox.plannrDetails(account: SandboxSeed.garethAccount).first { $0.type == "email" }?.value == "e6@example.com")
+    }
+
     @Test("a burst of 12 Buildr updates is smoothed to Buildr's 10 per 10 s: no 429 comes back")
     func smoothing() async throws {
         let sandbox = try await SandboxCRM.start()

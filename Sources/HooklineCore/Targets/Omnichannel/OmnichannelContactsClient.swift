@@ -18,7 +18,10 @@ public struct OmnichannelContactsClient: TargetClient {
         body.add("last_name", patch.lastName)
         body.add("second_last_name", patch.secondLastName)
         body.add("email", patch.email)
-        body.add("phone", patch.mobilePhone ?? patch.officePhone)
+        // One phone field: the mobile, else a set office number. Clearing the office number
+        // must not erase a mobile the message says nothing about.
+        let officeStandIn = patch.officePhone?.value.map(FieldUpdate.set)
+        body.add("phone", patch.mobilePhone ?? officeStandIn)
         body.add("company_name", patch.companyName)
         body.add("country_code", patch.countryCode)
         body.add("language", patch.language)

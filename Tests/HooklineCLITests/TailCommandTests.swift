@@ -1,0 +1,120 @@
+import Foundation
+import HooklineCore
+import Synchronization
+import Testing
+
+@testable import hookline
+
+@Suite("hookline tail", .timeLimit(.minutes(1)))
+struct TailCommandTests {
+    static let t0 = UnixTime(seconds: 1_795_330_000)
+
+    static func line(_ record: AuditRecord) -> String { String(decoding: record.jsonLine, as: UTF8.self) }
+
+    static let sample: [AuditRecord] = [
+        AuditRecord(ts: t0, outcome: .received, event: "evt_A", source: "buildr", type: "contact.update", contact: "144", targets: ["plannr", "omnichannel"], payload: Array("{}".utf8)),
+        AuditRecord(ts: t0 + .seconds(1), outcome: .retry, event: "evt_A", source: "buildr", contact: "144", target: "plannr", attempt: 1, status: 503, retryInMs: 800, error: "HTTP 503"),
+        AuditRecord(ts: t0 + .seconds(2), outcome: .applied, event: "evt_A", source: "buildr", contact: "144", target: "omnichannel", attempt: 1, status: 200, ms: 12, request: "PUT /contacts/144"),
+        AuditRecord(ts: t0 + .seconds(3), outcome: .failed, event: "evt_A", source: "buildr", contact: "144", target: "plannr", attempt: 2, status: 422, error: "HTTP 422: invalid"),
+        AuditRecord(ts: t0 + .seconds(4), outcome: .rejected, source: "standard", status: 401, reason: "no_matching_signature", error: "bad signature", remote: "10.0.0.9"),
+        AuditRecord(ts: t0 + .seconds(5), outcome: .received, event: "evt_B", source: "standard", type: "contact.updated", contact: "c_1", targets: ["buildr"], payload: Array("{}".utf8)),
+    ]
+
+    static func writeLog(_ records: [AuditRecord]) throws -> String {
+        let path = NSTemporaryDirectory() + "hookline-tail-" + UUID().uuidString + ".jsonl"
+        try records.map(line).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    static func output(_ arguments: [String]) async throws -> [String] {
+        let command = try TailCommand.parse(arguments)
+        var lines: [String] = []
+        try await command.stream(filter: try command.filter(now: t0 + .seconds(10)), colour: false) { lines.append($0) }
+        return lines
+    }
+
+    @Test("filters by outcome, event, contact, target and time")
+    func filters() async throws {
+        let path = try Self.writeLog(Self.sample)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(try await Self.output([path, "--outcome", "failed,rejected"]).count == 2)
+        #expect(try await Self.output([path, "--outcome", "failed", "--outcome", "retry"]).count == 2)
+        #expect(try await Self.output([path, "--event", "evt_A"]).count == 4)
+        #expect(try await Self.output([path, "--contact", "c_1"]).count == 1)
+        #expect(try await Self.output([path, "--target", "plannr"]).count == 3, "the received line names plannr among its targets")
+        #expect(try await Self.output([path, "--since", "7s"]).count == 3)
+        #expect(try await Self.output([path, "-n", "2"]).count == 2)
+    }
+
+    @Test("columns for people, raw lines with --json")
+    func formats() async throws {
+        let path = try Self.writeLog(Self.sample)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let failed = try await Self.output([path, "--outcome", "failed"])
+        #expect(failed == ["2026-11-22 06:46:43.000  failed     evt_A                           buildr → plannr           -                 144           #2 422        HTTP 422: invalid"])
+        let raw = try await Self.output([path, "--outcome", "failed", "--json"])
+        #expect(raw == [Self.line(Self.sample[3]).trimmingCharacters(in: .newlines)])
+    }
+
+    @Test("a bad --outcome or --since is a usage error naming the flag")
+    func badFlags() throws {
+        #expect(throws: CommandFailure.self) { try TailCommand.parse(["x", "--outcome", "sucess"]).filter(now: Self.t0) }
+        #expect(throws: CommandFailure.self) { try TailCommand.parse(["x", "--since", "yesterday"]).filter(now: Self.t0) }
+    }
+
+    @Test("-f picks up lines appended after it started, across a rotation and a truncation, and never prints half a line")
+    func follow() async throws {
+        let path = try Self.writeLog(Array(Self.sample.prefix(2)))
+        defer {
+            try? FileManager.default.removeItem(atPath: path)
+            try? FileManager.default.removeItem(atPath: path + ".1")
+        }
+        let seen = CollectedLines()
+        let follower = Task {
+            let command = try TailCommand.parse([path, "-f", "--json"])
+            try await command.stream(filter: AuditFilter(), colour: false) { line in seen.lines.withLock { $0.append(line) } }
+        }
+        defer { follower.cancel() }
+        func waitFor(_ count: Int) async throws {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while seen.lines.withLock({ $0.count }) < count {
+                guard ContinuousClock.now < deadline else {
+                    Issue.record("saw \(seen.lines.withLock { $0.count }) lines, expected \(count)")
+                    return
+                }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        try await waitFor(2)
+
+        // Appended, in two writes: the first half of a line must not be printed alone.
+        let handle = try #require(FileHandle(forWritingAtPath: path))
+        handle.seekToEndOfFile()
+        let third = Self.line(Self.sample[2])
+        handle.write(Data(third.prefix(40).utf8))
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(seen.lines.withLock { $0.count } == 2, "a half-written line is held back")
+        handle.write(Data(third.dropFirst(40).utf8))
+        try handle.close()
+        try await waitFor(3)
+
+        // Rotated: the file moves aside and a new one takes its name.
+        try FileManager.default.moveItem(atPath: path, toPath: path + ".1")
+        try Self.line(Self.sample[3]).write(toFile: path, atomically: false, encoding: .utf8)
+        try await waitFor(4)
+
+        // Truncated in place, then written again.
+        try "".write(toFile: path, atomically: false, encoding: .utf8)
+        try await Task.sleep(for: .milliseconds(300))
+        try Self.line(Self.sample[4]).write(toFile: path, atomically: false, encoding: .utf8)
+        try await waitFor(5)
+
+        let lines = seen.lines.withLock { $0 }
+        #expect(lines.map { try? AuditRecord(jsonLine: Array($0.utf8)) } == Array(Self.sample.prefix(5)))
+    }
+}
+
+/// Lines a following tail emitted, shared with the test.
+final class CollectedLines: Sendable {
+    let lines = Mutex<[String]>([])
+}
