@@ -1,20 +1,22 @@
-/// What the audit log says is still owed, rebuilt line by line at start-up: events received but
-/// not finished at every target, the message ids inside the dedup window, and the ids learned
-/// from creates. The log is the journal; this is its replay.
+/// What the audit log says is still owed, rebuilt line by line at start-up and kept current by
+/// the writer: events received (or redriven) but not finished at every target — by the byte
+/// offset of their opening line, not their payload — the message ids inside the dedup window,
+/// and the ids learned from creates. The log is the journal; this is its replay.
 public struct AuditJournal: Sendable {
-    /// A received event with targets still to finish.
-    public struct PendingEvent: Sendable {
-        /// The `received` line, payload included.
-        public var received: AuditRecord
+    /// An event with targets still to finish.
+    public struct PendingEvent: Sendable, Hashable {
+        public var event: String
+        /// Where its `received` (or `redriven`) line starts in the current file.
+        public var offset: Int64
         /// Targets without a terminal line yet, in the order the event named them.
         public var remainingTargets: [String]
-        /// Attempts made so far per target (from `retry` lines).
+        /// Attempts made so far per target.
         public var attempts: [String: Int]
-        /// When each target's first attempt happened.
+        /// When each target's attempts began (for the retry age budget).
         public var firstAttemptAt: [String: UnixTime]
     }
 
-    /// A message id seen by a `received` line.
+    /// A message id seen in a `received` or `seen` line.
     public struct SeenMessage: Sendable, Hashable {
         public var key: String
         public var eventID: String
@@ -33,7 +35,6 @@ public struct AuditJournal: Sendable {
     public private(set) var seenMessages: [SeenMessage] = []
     private var referenceIndex: [String: Int] = [:]
     public private(set) var references: [Reference] = []
-    /// Lines read.
     public private(set) var lines = 0
 
     public init() {}
@@ -43,18 +44,28 @@ public struct AuditJournal: Sendable {
 
     public var pendingCount: Int { pendingByID.count }
 
-    public mutating func apply(_ record: AuditRecord) {
+    public func pendingEvent(_ id: String) -> PendingEvent? { pendingByID[id] }
+
+    /// Applies one line that starts at `offset` in the current file.
+    public mutating func apply(_ line: AuditLineSummary, offset: Int64) {
         lines += 1
-        switch record.outcome {
-        case .received:
-            guard let event = record.event, let targets = record.targets, !targets.isEmpty else { return }
-            if pendingByID[event] == nil { order.append(event) }
-            pendingByID[event] = PendingEvent(received: record, remainingTargets: targets, attempts: [:], firstAttemptAt: [:])
-            if let message = record.message, let source = record.source {
-                seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: record.ts))
+        switch line.outcome {
+        case .received, .redriven:
+            guard let event = line.event, let targets = line.targets, !targets.isEmpty else { return }
+            var attempts: [String: Int] = [:]
+            if let attempt = line.attempt, attempt > 0 {
+                for target in targets { attempts[target] = attempt }
             }
+            if pendingByID[event] == nil { order.append(event) }
+            pendingByID[event] = PendingEvent(event: event, offset: offset, remainingTargets: targets, attempts: attempts, firstAttemptAt: [:])
+            if line.outcome == .received, let message = line.message, let source = line.source {
+                seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: line.ts))
+            }
+        case .seen:
+            guard let event = line.event, let message = line.message, let source = line.source else { return }
+            seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: line.ts))
         case .created:
-            guard let target = record.target, let key = record.refKey, let id = record.ref else { return }
+            guard let target = line.target, let key = line.refKey, let id = line.ref else { return }
             let slot = "\(target)\u{1F}\(key)"
             if let index = referenceIndex[slot] {
                 references[index].id = id
@@ -63,24 +74,39 @@ public struct AuditJournal: Sendable {
                 references.append(Reference(target: target, key: key, id: id))
             }
         case .retry:
-            guard let event = record.event, let target = record.target, pendingByID[event] != nil else { return }
-            pendingByID[event]?.attempts[target] = record.attempt ?? 1
-            if pendingByID[event]?.firstAttemptAt[target] == nil { pendingByID[event]?.firstAttemptAt[target] = record.ts }
+            guard let event = line.event, let target = line.target, pendingByID[event] != nil else { return }
+            pendingByID[event]?.attempts[target] = line.attempt ?? 1
+            if pendingByID[event]?.firstAttemptAt[target] == nil { pendingByID[event]?.firstAttemptAt[target] = line.ts }
         case .applied, .skipped, .failed, .dead:
-            guard let event = record.event, let target = record.target, var pending = pendingByID[event] else { return }
+            guard let event = line.event, let target = line.target, var pending = pendingByID[event] else { return }
             pending.remainingTargets.removeAll { $0 == target }
             if pending.remainingTargets.isEmpty {
                 pendingByID[event] = nil
             } else {
                 pendingByID[event] = pending
             }
-        case .rejected, .duplicate, .coalesced, .ignored, .recovered:
+        case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending:
             return
         }
+        if order.count > 1024 && order.count > pendingByID.count * 4 { compact() }
     }
 
-    /// Drops bookkeeping for events no longer pending (keeps memory bounded on long logs).
+    /// Drops bookkeeping for events no longer pending.
     public mutating func compact() {
         order.removeAll { pendingByID[$0] == nil }
     }
+
+    /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds).
+    public mutating func trimSeen(olderThan horizon: UnixTime, keeping maximum: Int) {
+        seenMessages.removeAll { $0.seenAt < horizon }
+        if seenMessages.count > maximum { seenMessages.removeFirst(seenMessages.count - maximum) }
+    }
+
+    /// Points a pending event at a new offset (its line was carried into a new file).
+    public mutating func move(_ event: String, to offset: Int64) {
+        pendingByID[event]?.offset = offset
+    }
+
+    /// A journal for a fresh file: only these pending events and references.
+    public mutating func resetLines() { lines = 0 }
 }

@@ -12,6 +12,13 @@ public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     case ignored
     /// Re-queued from the log at start-up; the event's next lines follow.
     case recovered
+    /// Dead or failed targets of an event queued again by `hookline redrive`; carries the payload
+    /// and reopens those targets (each ends in one more terminal line).
+    case redriven
+    /// Hookline stopped before these targets were done; the next start picks them up.
+    case pending
+    /// A message id carried into a new log file at rotation, so duplicates are still recognised.
+    case seen
     /// A call created something at the target whose id Hookline remembers (`ref`).
     case created
     /// A transient failure; the next attempt is scheduled (`retry_in_ms`).
@@ -29,7 +36,7 @@ public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     public var isTerminal: Bool {
         switch self {
         case .rejected, .duplicate, .coalesced, .ignored, .applied, .skipped, .failed, .dead: true
-        case .received, .recovered, .created, .retry: false
+        case .received, .recovered, .redriven, .pending, .seen, .created, .retry: false
         }
     }
 

@@ -5,6 +5,8 @@ public struct Job: Sendable {
     public let route: Route
     /// Attempts already made (0 before the first).
     public var attempt: Int
+    /// The attempt count the current retry budget started from: 0, or where a redrive began.
+    public var budgetStart: Int
     /// When the first attempt started, for the retry age budget.
     public var firstAttemptAt: UnixTime?
     /// Whether this job was re-queued from the audit log at start-up.
@@ -19,6 +21,7 @@ public struct Job: Sendable {
         event: ContactEvent,
         route: Route,
         attempt: Int = 0,
+        budgetStart: Int = 0,
         firstAttemptAt: UnixTime? = nil,
         recovered: Bool = false,
         coalescingKey: String? = nil
@@ -26,6 +29,7 @@ public struct Job: Sendable {
         self.event = event
         self.route = route
         self.attempt = attempt
+        self.budgetStart = budgetStart
         self.firstAttemptAt = firstAttemptAt
         self.recovered = recovered
         self.coalescingKey = coalescingKey

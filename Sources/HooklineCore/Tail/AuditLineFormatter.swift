@@ -5,10 +5,10 @@ public enum AuditLineFormatter {
     static func colourCode(_ outcome: AuditOutcome) -> String {
         switch outcome {
         case .applied: "32"
-        case .retry, .coalesced, .duplicate, .recovered, .created: "33"
+        case .retry, .coalesced, .duplicate, .recovered, .redriven, .pending, .created: "33"
         case .failed, .dead, .rejected: "31"
         case .received: "36"
-        case .skipped, .ignored: "2"
+        case .skipped, .ignored, .seen: "2"
         }
     }
 

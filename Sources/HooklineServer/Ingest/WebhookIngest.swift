@@ -181,7 +181,7 @@ public final class WebhookIngest: Sendable {
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
-        audit.appendDurably(lines: record.jsonLine) { [queue, dedup] error in
+        audit.appendDurably(record) { [queue, dedup] error in
             if error != nil {
                 queue.cancelReservation(jobs.count)
                 if let dedupKey { dedup.release(dedupKey) }

@@ -4,10 +4,10 @@ import HooklineCore
 import Glibc
 #endif
 
-/// Start-up recovery: replays the audit log, restores the dedup window and learned ids, and
-/// turns every event that was received but not finished into jobs again.
+/// Start-up recovery: replays the audit log into a journal, restores the dedup window and the
+/// learned ids, and turns every event received but not finished into jobs again.
 public struct JournalRecovery {
-    /// What recovery found and did, for the start-up log line.
+    /// What recovery found and did, for the start-up log line and the operator.
     public struct Report: Sendable {
         public var lines = 0
         public var unreadableLines = 0
@@ -18,46 +18,55 @@ public struct JournalRecovery {
         public var seconds = 0.0
     }
 
-    /// Reads the log at `path`. A torn final line (a write the crash cut short, never
-    /// acknowledged) is cut off so the next append starts on a fresh line.
+    /// Reads the log at `path` with the fast scanner. A torn final line (a write the crash cut
+    /// short, never acknowledged) is cut off so the next append starts on a fresh line. A
+    /// `.next` file left by a rotation the crash interrupted is removed: the current file is
+    /// still whole.
     public static func replay(path: String) throws -> (AuditJournal, AuditLogReader.Summary) {
+        unlink(path + ".next")
         var journal = AuditJournal()
-        let summary = try AuditLogReader.forEachRecord(in: path) { record in
-            journal.apply(record)
-        }
-        if summary.partialTail > 0 {
-            var status = stat()
-            if stat(path, &status) == 0 {
-                _ = truncate(path, off_t(Int(status.st_size) - summary.partialTail))
+        var unreadable = 0
+        var summary = try AuditLogReader.forEachLine(in: path) { line, offset in
+            if let summary = AuditLineScanner.scan(line) {
+                journal.apply(summary, offset: offset)
+            } else if !line.allSatisfy({ $0 == UInt8(ascii: " ") }) {
+                unreadable += 1
             }
+        }
+        summary.unreadable = unreadable
+        if summary.partialTail > 0 {
+            _ = truncate(path, off_t(summary.completeBytes))
         }
         journal.compact()
         return (journal, summary)
     }
 
-    /// The jobs for every pending event, with a `recovered` line (or a `failed` line per target
-    /// when the configuration no longer allows applying it).
+    /// The jobs for every pending event, each announced with a `recovered` line (or, when the
+    /// configuration no longer allows applying it, a `failed` line per target).
     public static func jobs(
         for journal: AuditJournal,
+        path: String,
         configuration: HooklineConfiguration,
         audit: AuditLogWriter
     ) -> [Job] {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        defer { if descriptor >= 0 { close(descriptor) } }
         let routes = RouteTable(configuration.routes)
         var jobs: [Job] = []
         for pending in journal.pending {
-            let record = pending.received
+            let record = AuditLogReader.line(at: pending.offset, in: descriptor).flatMap { try? AuditRecord(jsonLine: $0) }
             let failAll: (String) -> Void = { reason in
                 for target in pending.remainingTargets {
                     audit.append(
                         AuditRecord(
-                            ts: .now(), outcome: .failed, event: record.event, source: record.source, type: record.type,
-                            contact: record.contact, target: target, error: reason))
+                            ts: .now(), outcome: .failed, event: pending.event, source: record?.source, type: record?.type,
+                            contact: record?.contact, target: target, error: reason))
                 }
             }
-            guard let eventID = record.event, let sourceName = record.source, let source = configuration.source(named: sourceName),
+            guard let record, let sourceName = record.source, let source = configuration.source(named: sourceName),
                 let decoder = MessageDecoders.decoder(forKind: source.kind), let payload = record.payload
             else {
-                failAll("recovered at start-up, but its source \(record.source ?? "?") is no longer configured")
+                failAll("recovered at start-up, but its source \(record?.source ?? "?") is no longer configured or its line is unreadable")
                 continue
             }
             let context = MessageContext(messageID: record.message, eventType: record.type)
@@ -66,32 +75,33 @@ public struct JournalRecovery {
                 continue
             }
             let event = ContactEvent(
-                id: eventID, messageID: record.message, source: sourceName, type: message.type, kind: message.kind,
+                id: pending.event, messageID: record.message, source: sourceName, type: message.type, kind: message.kind,
                 receivedAt: record.ts, contactID: message.contactID, contact: message.contact)
-            var targets: [String] = []
             var coalescingKey: String?
             if case .reference = message.contact {
                 coalescingKey = Job.coalescingKey(source: sourceName, contactID: message.contactID, targets: record.targets ?? [])
             }
+            var targets: [String] = []
             for target in pending.remainingTargets {
                 guard let route = routes.route(from: sourceName, to: target) else {
                     audit.append(
                         AuditRecord(
-                            ts: .now(), outcome: .failed, event: eventID, source: sourceName, type: message.type,
+                            ts: .now(), outcome: .failed, event: pending.event, source: sourceName, type: message.type,
                             contact: message.contactID, target: target,
                             error: "recovered at start-up, but the route from \(sourceName) to \(target) is no longer configured"))
                     continue
                 }
                 targets.append(target)
+                let base = record.outcome == .redriven ? (record.attempt ?? 0) : 0
                 jobs.append(
                     Job(
-                        event: event, route: route, attempt: pending.attempts[target] ?? 0,
+                        event: event, route: route, attempt: pending.attempts[target] ?? base, budgetStart: base,
                         firstAttemptAt: pending.firstAttemptAt[target], recovered: true, coalescingKey: coalescingKey))
             }
             if !targets.isEmpty {
                 audit.append(
                     AuditRecord(
-                        ts: .now(), outcome: .recovered, event: eventID, message: record.message, source: sourceName,
+                        ts: .now(), outcome: .recovered, event: pending.event, message: record.message, source: sourceName,
                         type: message.type, contact: message.contactID, targets: targets))
             }
         }

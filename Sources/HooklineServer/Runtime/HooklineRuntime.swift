@@ -18,6 +18,10 @@ public final class HooklineRuntime: Sendable {
     private let transport: TargetTransport
     private let workers: WorkerPool
     private let workersStarted = Atomic<Bool>(false)
+    /// The workers returned on their own (the queue closed and each finished its job).
+    private let workersDone = CompletionSignal()
+    /// The drain deadline passed (or the drain is over): in-flight calls are cancelled.
+    private let drainOver = CompletionSignal()
     private let workersFinished = CompletionSignal()
 
     /// The port the listener is bound to.
@@ -31,7 +35,12 @@ public final class HooklineRuntime: Sendable {
     ) async throws -> HooklineRuntime {
         let started = ContinuousClock.now
         let (journal, summary) = try JournalRecovery.replay(path: configuration.audit.path)
-        let audit = try AuditLogWriter(path: configuration.audit.path, fsync: configuration.audit.fsync)
+        let audit = try AuditLogWriter(
+            path: configuration.audit.path,
+            options: AuditLogWriter.Options(
+                fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
+                dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
+            journal: journal)
 
         let dedup = InMemoryDedupStore(maximumEntries: configuration.queue.dedupMaxEntries, maximumAge: configuration.queue.dedupMaxAge)
         let horizon = UnixTime.now() - configuration.queue.dedupMaxAge
@@ -44,7 +53,7 @@ public final class HooklineRuntime: Sendable {
         }
 
         let queue = WorkQueue(capacity: configuration.queue.capacity, timers: group.next())
-        let recoveredJobs = JournalRecovery.jobs(for: journal, configuration: configuration, audit: audit)
+        let recoveredJobs = JournalRecovery.jobs(for: journal, path: configuration.audit.path, configuration: configuration, audit: audit)
         queue.enqueue(overCapacity: recoveredJobs)
         let report = JournalRecovery.Report(
             lines: summary.lines, unreadableLines: summary.unreadable, truncatedBytes: summary.partialTail,
@@ -111,19 +120,49 @@ public final class HooklineRuntime: Sendable {
         self.workers = workers
     }
 
-    /// Runs the workers until `stop()`; returns once each has finished the job in hand.
+    /// Runs the workers until `stop()`; returns once each has finished the job in hand (or, past
+    /// the drain deadline, abandoned it).
     public func run() async {
         guard !workersStarted.exchange(true, ordering: .relaxed) else { return }
-        await workers.run()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { [workers, workersDone] in
+                await workers.run()
+                workersDone.signal()
+            }
+            group.addTask { [drainOver] in await drainOver.wait() }
+            // The first to end decides: workers done, or the drain deadline cancels them.
+            await group.next()
+            group.cancelAll()
+        }
         workersFinished.signal()
     }
 
-    /// Stops accepting, lets the workers finish their jobs, and closes the audit log.
+    /// Graceful shutdown: new deliveries are answered 503, the workers take no new jobs, calls
+    /// in flight get `server.drain_timeout` to finish; then a `pending` line is written for every
+    /// event still owed (the next start picks them up) and the log is flushed and closed.
     public func stop() async {
         ingest.stopAccepting()
-        await listener.close()
         queue.close()
-        if workersStarted.load(ordering: .relaxed) { await workersFinished.wait() }
+        if workersStarted.load(ordering: .relaxed) {
+            let drain = configuration.server.drainTimeout
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { [workersDone] in await workersDone.wait() }
+                group.addTask { try? await Task.sleep(for: drain) }
+                await group.next()
+                group.cancelAll()
+            }
+            drainOver.signal()
+            await workersFinished.wait()
+        }
+        _ = await audit.flush()
+        let now = UnixTime.now()
+        for event in audit.journal.pending {
+            audit.append(
+                AuditRecord(
+                    ts: now, outcome: .pending, event: event.event, targets: event.remainingTargets,
+                    error: "Hookline stopped before these targets were done; the next start picks them up"))
+        }
+        await listener.close()
         await transport.shutdown()
         audit.close()
     }

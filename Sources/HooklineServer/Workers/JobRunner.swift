@@ -43,8 +43,10 @@ public final class JobRunner: Sendable {
         var elapsedMilliseconds: Int { Int((ContinuousClock.now - started).wholeMilliseconds) }
     }
 
-    /// Runs `job` until it is finished or parked.
+    /// Runs `job` until it is finished or parked. When the task is cancelled (the drain deadline
+    /// passed), the attempt ends without a line: the job stays owed and the next start retries it.
     public func run(_ job: Job) async {
+        guard !Task.isCancelled else { return }
         var attempt = Attempt(job: job, number: job.attempt + 1, firstAttemptAt: job.firstAttemptAt ?? .now())
         guard let executor = executors[job.target] else {
             finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
@@ -94,6 +96,7 @@ public final class JobRunner: Sendable {
             if index > 0 { await Self.sleep(until: slots[index]) }
             attempt.requests.append(call.summary)
             let result = await executor.perform(call)
+            guard !Task.isCancelled else { return }
             guard case .answered(let response, .success(let learned)) = result else {
                 handleFailure(result, of: call, at: executor, attempt: &attempt)
                 return
@@ -127,6 +130,7 @@ public final class JobRunner: Sendable {
         let call = fetching.fetchCall(contactID: reference.id)
         attempt.requests.append(call.summary)
         let result = await resolver.perform(call)
+        guard !Task.isCancelled else { return nil }
         guard case .answered(let response, .success) = result else {
             handleFailure(result, of: call, at: resolver, attempt: &attempt)
             return nil
@@ -192,9 +196,10 @@ public final class JobRunner: Sendable {
     private func scheduleRetry(_ attempt: inout Attempt, status: Int?, error: String, requestedDelay: Duration?) {
         var generator = SystemRandomNumberGenerator()
         let now = UnixTime.now()
+        // A redrive starts a fresh budget; its attempts keep counting for the log.
         switch retryPolicy.decision(
-            afterAttempt: attempt.number, firstAttemptAt: attempt.firstAttemptAt, now: now, requestedDelay: requestedDelay,
-            using: &generator)
+            afterAttempt: attempt.number - attempt.job.budgetStart, firstAttemptAt: attempt.firstAttemptAt, now: now,
+            requestedDelay: requestedDelay, using: &generator)
         {
         case .retry(let delay):
             var line = record(attempt, .retry, status: status, error: error, request: attempt.requests.last)

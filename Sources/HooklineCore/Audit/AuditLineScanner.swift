@@ -1,0 +1,199 @@
+/// Reads the fields recovery needs from one audit line without building the rest: the payload
+/// and the prose are skipped byte by byte, so a log of a million lines is read in seconds.
+/// Accepts any valid JSON object line; returns nil for anything it cannot read.
+public enum AuditLineScanner {
+    public static func scan(_ line: UnsafeRawBufferPointer) -> AuditLineSummary? {
+        var cursor = Cursor(bytes: line)
+        cursor.skipSpace()
+        guard cursor.take(UInt8(ascii: "{")) else { return nil }
+        var ts: UnixTime?
+        var outcome: AuditOutcome?
+        var summary = AuditLineSummary(ts: UnixTime(milliseconds: 0), outcome: .received)
+        cursor.skipSpace()
+        if cursor.take(UInt8(ascii: "}")) { return nil }
+        while true {
+            cursor.skipSpace()
+            guard let key = cursor.keyIdentifier() else { return nil }
+            cursor.skipSpace()
+            guard cursor.take(UInt8(ascii: ":")) else { return nil }
+            cursor.skipSpace()
+            switch key {
+            case .ts:
+                guard let text = cursor.string(), let time = UnixTime(rfc3339: text) else { return nil }
+                ts = time
+            case .outcome:
+                guard let text = cursor.string(), let value = AuditOutcome(rawValue: text) else { return nil }
+                outcome = value
+            case .event: guard let text = cursor.string() else { return nil }; summary.event = text
+            case .message: guard let text = cursor.string() else { return nil }; summary.message = text
+            case .source: guard let text = cursor.string() else { return nil }; summary.source = text
+            case .target: guard let text = cursor.string() else { return nil }; summary.target = text
+            case .ref: guard let text = cursor.string() else { return nil }; summary.ref = text
+            case .refKey: guard let text = cursor.string() else { return nil }; summary.refKey = text
+            case .attempt: guard let number = cursor.integer() else { return nil }; summary.attempt = number
+            case .targets:
+                guard let list = cursor.stringArray() else { return nil }
+                summary.targets = list
+            case .other:
+                guard cursor.skipValue(depth: 0) else { return nil }
+            }
+            cursor.skipSpace()
+            if cursor.take(UInt8(ascii: ",")) { continue }
+            guard cursor.take(UInt8(ascii: "}")) else { return nil }
+            break
+        }
+        guard let ts, let outcome else { return nil }
+        summary.ts = ts
+        summary.outcome = outcome
+        return summary
+    }
+
+    public static func scan(_ line: [UInt8]) -> AuditLineSummary? {
+        line.withUnsafeBytes { scan($0) }
+    }
+
+    enum Key {
+        case ts, outcome, event, message, source, target, targets, attempt, ref, refKey, other
+    }
+
+    struct Cursor {
+        let bytes: UnsafeRawBufferPointer
+        var index = 0
+
+        mutating func skipSpace() {
+            while index < bytes.count, bytes[index] == 0x20 || bytes[index] == 0x09 || bytes[index] == 0x0D || bytes[index] == 0x0A {
+                index += 1
+            }
+        }
+
+        mutating func take(_ byte: UInt8) -> Bool {
+            guard index < bytes.count, bytes[index] == byte else { return false }
+            index += 1
+            return true
+        }
+
+        /// A member name, matched against the keys recovery reads without allocating.
+        mutating func keyIdentifier() -> Key? {
+            guard take(UInt8(ascii: "\"")) else { return nil }
+            let start = index
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] == UInt8(ascii: "\\") { return nil }
+                index += 1
+            }
+            guard index < bytes.count else { return nil }
+            let name = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+            index += 1
+            func equals(_ literal: StaticString) -> Bool {
+                guard literal.utf8CodeUnitCount == name.count, let base = name.baseAddress else { return false }
+                return memcmp(literal.utf8Start, base, name.count) == 0
+            }
+            if equals("ts") { return .ts }
+            if equals("outcome") { return .outcome }
+            if equals("event") { return .event }
+            if equals("message") { return .message }
+            if equals("source") { return .source }
+            if equals("target") { return .target }
+            if equals("targets") { return .targets }
+            if equals("attempt") { return .attempt }
+            if equals("ref") { return .ref }
+            if equals("ref_key") { return .refKey }
+            return .other
+        }
+
+        /// A string value; escapes are decoded by the full parser (rare in ids).
+        mutating func string() -> String? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index
+            index += 1
+            var escaped = false
+            while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] == UInt8(ascii: "\\") {
+                    escaped = true
+                    index += 1
+                }
+                index += 1
+            }
+            guard index < bytes.count else { return nil }
+            index += 1
+            if escaped {
+                let literal = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+                return (try? JSONParser.parse(literal))?.stringValue
+            }
+            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
+        }
+
+        mutating func integer() -> Int? {
+            let start = index
+            if index < bytes.count, bytes[index] == UInt8(ascii: "-") { index += 1 }
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            guard index > start else { return nil }
+            return Int(String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        }
+
+        mutating func stringArray() -> [String]? {
+            guard take(UInt8(ascii: "[")) else { return nil }
+            var values: [String] = []
+            skipSpace()
+            if take(UInt8(ascii: "]")) { return values }
+            while true {
+                skipSpace()
+                guard let value = string() else { return nil }
+                values.append(value)
+                skipSpace()
+                if take(UInt8(ascii: ",")) { continue }
+                return take(UInt8(ascii: "]")) ? values : nil
+            }
+        }
+
+        /// Skips any JSON value (the payload, the prose); strings without decoding them.
+        mutating func skipValue(depth: Int) -> Bool {
+            guard depth < 64, index < bytes.count else { return false }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                index += 1
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: "\"") {
+                        index += 1
+                        return true
+                    }
+                    index += byte == UInt8(ascii: "\\") ? 2 : 1
+                }
+                return false
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let close = bytes[index] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                let isObject = close == UInt8(ascii: "}")
+                index += 1
+                skipSpace()
+                if take(close) { return true }
+                while true {
+                    skipSpace()
+                    if isObject {
+                        guard skipValue(depth: depth + 1) else { return false }
+                        skipSpace()
+                        guard take(UInt8(ascii: ":")) else { return false }
+                        skipSpace()
+                    }
+                    guard skipValue(depth: depth + 1) else { return false }
+                    skipSpace()
+                    if take(UInt8(ascii: ",")) { continue }
+                    return take(close)
+                }
+            default:
+                let start = index
+                while index < bytes.count {
+                    let byte = bytes[index]
+                    if byte == UInt8(ascii: ",") || byte == UInt8(ascii: "}") || byte == UInt8(ascii: "]") || byte == 0x20 { break }
+                    index += 1
+                }
+                return index > start
+            }
+        }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
