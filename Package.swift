@@ -71,6 +71,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "hookline-bench",
+            dependencies: [
+                "HooklineCore",
+                "HooklineServer",
+                "HooklineSandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/Sources/hookline-bench"
+        ),
         .testTarget(
             name: "HooklineCoreTests",
             dependencies: ["HooklineCore"],

@@ -28,10 +28,18 @@ public struct AuditJournal: Sendable {
         public var target: String
         public var key: String
         public var id: String
+
+        public init(target: String, key: String, id: String) {
+            self.target = target
+            self.key = key
+            self.id = id
+        }
     }
 
     private var pendingByID: [String: PendingEvent] = [:]
     private var order: [String] = []
+    /// The ids in `order`: an event finished and then redriven must not be listed twice.
+    private var ordered: Set<String> = []
     public private(set) var seenMessages: [SeenMessage] = []
     private var referenceIndex: [String: Int] = [:]
     public private(set) var references: [Reference] = []
@@ -56,7 +64,7 @@ public struct AuditJournal: Sendable {
             if let attempt = line.attempt, attempt > 0 {
                 for target in targets { attempts[target] = attempt }
             }
-            if pendingByID[event] == nil { order.append(event) }
+            if ordered.insert(event).inserted { order.append(event) }
             pendingByID[event] = PendingEvent(event: event, offset: offset, remainingTargets: targets, attempts: attempts, firstAttemptAt: [:])
             if line.outcome == .received, let message = line.message, let source = line.source {
                 seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: line.ts))
@@ -94,6 +102,7 @@ public struct AuditJournal: Sendable {
     /// Drops bookkeeping for events no longer pending.
     public mutating func compact() {
         order.removeAll { pendingByID[$0] == nil }
+        ordered = Set(order)
     }
 
     /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds).

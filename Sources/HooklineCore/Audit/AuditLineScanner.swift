@@ -19,10 +19,10 @@ public enum AuditLineScanner {
             cursor.skipSpace()
             switch key {
             case .ts:
-                guard let text = cursor.string(), let time = UnixTime(rfc3339: text) else { return nil }
+                guard let time = cursor.timestamp() else { return nil }
                 ts = time
             case .outcome:
-                guard let text = cursor.string(), let value = AuditOutcome(rawValue: text) else { return nil }
+                guard let value = cursor.outcome() else { return nil }
                 outcome = value
             case .event: guard let text = cursor.string() else { return nil }; summary.event = text
             case .message: guard let text = cursor.string() else { return nil }; summary.message = text
@@ -100,6 +100,25 @@ public enum AuditLineScanner {
             return .other
         }
 
+        /// All outcomes by their names' bytes, for matching without building a String.
+        static let outcomeNames: [(bytes: [UInt8], outcome: AuditOutcome)] = AuditOutcome.allCases.map { (Array($0.rawValue.utf8), $0) }
+
+        mutating func outcome() -> AuditOutcome? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var end = start
+            while end < bytes.count, bytes[end] != UInt8(ascii: "\"") { end += 1 }
+            guard end < bytes.count else { return nil }
+            index = end + 1
+            let name = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+            for candidate in Self.outcomeNames where candidate.bytes.count == name.count {
+                if candidate.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) }) == 0 {
+                    return candidate.outcome
+                }
+            }
+            return nil
+        }
+
         /// A string value; escapes are decoded by the full parser (rare in ids).
         mutating func string() -> String? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
@@ -119,7 +138,8 @@ public enum AuditLineScanner {
                 let literal = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
                 return (try? JSONParser.parse(literal))?.stringValue
             }
-            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
+            // Lines are read as UTF-8; anything invalid is repaired rather than trusted.
+            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
         }
 
         mutating func integer() -> Int? {
@@ -145,19 +165,36 @@ public enum AuditLineScanner {
             }
         }
 
+        /// A timestamp string parsed in place (no String, no array): the audit log's own
+        /// `2026-11-22T07:19:05.123Z`, else any RFC 3339 form through the general parser.
+        mutating func timestamp() -> UnixTime? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            guard let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\"")), bytes.count - start) else { return nil }
+            let length = bytes.baseAddress!.distance(to: UnsafeRawPointer(end)) - start
+            let text = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
+            index = start + length + 1
+            if let fast = UnixTime(compactRFC3339: text) { return fast }
+            return String(validating: text, as: UTF8.self).flatMap { UnixTime(rfc3339: $0) }
+        }
+
         /// Skips any JSON value (the payload, the prose); strings without decoding them.
         mutating func skipValue(depth: Int) -> Bool {
             guard depth < 64, index < bytes.count else { return false }
             switch bytes[index] {
             case UInt8(ascii: "\""):
-                index += 1
-                while index < bytes.count {
-                    let byte = bytes[index]
-                    if byte == UInt8(ascii: "\"") {
-                        index += 1
+                // memchr to each quote; a quote after an odd run of backslashes is escaped.
+                var search = index + 1
+                while search < bytes.count {
+                    guard let found = memchr(bytes.baseAddress! + search, Int32(UInt8(ascii: "\"")), bytes.count - search) else { return false }
+                    let quote = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    var backslashes = 0
+                    while quote - backslashes - 1 > index, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
+                    if backslashes % 2 == 0 {
+                        index = quote + 1
                         return true
                     }
-                    index += byte == UInt8(ascii: "\\") ? 2 : 1
+                    search = quote + 1
                 }
                 return false
             case UInt8(ascii: "{"), UInt8(ascii: "["):

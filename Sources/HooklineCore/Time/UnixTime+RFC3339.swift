@@ -42,6 +42,29 @@ extension UnixTime {
         bytes.append(UInt8(ascii: "Z"))
     }
 
+    /// Parses exactly the form Hookline writes, `2026-11-22T07:19:05.123Z`, from raw bytes
+    /// without allocating (recovery reads a million of them); nil for any other form.
+    public init?(compactRFC3339 text: UnsafeRawBufferPointer) {
+        guard text.count == 24, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
+            text[13] == UInt8(ascii: ":"), text[16] == UInt8(ascii: ":"), text[19] == UInt8(ascii: "."), text[23] == UInt8(ascii: "Z")
+        else { return nil }
+        func digits(_ start: Int, _ count: Int) -> Int? {
+            var value = 0
+            for offset in start..<(start + count) {
+                let byte = text[offset]
+                guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+                value = value * 10 + Int(byte - UInt8(ascii: "0"))
+            }
+            return value
+        }
+        guard let year = digits(0, 4), let month = digits(5, 2), let day = digits(8, 2), let hour = digits(11, 2),
+            let minute = digits(14, 2), let second = digits(17, 2), let millis = digits(20, 3),
+            (1...12).contains(month), (1...31).contains(day), hour < 24, minute < 60, second < 61
+        else { return nil }
+        let days = Self.days(fromCivil: Int64(year), month, day)
+        self.init(milliseconds: (days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000 + Int64(millis))
+    }
+
     /// Parses an RFC 3339 timestamp (`2026-11-22T07:19:05Z`, optional fraction, `Z` or `±hh:mm`).
     public init?(rfc3339 text: some StringProtocol) {
         let bytes = Array(text.utf8)

@@ -49,6 +49,10 @@ public final class AuditLogWriter: Sendable {
     private struct FileState: Sendable {
         var descriptor: Int32
         var size: Int64
+        /// The size right after the last rotation (what was carried forward): the file rotates
+        /// again once it has grown `rotateBytes` past it, so a large carry-forward cannot cause
+        /// a rotation on every write.
+        var baseSize: Int64 = 0
         var journal: AuditJournal
         var rotations = 0
     }
@@ -188,7 +192,9 @@ public final class AuditLogWriter: Sendable {
             health.withLockedValue { $0 = error }
             for completion in batch.completions { completion(error) }
 
-            if error == nil, options.rotateBytes > 0, file.withLockedValue({ $0.size }) >= Int64(options.rotateBytes) {
+            // Not while closing: the last lines (the pending notes) stay in the current file.
+            let grown = file.withLockedValue { $0.size - $0.baseSize }
+            if error == nil, !batch.closed, options.rotateBytes > 0, grown >= Int64(options.rotateBytes) {
                 if let failure = rotate() { health.withLockedValue { $0 = failure } }
             }
             if batch.closed {
@@ -274,6 +280,7 @@ public final class AuditLogWriter: Sendable {
         file.withLockedValue { current in
             current.descriptor = next
             current.size = size
+            current.baseSize = size
             current.journal = carried
             current.rotations += 1
         }

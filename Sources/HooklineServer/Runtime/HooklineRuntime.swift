@@ -17,6 +17,7 @@ public final class HooklineRuntime: Sendable {
     public let recovery: JournalRecovery.Report
     private let transport: TargetTransport
     private let workers: WorkerPool
+    private let control: ControlServer?
     private let workersStarted = Atomic<Bool>(false)
     /// The workers returned on their own (the queue closed and each finished its job).
     private let workersDone = CompletionSignal()
@@ -82,8 +83,13 @@ public final class HooklineRuntime: Sendable {
             },
             metrics: { "" })
         let listener: WebhookListener
+        var control: ControlServer?
         do {
             listener = try await WebhookListener.bind(settings: configuration.server, ingest: ingest, surface: surface, group: group)
+            if let path = ControlServer.socketPath(forAuditLog: configuration.audit.path) {
+                control = try await ControlServer.start(
+                    path: path, redriver: Redriver(configuration: configuration, audit: audit, queue: queue), group: group)
+            }
         } catch {
             await transport.shutdown()
             audit.close()
@@ -91,7 +97,7 @@ public final class HooklineRuntime: Sendable {
         }
         return HooklineRuntime(
             configuration: configuration, audit: audit, queue: queue, dedup: dedup, references: references, ingest: ingest,
-            listener: listener, group: group, recovery: report, transport: transport, workers: workers)
+            listener: listener, group: group, recovery: report, transport: transport, workers: workers, control: control)
     }
 
     private init(
@@ -105,7 +111,8 @@ public final class HooklineRuntime: Sendable {
         group: any EventLoopGroup,
         recovery: JournalRecovery.Report,
         transport: TargetTransport,
-        workers: WorkerPool
+        workers: WorkerPool,
+        control: ControlServer?
     ) {
         self.configuration = configuration
         self.audit = audit
@@ -118,7 +125,16 @@ public final class HooklineRuntime: Sendable {
         self.recovery = recovery
         self.transport = transport
         self.workers = workers
+        self.control = control
     }
+
+    /// Queues `redriven` records again (what `hookline redrive` sends).
+    public func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
+        await Redriver(configuration: configuration, audit: audit, queue: queue).redrive(records)
+    }
+
+    /// The control socket `hookline redrive` talks to, if one is open.
+    public var controlSocket: String? { control?.path }
 
     /// Runs the workers until `stop()`; returns once each has finished the job in hand (or, past
     /// the drain deadline, abandoned it).
@@ -163,6 +179,7 @@ public final class HooklineRuntime: Sendable {
                     error: "Hookline stopped before these targets were done; the next start picks them up"))
         }
         await listener.close()
+        await control?.stop()
         await transport.shutdown()
         audit.close()
     }

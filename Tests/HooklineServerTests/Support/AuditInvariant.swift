@@ -1,43 +1,39 @@
 import HooklineCore
 
 /// The audit log's promise: every received event ends, for each of its targets, in exactly
-/// one terminal line.
+/// one terminal line — and a redrive, which reopens targets, in exactly one more.
 enum AuditInvariant {
-    /// (event, target) pairs still without a terminal line.
+    /// (event, target) pairs opened (received or redriven) but not yet ended.
     static func unfinished(_ records: [AuditRecord]) -> [String] {
-        var open: Set<String> = []
+        var open: [String: Int] = [:]
         for record in records {
-            if record.outcome == .received, let event = record.event {
-                for target in record.targets ?? [] { open.insert("\(event)→\(target)") }
+            if record.outcome == .received || record.outcome == .redriven, let event = record.event {
+                for target in record.targets ?? [] where record.reason != "carried_forward" { open["\(event)→\(target)", default: 0] += 1 }
             } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
-                open.remove("\(event)→\(target)")
+                open["\(event)→\(target)", default: 0] -= 1
             }
         }
-        return open.sorted()
+        return open.filter { $0.value > 0 }.keys.sorted()
     }
 
-    /// (event, target) pairs with more than one terminal line, or a terminal line for a target
-    /// the event was not routed to.
+    /// Terminal lines that end nothing open: a second end for one opening, or an end for a
+    /// target the event was never routed to.
     static func violations(_ records: [AuditRecord]) -> [String] {
-        var routed: [String: Set<String>] = [:]
-        var terminal: [String: Int] = [:]
-        for record in records {
-            if record.outcome == .received, let event = record.event {
-                routed[event] = Set(record.targets ?? [])
-            } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
-                terminal["\(event)→\(target)", default: 0] += 1
-            }
-        }
+        var open: [String: Int] = [:]
         var problems: [String] = []
-        for (key, count) in terminal.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "→").map(String.init)
-            if count > 1 { problems.append("\(key) has \(count) terminal lines") }
-            if routed[parts[0]]?.contains(parts[1]) != true { problems.append("\(key) ends an event not routed there") }
+        for record in records {
+            if record.outcome == .received || record.outcome == .redriven, let event = record.event {
+                for target in record.targets ?? [] where record.reason != "carried_forward" { open["\(event)→\(target)", default: 0] += 1 }
+            } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
+                let key = "\(event)→\(target)"
+                if (open[key] ?? 0) <= 0 { problems.append("\(key) ends with \(record.outcome.rawValue) but was not open") }
+                open[key, default: 0] -= 1
+            }
         }
         return problems
     }
 
-    /// Terminal outcomes by target for one event.
+    /// The last terminal outcome by target for one event.
     static func outcomes(of event: String?, in records: [AuditRecord]) -> [String: AuditOutcome] {
         var outcomes: [String: AuditOutcome] = [:]
         for record in records where record.event == event && record.outcome.endsTargetJob {

@@ -1,3 +1,4 @@
+import Foundation
 import HooklineCore
 import HooklineServer
 
@@ -7,6 +8,17 @@ enum AuditLogReading {
     static func records(_ path: String) throws -> [AuditRecord] {
         let bytes = try FileBytes.read(path)
         return try bytes.split(separator: UInt8(ascii: "\n")).map { try AuditRecord(jsonLine: $0) }
+    }
+
+    /// Every record of a rotated log: its archives (`<path>.<timestamp>`) in order, then the file itself.
+    static func allRecords(_ path: String) throws -> [AuditRecord] {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let name = url.lastPathComponent
+        let archives = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix(name + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".next") }
+            .sorted()
+        return try (archives.map { "\(directory)/\($0)" } + [path]).flatMap(records)
     }
 
     /// The raw text of the log.

@@ -25,6 +25,8 @@ enum TestConfiguration {
         plannrEvents: String = "[created, updated, deleted]",
         omnichannelBase: String? = nil,
         routes: String? = nil,
+        rotate: String = "0",
+        drainTimeout: String = "5s",
         extraServer: String = ""
     ) -> String {
         """
@@ -35,11 +37,12 @@ enum TestConfiguration {
           max_header_bytes: 16KiB
           request_timeout: \(requestTimeout)
           idle_timeout: 30s
-          drain_timeout: 5s
+          drain_timeout: \(drainTimeout)
         \(extraServer)
         audit:
           path: \(auditPath)
           fsync: \(fsync)
+          rotate_bytes: \(rotate)
         queue:
           capacity: \(capacity)
           workers: \(workers)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// Measurements behind the figures in Benchmarks/README.md. Build with `-c release`.
+@main
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hookline-bench",
+        abstract: "Hookline's measurements (run Benchmarks/run.sh for the whole table).",
+        subcommands: [GenerateLog.self, Recovery.self]
+    )
+}

@@ -1,0 +1,167 @@
+import Foundation
+import HooklineCore
+import HooklineSandbox
+import HooklineServer
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hookline serve` as a child process, a sandbox target in this process, and senders that
+/// behave like real ones: per contact, update k+1 only after update k got a 2xx; any failure is
+/// retried with the same message id.
+final class LoadHarness: Sendable {
+    static let contacts = ["c_7f3a21", "48213", "c_0d91e4", "144", "2279", "2291", SandboxSeed.garethAccount, SandboxSeed.secondAccount]
+    static let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+    let directory: String
+    let configPath: String
+    let port: Int
+    let sandbox: SandboxCRM
+    private let process = Mutex<Process?>(nil)
+    /// Event ids Hookline answered 2xx with, by message id.
+    let acknowledged = Mutex<[String: String]>([:])
+    let source: SourceSettings
+
+    var auditPath: String { "\(directory)/audit.jsonl" }
+
+    init(drainTimeout: String = "5s", targetDelay: Duration = .milliseconds(30)) async throws {
+        directory = NSTemporaryDirectory() + "hookline-load-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        sandbox = try await SandboxCRM.start()
+        sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))
+        port = try ServeProcessTests.freePort()
+        configPath = "\(directory)/hookline.yaml"
+        let yaml = """
+            server: {host: 127.0.0.1, port: \(port), drain_timeout: \(drainTimeout)}
+            audit: {path: "\(directory)/audit.jsonl", fsync: batch}
+            queue: {workers: 8}
+            retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
+            sources:
+              - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(Self.secret)"}}
+            targets:
+              - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
+            routes:
+              - {from: standard, to: omnichannel, contact_id: source_id}
+            """
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
+    }
+
+    /// Starts `hookline serve` and waits until it answers.
+    func startServer() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ServeProcessTests.binary())
+        process.arguments = ["serve", "--config", configPath]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        self.process.withLock { $0 = process }
+        try await eventuallyTrue { (try? await HTTPGet.status("http://127.0.0.1:\(self.port)/healthz")) == 200 }
+    }
+
+    /// SIGKILL: no chance to flush, drain or say goodbye.
+    func kill() {
+        guard let process = process.withLock({ $0 }) else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM, and the process's exit status and how long it took to exit.
+    func terminate() -> (status: Int32, seconds: Double) {
+        guard let process = process.withLock({ $0 }) else { return (-1, 0) }
+        let started = ContinuousClock.now
+        process.terminate()
+        process.waitUntilExit()
+        return (process.terminationStatus, (ContinuousClock.now - started).secondsValue)
+    }
+
+    /// The body of update `sequence` to `contact`.
+    static func body(_ contact: String, _ sequence: Int) -> [UInt8] {
+        Array(#"{"type":"contact.updated","data":{"id":"\#(contact)","first_name":"v\#(sequence)"}}"#.utf8)
+    }
+
+    /// Sends `updates` updates to every contact; `onAcknowledged` is told the running count.
+    func send(updates: Int, onAcknowledged: @escaping @Sendable (Int) async -> Void) async throws {
+        let deliverer = WebhookDeliverer()
+        let url = "http://127.0.0.1:\(port)/webhooks/standard"
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for contact in Self.contacts {
+                group.addTask { [self] in
+                    for sequence in 1...updates {
+                        let messageID = "msg_\(contact)_\(sequence)"
+                        let deadline = ContinuousClock.now + .seconds(60)
+                        while true {
+                            guard ContinuousClock.now < deadline else { throw ProcessTestError("\(messageID) was never acknowledged") }
+                            if let answer = try? await deliverer.deliver(Self.body(contact, sequence), to: url, source: source, messageID: messageID, timeout: .seconds(5)),
+                                (200..<300).contains(answer.status), let event = answer.eventID
+                            {
+                                let count = acknowledged.withLock { acknowledged in
+                                    acknowledged[messageID] = event
+                                    return acknowledged.count
+                                }
+                                await onAcknowledged(count)
+                                break
+                            }
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Every line of the log and its archives, in order.
+    func records() throws -> [AuditRecord] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix("audit.jsonl.") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".next") }.sorted()
+        var records: [AuditRecord] = []
+        for path in names.map({ "\(directory)/\($0)" }) + [auditPath] {
+            _ = try AuditLogReader.forEachRecord(in: path) { records.append($0) }
+        }
+        return records
+    }
+
+    func cleanUp() async {
+        if let process = process.withLock({ $0 }), process.isRunning {
+            Glibc.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        await sandbox.stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
+
+/// The log's promises, checked over all its lines.
+enum LogPromises {
+    /// Each opening (received or redriven) of an (event, target) ends in exactly one terminal line.
+    static func problems(_ records: [AuditRecord]) -> [String] {
+        var open: [String: Int] = [:]
+        var problems: [String] = []
+        for record in records {
+            if record.outcome == .received || record.outcome == .redriven, let event = record.event {
+                for target in record.targets ?? [] where record.reason != "carried_forward" { open["\(event)→\(target)", default: 0] += 1 }
+            } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
+                let key = "\(event)→\(target)"
+                if (open[key] ?? 0) <= 0 { problems.append("\(key): a second terminal line (\(record.outcome.rawValue))") }
+                open[key, default: 0] -= 1
+            }
+        }
+        problems += open.filter { $0.value > 0 }.keys.sorted().map { "\($0): no terminal line" }
+        return problems
+    }
+}
+
+extension HTTPGet {
+    static func status(_ url: String) async throws -> Int {
+        try await fetch(url).status
+    }
+}
+
+extension Duration {
+    fileprivate var secondsValue: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}
