@@ -1,5 +1,6 @@
 import Foundation
 import HooklineCore
+import Logging
 import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
@@ -59,6 +60,8 @@ public final class AuditLogWriter: Sendable {
 
     public let path: String
     public let options: Options
+    private let observer: (any AuditWriteObserver)?
+    private let logger: Logger
     private let pending = ConditionLock(value: false)
     private let queue = NIOLockedValueBox(Pending())
     private let file: NIOLockedValueBox<FileState>
@@ -67,12 +70,20 @@ public final class AuditLogWriter: Sendable {
 
     /// Opens (creating if needed) the log at `path` for appending, takes its lock, and starts
     /// the writer thread. `journal` is what recovery read from the file.
-    public init(path: String, options: Options, journal: AuditJournal = AuditJournal()) throws(FileError) {
+    public init(
+        path: String,
+        options: Options,
+        journal: AuditJournal = AuditJournal(),
+        observer: (any AuditWriteObserver)? = nil,
+        logger: Logger = Logger(label: "hookline.audit", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(FileError) {
         let descriptor = try Self.openLocked(path, truncate: false)
         var status = stat()
         fstat(descriptor, &status)
         self.path = path
         self.options = options
+        self.observer = observer
+        self.logger = logger
         self.file = NIOLockedValueBox(FileState(descriptor: descriptor, size: Int64(status.st_size), journal: journal))
         let thread = Thread { [self] in self.run() }
         thread.name = "hookline-audit"
@@ -180,22 +191,39 @@ public final class AuditLogWriter: Sendable {
                 summaries.append((AuditLineSummary(record), start + Int64(buffer.count)))
                 record.appendJSONLine(to: &buffer)
             }
+            let writeStarted = ContinuousClock.now
             var error = Self.write(buffer, to: descriptor, path: path)
+            if !buffer.isEmpty { observer?.wrote(bytes: buffer.count, duration: .now - writeStarted) }
             if error == nil {
                 let written = Int64(buffer.count)
                 file.withLockedValue { state in
                     state.size += written
                     for (summary, offset) in summaries { state.journal.apply(summary, offset: offset) }
                 }
-                if batch.needsSync { error = Self.sync(descriptor, path: path) }
+                if batch.needsSync {
+                    let syncStarted = ContinuousClock.now
+                    error = Self.sync(descriptor, path: path)
+                    observer?.synced(duration: .now - syncStarted)
+                }
             }
-            health.withLockedValue { $0 = error }
+            let previous = health.withLockedValue { health in
+                defer { health = error }
+                return health
+            }
+            if let error, previous == nil {
+                logger.error("the audit log cannot be written; deliveries are answered 503", metadata: ["error": "\(error)"])
+            } else if error == nil, let previous {
+                logger.notice("the audit log is writable again", metadata: ["was": "\(previous)"])
+            }
             for completion in batch.completions { completion(error) }
 
             // Not while closing: the last lines (the pending notes) stay in the current file.
             let grown = file.withLockedValue { $0.size - $0.baseSize }
             if error == nil, !batch.closed, options.rotateBytes > 0, grown >= Int64(options.rotateBytes) {
-                if let failure = rotate() { health.withLockedValue { $0 = failure } }
+                if let failure = rotate() {
+                    health.withLockedValue { $0 = failure }
+                    logger.error("could not rotate the audit log; still writing to it", metadata: ["error": "\(failure)"])
+                }
             }
             if batch.closed {
                 Glibc.close(file.withLockedValue { $0.descriptor })
@@ -284,6 +312,10 @@ public final class AuditLogWriter: Sendable {
             current.journal = carried
             current.rotations += 1
         }
+        observer?.rotated()
+        logger.info(
+            "rotated the audit log",
+            metadata: ["archive": .string(archive), "carried_events": "\(carried.pendingCount)", "carried_bytes": "\(size)"])
         return nil
     }
 

@@ -1,4 +1,5 @@
 import HooklineCore
+import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
@@ -19,6 +20,8 @@ public final class WebhookIngest: Sendable {
     private let audit: AuditLogWriter
     private let retryAfter: Duration
     private let accepting = Atomic<Bool>(true)
+    private let metrics: HooklineMetrics?
+    private let logger: Logger
 
     public init(
         sources: [SourceSettings],
@@ -26,8 +29,12 @@ public final class WebhookIngest: Sendable {
         queue: WorkQueue,
         dedup: any DedupStore,
         audit: AuditLogWriter,
-        retryAfter: Duration
+        retryAfter: Duration,
+        metrics: HooklineMetrics? = nil,
+        logger: Logger = Logger(label: "hookline.ingest", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.metrics = metrics
+        self.logger = logger
         var byName: [String: Source] = [:]
         for source in sources {
             guard let decoder = MessageDecoders.decoder(forKind: source.kind) else { continue }
@@ -51,6 +58,9 @@ public final class WebhookIngest: Sendable {
 
     /// Records a 4xx answered without reading or processing the delivery.
     public func reject(source: String, answer: HTTPAnswer, reason: String, remote: String?, receivedAt: UnixTime) {
+        metrics?.rejected(source: source, reason: reason)
+        logger.debug(
+            "rejected", metadata: ["source": .string(source), "status": "\(answer.status)", "reason": .string(reason), "remote": .string(remote ?? "")])
         audit.append(
             AuditRecord(
                 ts: receivedAt, outcome: .rejected, source: source, status: answer.status, reason: reason,
@@ -181,7 +191,7 @@ public final class WebhookIngest: Sendable {
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
-        audit.appendDurably(record) { [queue, dedup] error in
+        audit.appendDurably(record) { [queue, dedup, logger] error in
             if error != nil {
                 queue.cancelReservation(jobs.count)
                 if let dedupKey { dedup.release(dedupKey) }
@@ -191,6 +201,7 @@ public final class WebhookIngest: Sendable {
             if let dedupKey { dedup.confirm(dedupKey) }
             queue.enqueue(reserved: jobs)
             respond(.status(202, "accepted", [("id", .string(eventID))]))
+            logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
         }
     }
 }

@@ -24,12 +24,16 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let ingest: WebhookIngest
     private let surface: HTTPSurface
     private let maxBodyBytes: Int
+    private let metrics: HooklineMetrics?
     private var state = State.idle
+    /// The webhook being answered and when its head arrived, for the metrics.
+    private var timing: (source: String, started: ContinuousClock.Instant)?
 
-    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int) {
+    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, metrics: HooklineMetrics?) {
         self.ingest = ingest
         self.surface = surface
         self.maxBodyBytes = maxBodyBytes
+        self.metrics = metrics
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -67,6 +71,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let name = String(path.dropFirst("/webhooks/".count))
         let receivedAt = UnixTime.now()
+        timing = (name, .now)
         let remote = context.channel.remoteAddress?.ipAddress
         guard head.method == .POST else {
             let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
@@ -120,6 +125,10 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let keepAlive = request.isKeepAlive && !answer.closeConnection
         if case .closing = state { return }
         state = answer.closeConnection ? .closing : .idle
+        if let timing {
+            metrics?.answered(source: timing.source, status: answer.status, duration: .now - timing.started)
+            self.timing = nil
+        }
 
         let (bytes, contentType) = answer.encoded
         var headers = HTTPHeaders()

@@ -23,6 +23,7 @@ public final class WebhookListener: Sendable {
         settings: ServerSettings,
         ingest: WebhookIngest,
         surface: HTTPSurface,
+        metrics: HooklineMetrics?,
         group: any EventLoopGroup
     ) async throws -> WebhookListener {
         var decoderLimits = NIOHTTPDecoderLimitConfiguration()
@@ -50,7 +51,7 @@ public final class WebhookListener: Sendable {
                 }
                 return channel.pipeline.configureHTTPServerPipeline(withDecoderLimitConfiguration: limits).flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(
-                        WebhookHTTPHandler(ingest: ingest, surface: surface, maxBodyBytes: maxBody))
+                        WebhookHTTPHandler(ingest: ingest, surface: surface, maxBodyBytes: maxBody, metrics: metrics))
                 }
             }
         let channel = try await bootstrap.bind(host: settings.host, port: settings.port).get()

@@ -1,4 +1,5 @@
 import HooklineCore
+import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -15,6 +16,7 @@ public final class HooklineRuntime: Sendable {
     public let listener: WebhookListener
     public let group: any EventLoopGroup
     public let recovery: JournalRecovery.Report
+    public let metrics: HooklineMetrics
     private let transport: TargetTransport
     private let workers: WorkerPool
     private let control: ControlServer?
@@ -32,16 +34,18 @@ public final class HooklineRuntime: Sendable {
     /// to start the workers.
     public static func start(
         configuration: HooklineConfiguration,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "hookline", factory: { _ in SwiftLogNoOpLogHandler() })
     ) async throws -> HooklineRuntime {
         let started = ContinuousClock.now
+        let metrics = HooklineMetrics()
         let (journal, summary) = try JournalRecovery.replay(path: configuration.audit.path)
         let audit = try AuditLogWriter(
             path: configuration.audit.path,
             options: AuditLogWriter.Options(
                 fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
                 dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
-            journal: journal)
+            journal: journal, observer: metrics, logger: logger)
 
         let dedup = InMemoryDedupStore(maximumEntries: configuration.queue.dedupMaxEntries, maximumAge: configuration.queue.dedupMaxAge)
         let horizon = UnixTime.now() - configuration.queue.dedupMaxAge
@@ -63,29 +67,37 @@ public final class HooklineRuntime: Sendable {
 
         let transport = TargetTransport(group: group, connectionsPerHost: configuration.queue.workers)
         let executors = configuration.targets.compactMap { settings in
-            TargetKinds.client(for: settings).map { TargetExecutor(client: $0, transport: transport) }
+            TargetKinds.client(for: settings).map { TargetExecutor(client: $0, transport: transport, metrics: metrics) }
         }
         let runner = JobRunner(
             executors: executors, sources: configuration.sources, references: references, queue: queue, audit: audit,
-            retryPolicy: configuration.retry)
+            retryPolicy: configuration.retry, metrics: metrics, logger: logger)
         let workers = WorkerPool(queue: queue, runner: runner, count: configuration.queue.workers)
 
         let ingest = WebhookIngest(
             sources: configuration.sources, routes: RouteTable(configuration.routes), queue: queue, dedup: dedup,
-            audit: audit, retryAfter: configuration.queue.retryAfter)
+            audit: audit, retryAfter: configuration.queue.retryAfter, metrics: metrics, logger: logger)
         let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
+        let readiness: @Sendable () -> String? = {
+            if !ingest.isAccepting { return "shutting down" }
+            if let error = audit.lastError { return error.description }
+            if queue.count >= highWatermark { return "queue above its high watermark (\(queue.count) of \(queue.capacity))" }
+            return nil
+        }
         let surface = HTTPSurface(
-            readiness: {
-                if !ingest.isAccepting { return "shutting down" }
-                if let error = audit.lastError { return error.description }
-                if queue.count >= highWatermark { return "queue above its high watermark (\(queue.count) of \(queue.capacity))" }
-                return nil
-            },
-            metrics: { "" })
+            readiness: readiness,
+            metrics: {
+                metrics.render(
+                    HooklineMetrics.GaugeReadings(
+                        queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
+                        inFlightCalls: Dictionary(uniqueKeysWithValues: executors.map { ($0.name, $0.callsInFlight) }),
+                        ready: readiness() == nil))
+            })
         let listener: WebhookListener
         var control: ControlServer?
         do {
-            listener = try await WebhookListener.bind(settings: configuration.server, ingest: ingest, surface: surface, group: group)
+            listener = try await WebhookListener.bind(
+                settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
             if let path = ControlServer.socketPath(forAuditLog: configuration.audit.path) {
                 control = try await ControlServer.start(
                     path: path, redriver: Redriver(configuration: configuration, audit: audit, queue: queue), group: group)
@@ -97,7 +109,7 @@ public final class HooklineRuntime: Sendable {
         }
         return HooklineRuntime(
             configuration: configuration, audit: audit, queue: queue, dedup: dedup, references: references, ingest: ingest,
-            listener: listener, group: group, recovery: report, transport: transport, workers: workers, control: control)
+            listener: listener, group: group, recovery: report, metrics: metrics, transport: transport, workers: workers, control: control)
     }
 
     private init(
@@ -110,6 +122,7 @@ public final class HooklineRuntime: Sendable {
         listener: WebhookListener,
         group: any EventLoopGroup,
         recovery: JournalRecovery.Report,
+        metrics: HooklineMetrics,
         transport: TargetTransport,
         workers: WorkerPool,
         control: ControlServer?
@@ -123,6 +136,7 @@ public final class HooklineRuntime: Sendable {
         self.listener = listener
         self.group = group
         self.recovery = recovery
+        self.metrics = metrics
         self.transport = transport
         self.workers = workers
         self.control = control

@@ -21,7 +21,7 @@ public struct HooklineService: Service {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.eventLoops ?? System.coreCount)
         let runtime: HooklineRuntime
         do {
-            runtime = try await HooklineRuntime.start(configuration: configuration, group: group)
+            runtime = try await HooklineRuntime.start(configuration: configuration, group: group, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
@@ -35,6 +35,7 @@ public struct HooklineService: Service {
                 "audit": .string(configuration.audit.path),
                 "recovered_events": "\(recovery.recoveredEvents)",
                 "log_lines": "\(recovery.lines)",
+                "recovery_seconds": "\(Double(Int(recovery.seconds * 1000)) / 1000)",
             ])
         if recovery.unreadableLines > 0 || recovery.truncatedBytes > 0 {
             logger.warning(

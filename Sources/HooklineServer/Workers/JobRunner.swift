@@ -1,4 +1,5 @@
 import HooklineCore
+import Logging
 
 /// Applies one job: resolves a thin reference, finds the target's contact id, plans the calls,
 /// waits for rate-limit slots, calls, classifies — and writes one audit line for the attempt
@@ -14,6 +15,8 @@ public final class JobRunner: Sendable {
     private let queue: WorkQueue
     private let audit: AuditLogWriter
     private let retryPolicy: RetryPolicy
+    private let metrics: HooklineMetrics?
+    private let logger: Logger
 
     public init(
         executors: [TargetExecutor],
@@ -21,8 +24,12 @@ public final class JobRunner: Sendable {
         references: any ReferenceStore,
         queue: WorkQueue,
         audit: AuditLogWriter,
-        retryPolicy: RetryPolicy
+        retryPolicy: RetryPolicy,
+        metrics: HooklineMetrics? = nil,
+        logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.metrics = metrics
+        self.logger = logger
         self.executors = Dictionary(uniqueKeysWithValues: executors.map { ($0.name, $0) })
         self.sources = Dictionary(uniqueKeysWithValues: sources.map { ($0.name, $0) })
         self.references = references
@@ -205,6 +212,8 @@ public final class JobRunner: Sendable {
             var line = record(attempt, .retry, status: status, error: error, request: attempt.requests.last)
             line.retryInMs = Int(delay.wholeMilliseconds)
             audit.append(line)
+            metrics?.attempt(target: attempt.job.target, outcome: .retry)
+            logger.debug("retrying", metadata: eventMetadata(attempt).merging(["in_ms": "\(line.retryInMs ?? 0)", "error": .string(error)]) { $1 })
             var job = attempt.job
             job.attempt = attempt.number
             job.firstAttemptAt = attempt.firstAttemptAt
@@ -219,6 +228,22 @@ public final class JobRunner: Sendable {
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
         audit.append(line)
         queue.finish(attempt.job)
+        metrics?.attempt(target: attempt.job.target, outcome: outcome)
+        switch outcome {
+        case .failed, .dead:
+            logger.warning(
+                "\(outcome.rawValue) at \(attempt.job.target)",
+                metadata: eventMetadata(attempt).merging(["error": .string(error ?? "")]) { $1 })
+        default:
+            logger.debug("\(outcome.rawValue) at \(attempt.job.target)", metadata: eventMetadata(attempt))
+        }
+    }
+
+    private func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {
+        [
+            "event": .string(attempt.job.event.id), "source": .string(attempt.job.event.source), "target": .string(attempt.job.target),
+            "attempt": "\(attempt.number)",
+        ]
     }
 
     private func record(

@@ -8,12 +8,18 @@ public final class TargetExecutor: Sendable {
     private let limiter: Mutex<RateLimiter>?
     private let tokens: TokenCache?
     private let transport: TargetTransport
+    private let metrics: HooklineMetrics?
+    private let inFlight = Atomic<Int>(0)
+
+    /// Calls to this target awaiting an answer right now.
+    public var callsInFlight: Int { inFlight.load(ordering: .relaxed) }
 
     public var name: String { client.settings.name }
 
-    public init(client: any TargetClient, transport: TargetTransport) {
+    public init(client: any TargetClient, transport: TargetTransport, metrics: HooklineMetrics? = nil) {
         self.client = client
         self.transport = transport
+        self.metrics = metrics
         self.limiter = client.settings.rateLimit.map { Mutex(RateLimiter(limit: $0.requests, period: $0.period, burst: $0.burst)) }
         self.tokens = client.tokenRequest.map { TokenCache(client: client, request: $0, transport: transport) }
     }
@@ -48,7 +54,12 @@ public final class TargetExecutor: Sendable {
                 }
             }
             let authorized = client.authorize(call, token: token)
-            switch await transport.send(authorized, url: client.url(for: authorized), timeout: client.settings.timeout) {
+            inFlight.add(1, ordering: .relaxed)
+            let started = ContinuousClock.now
+            let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: client.settings.timeout)
+            inFlight.subtract(1, ordering: .relaxed)
+            metrics?.call(target: name, status: (try? sent.get())?.status, duration: .now - started)
+            switch sent {
             case .failure(let failure):
                 return .unreachable(failure)
             case .success(let response):

@@ -14,11 +14,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The YAML configuration file.")
     var config: String = "hookline.yaml"
 
+    @Option(help: "Log format: auto (human on a terminal, JSON lines otherwise), human or json.")
+    var logFormat: LogFormat = .auto
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical. At info, Hookline is quiet per request.")
+    var logLevel: Logger.Level = .info
+
     func run() async throws {
         let configuration = try ConfigurationFile.load(config)
-        LoggingSystem.bootstrap(StreamLogHandler.standardError)
-        var logger = Logger(label: "hookline")
-        logger.logLevel = .info
+        logFormat.bootstrap(level: logLevel)
+        let logger = Logger(label: "hookline")
         let service = HooklineService(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
@@ -32,3 +37,6 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension LogFormat: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,144 @@
+import CoreMetrics
+import HooklineCore
+import Metrics
+import Prometheus
+import Synchronization
+
+/// Hookline's metrics, in Prometheus text at `GET /metrics`: swift-metrics types backed by a
+/// per-runtime swift-prometheus registry (several runtimes in one process — the tests — each
+/// count only their own).
+public final class HooklineMetrics: Sendable, AuditWriteObserver {
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    private let timers = Mutex<[String: Metrics.Timer]>([:])
+
+    /// Sub-millisecond buckets: the ingest path answers in microseconds.
+    static let ingestBuckets: [Duration] = [
+        .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .microseconds(2500),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+    ]
+
+    public init() {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.durationHistogramBuckets = [
+            "hookline_ingest_duration_seconds": Self.ingestBuckets,
+            "hookline_audit_write_duration_seconds": Self.ingestBuckets,
+            "hookline_audit_fsync_duration_seconds": Self.ingestBuckets,
+        ]
+        self.factory = factory
+    }
+
+    private func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return counters.withLock { counters in
+            if let existing = counters[key] { return existing }
+            let created = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+            counters[key] = created
+            return created
+        }
+    }
+
+    private func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return gauges.withLock { gauges in
+            if let existing = gauges[key] { return existing }
+            let created = CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+            gauges[key] = created
+            return created
+        }
+    }
+
+    private func timer(_ name: String, _ dimensions: [(String, String)]) -> Metrics.Timer {
+        let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
+        return timers.withLock { timers in
+            if let existing = timers[key] { return existing }
+            let created = Metrics.Timer(label: name, dimensions: dimensions, factory: factory)
+            timers[key] = created
+            return created
+        }
+    }
+
+    // MARK: - Ingest
+
+    /// An answer to a webhook delivery, and how long it took from its first byte.
+    public func answered(source: String, status: Int, duration: Duration) {
+        counter("hookline_requests_total", [("source", source), ("status", String(status))]).increment()
+        timer("hookline_ingest_duration_seconds", [("source", source)]).recordNanoseconds(duration.nanoseconds)
+    }
+
+    /// A delivery refused with a 4xx, by reason (`no_matching_signature`, `invalid_message`, …).
+    public func rejected(source: String, reason: String) {
+        counter("hookline_rejections_total", [("source", source), ("reason", reason)]).increment()
+    }
+
+    // MARK: - Targets
+
+    /// One attempt at a target ended with `outcome` (`retry`, `applied`, `skipped`, `failed`, `dead`).
+    public func attempt(target: String, outcome: AuditOutcome) {
+        counter("hookline_attempts_total", [("target", target), ("outcome", outcome.rawValue)]).increment()
+        if outcome.endsTargetJob {
+            counter("hookline_jobs_total", [("target", target), ("outcome", outcome.rawValue)]).increment()
+        }
+    }
+
+    /// One HTTP call to a target and its answer (`error` when there was none).
+    public func call(target: String, status: Int?, duration: Duration) {
+        timer("hookline_target_call_duration_seconds", [("target", target)]).recordNanoseconds(duration.nanoseconds)
+        counter("hookline_target_calls_total", [("target", target), ("status", status.map(String.init) ?? "error")]).increment()
+    }
+
+    // MARK: - Audit log
+
+    public func wrote(bytes: Int, duration: Duration) {
+        timer("hookline_audit_write_duration_seconds", []).recordNanoseconds(duration.nanoseconds)
+        counter("hookline_audit_bytes_total", []).increment(by: Int64(bytes))
+    }
+
+    public func synced(duration: Duration) {
+        timer("hookline_audit_fsync_duration_seconds", []).recordNanoseconds(duration.nanoseconds)
+    }
+
+    public func rotated() {
+        counter("hookline_audit_rotations_total", []).increment()
+    }
+
+    // MARK: - Exposition
+
+    /// The Prometheus text, with the gauges read from `state` at this moment.
+    public func render(_ state: GaugeReadings) -> String {
+        gauge("hookline_queue_depth").record(state.queueDepth)
+        gauge("hookline_queue_jobs").record(state.queueJobs)
+        gauge("hookline_queue_capacity").record(state.queueCapacity)
+        for (target, calls) in state.inFlightCalls {
+            gauge("hookline_target_calls_in_flight", [("target", target)]).record(calls)
+        }
+        gauge("hookline_ready").record(state.ready ? 1 : 0)
+        return registry.emitToString()
+    }
+
+    /// Values read at scrape time.
+    public struct GaugeReadings: Sendable {
+        public var queueDepth: Int
+        public var queueJobs: Int
+        public var queueCapacity: Int
+        public var inFlightCalls: [String: Int]
+        public var ready: Bool
+    }
+}
+
+/// What the audit writer reports about its I/O.
+public protocol AuditWriteObserver: Sendable {
+    func wrote(bytes: Int, duration: Duration)
+    func synced(duration: Duration)
+    func rotated()
+}
+
+extension Duration {
+    var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
+    }
+}
