@@ -79,6 +79,8 @@ let package = Package(
                 "HooklineServer",
                 "HooklineSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/Sources/hookline-bench"
         ),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// Measurements behind the figures in Benchmarks/README.md. Build with `-c release`.
 @main
@@ -6,6 +7,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hookline-bench",
         abstract: "Hookline's measurements (run Benchmarks/run.sh for the whole table).",
-        subcommands: [GenerateLog.self, Recovery.self]
+        subcommands: [GenerateLog.self, Recovery.self, SignRequests.self, Post.self, Apply.self, SandboxCommand.self]
     )
 }

@@ -23,6 +23,15 @@ public struct ContactReference: Sendable, Hashable {
 public enum ContactSubject: Sendable, Hashable {
     case patch(ContactPatch)
     case reference(ContactReference)
+    /// Kept in the audit log, not in memory: a queued job re-reads its event's journaled line
+    /// when a worker takes it, so a long queue costs a few hundred bytes a job, not its payload.
+    case inJournal
+
+    /// The form a queued job holds: patches stay in the journal, references (tiny) inline.
+    public var queued: ContactSubject {
+        if case .patch = self { return .inJournal }
+        return self
+    }
 
     /// The patch, if the message carried one.
     public var patch: ContactPatch? {

@@ -55,9 +55,8 @@ public struct JobQueue: Sendable {
     /// Adds a job into room claimed with `reserve`.
     public mutating func enqueue(reserved job: Job) {
         let key = job.lane
-        var lane = lanes[key] ?? Lane()
-        lane.jobs.append(job)
-        lanes[key] = lane
+        // Mutated in place: copying a lane out and back would copy its whole deque on every append.
+        lanes[key, default: Lane()].jobs.append(job)
         if let coalescing = job.coalescingKey, waitingFetches[coalescing] == nil {
             waitingFetches[coalescing] = job.event.id
         }
@@ -88,14 +87,10 @@ public struct JobQueue: Sendable {
     public mutating func next(now: UnixTime) -> Job? {
         releaseDueLanes(now: now)
         while let key = readyLanes.popFirst() {
-            guard var lane = lanes[key] else { continue }
-            lane.ready = false
-            guard !lane.busy, let job = lane.jobs.popFirst() else {
-                lanes[key] = lane
-                continue
-            }
-            lane.busy = true
-            lanes[key] = lane
+            guard lanes[key] != nil else { continue }
+            lanes[key]?.ready = false
+            guard lanes[key]?.busy == false, let job = lanes[key]?.jobs.popFirst() else { continue }
+            lanes[key]?.busy = true
             inFlight += 1
             if let coalescing = job.coalescingKey, waitingFetches[coalescing] == job.event.id {
                 waitingFetches[coalescing] = nil
@@ -108,14 +103,13 @@ public struct JobQueue: Sendable {
     /// The job reached a terminal outcome: its lane moves on.
     public mutating func finish(_ job: Job) {
         let key = job.lane
-        guard var lane = lanes[key] else { return }
-        lane.busy = false
+        guard lanes[key] != nil else { return }
+        lanes[key]?.busy = false
         inFlight -= 1
         count -= 1
-        if lane.jobs.isEmpty && lane.blockedUntil == nil {
+        if lanes[key]?.jobs.isEmpty == true && lanes[key]?.blockedUntil == nil {
             lanes[key] = nil
         } else {
-            lanes[key] = lane
             markReadyIfRunnable(key)
         }
     }
@@ -124,11 +118,9 @@ public struct JobQueue: Sendable {
     /// the lane's later jobs wait behind it.
     public mutating func park(_ job: Job, until: UnixTime) {
         let key = job.lane
-        var lane = lanes[key] ?? Lane()
-        lane.jobs.prepend(job)
-        lane.busy = false
-        lane.blockedUntil = until
-        lanes[key] = lane
+        lanes[key, default: Lane()].jobs.prepend(job)
+        lanes[key]?.busy = false
+        lanes[key]?.blockedUntil = until
         inFlight -= 1
         sequence += 1
         deadlines.push(Deadline(time: until, sequence: sequence, lane: key))
@@ -148,17 +140,15 @@ public struct JobQueue: Sendable {
     private mutating func releaseDueLanes(now: UnixTime) {
         while let first = deadlines.peek, first.time <= now {
             _ = deadlines.pop()
-            guard var lane = lanes[first.lane], lane.blockedUntil == first.time else { continue }
-            lane.blockedUntil = nil
-            lanes[first.lane] = lane
+            guard lanes[first.lane]?.blockedUntil == first.time else { continue }
+            lanes[first.lane]?.blockedUntil = nil
             markReadyIfRunnable(first.lane)
         }
     }
 
     private mutating func markReadyIfRunnable(_ key: LaneKey) {
-        guard var lane = lanes[key], !lane.busy, !lane.ready, lane.blockedUntil == nil, !lane.jobs.isEmpty else { return }
-        lane.ready = true
-        lanes[key] = lane
+        guard let lane = lanes[key], !lane.busy, !lane.ready, lane.blockedUntil == nil, !lane.jobs.isEmpty else { return }
+        lanes[key]?.ready = true
         readyLanes.append(key)
     }
 

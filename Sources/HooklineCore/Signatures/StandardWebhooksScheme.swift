@@ -4,7 +4,19 @@ public struct StandardWebhooksScheme: SignatureScheme {
     public let name = "standard-webhooks"
 
     /// Svix sends the same scheme under `svix-` names; either family is accepted.
-    private static let headerFamilies = ["webhook", "svix"]
+    private struct HeaderFamily: Sendable {
+        let id: String
+        let timestamp: String
+        let signature: String
+
+        init(_ prefix: String) {
+            id = "\(prefix)-id"
+            timestamp = "\(prefix)-timestamp"
+            signature = "\(prefix)-signature"
+        }
+    }
+
+    private static let families = [HeaderFamily("webhook"), HeaderFamily("svix")]
     private static let secretPrefix = "whsec_"
 
     public init() {}
@@ -25,8 +37,8 @@ public struct StandardWebhooksScheme: SignatureScheme {
     }
 
     public func messageID(in headers: some HeaderFields) -> String? {
-        for family in Self.headerFamilies {
-            if let id = headers.first("\(family)-id"), !id.isEmpty { return id }
+        for family in Self.families {
+            if let id = headers.first(family.id), !id.isEmpty { return id }
         }
         return nil
     }
@@ -37,14 +49,19 @@ public struct StandardWebhooksScheme: SignatureScheme {
         keys: [HMACKey],
         window: TimestampWindow
     ) -> SignatureVerdict {
-        let family =
-            Self.headerFamilies.first { !headers.values(forName: "\($0)-signature").isEmpty }
-            ?? Self.headerFamilies[0]
-        let idHeader = "\(family)-id"
-        let timestampHeader = "\(family)-timestamp"
-        let signatureHeader = "\(family)-signature"
+        var family = Self.families[0]
+        var signatureValues = headers.values(forName: family.signature)
+        if signatureValues.isEmpty {
+            let svix = headers.values(forName: Self.families[1].signature)
+            if !svix.isEmpty {
+                family = Self.families[1]
+                signatureValues = svix
+            }
+        }
+        let idHeader = family.id
+        let timestampHeader = family.timestamp
+        let signatureHeader = family.signature
 
-        let signatureValues = headers.values(forName: signatureHeader)
         guard !signatureValues.isEmpty else { return .rejected(.missingHeader(signatureHeader)) }
         guard let id = headers.first(idHeader) else { return .rejected(.missingHeader(idHeader)) }
         guard !id.isEmpty else { return .rejected(.malformedHeader(idHeader, "the message id is empty")) }

@@ -14,6 +14,8 @@ struct OmnichannelSandboxAPI: Sendable {
     let apiKey: String
     /// Contacts by their own id.
     var contacts: [String: JSONObject]
+    /// Unknown ids become new contacts instead of 404s (benchmarks).
+    var createUnknown = false
 
     mutating func handle(method: String, path: String, headers: [HeaderField], body: [UInt8]) -> SandboxResponse {
         guard headers.first(where: { $0.name.lowercased() == "x-api-key" })?.value == apiKey else {
@@ -23,6 +25,9 @@ struct OmnichannelSandboxAPI: Sendable {
         guard path.hasPrefix(prefix) else { return .json(404, ["error": "not found"]) }
         guard method == "PUT" else { return .json(405, ["error": "method not allowed"]) }
         let reference = String(path.dropFirst(prefix.count)).removingPercentEncoding
+        if createUnknown, contacts[reference] == nil {
+            contacts[reference] = ["id": .string(reference), "external_reference_id": .string(reference)]
+        }
         guard let id = contacts[reference] != nil ? reference : contacts.first(where: { $0.value["external_reference_id"]?.stringValue == reference })?.key,
             var contact = contacts[id]
         else {

@@ -10,6 +10,9 @@ public struct SandboxConfiguration: Sendable {
     public var rateLimits: Bool
     /// Keep every request for tests to inspect (off for long benchmarks).
     public var recordRequests: Bool
+    /// Create an unknown X-Api-Key contact on its first PUT instead of answering 404
+    /// (benchmarks spread updates over thousands of contacts).
+    public var createUnknownContacts: Bool
     public var seed: SandboxSeed
 
     public init(
@@ -20,8 +23,10 @@ public struct SandboxConfiguration: Sendable {
         omnichannelAPIKey: String = "omni-key",
         rateLimits: Bool = true,
         recordRequests: Bool = true,
+        createUnknownContacts: Bool = false,
         seed: SandboxSeed = .fixtures
     ) {
+        self.createUnknownContacts = createUnknownContacts
         self.buildrClientID = buildrClientID
         self.buildrClientSecret = buildrClientSecret
         self.plannrToken = plannrToken

@@ -23,7 +23,9 @@ final class SandboxState: Sendable {
                 plannr: PlannrSandboxAPI(
                     token: configuration.plannrToken, firmAccountUUID: configuration.plannrAccountUUID,
                     clientAccounts: configuration.seed.plannrClientAccounts, rateLimited: configuration.rateLimits),
-                omnichannel: OmnichannelSandboxAPI(apiKey: configuration.omnichannelAPIKey, contacts: configuration.seed.omnichannelContacts),
+                omnichannel: OmnichannelSandboxAPI(
+                    apiKey: configuration.omnichannelAPIKey, contacts: configuration.seed.omnichannelContacts,
+                    createUnknown: configuration.createUnknownContacts),
                 recordRequests: configuration.recordRequests))
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import HooklineCore
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
 
 #if canImport(Glibc)
 import Glibc
@@ -39,9 +40,15 @@ public final class AuditLogWriter: Sendable {
         }
     }
 
+    /// A completion and the event loop it wants to run on (nil: the writer thread).
+    private struct Waiter: Sendable {
+        var loop: (any EventLoop)?
+        var completion: Completion
+    }
+
     private struct Pending: Sendable {
         var records: [AuditRecord] = []
-        var completions: [Completion] = []
+        var completions: [Waiter] = []
         var needsSync = false
         var closed = false
     }
@@ -116,6 +123,15 @@ public final class AuditLogWriter: Sendable {
     /// The journal as of the last completed write: what the log says is still owed.
     public var journal: AuditJournal { file.withLockedValue { $0.journal } }
 
+    /// The journaled line that opened an owed event (its `received` or `redriven` line), read
+    /// from the current file — under the lock, so a rotation cannot move it mid-read.
+    public func openingLine(of eventID: String) -> [UInt8]? {
+        file.withLockedValue { state in
+            guard let offset = state.journal.pendingEvent(eventID)?.offset else { return nil }
+            return AuditLogReader.line(at: offset, in: state.descriptor)
+        }
+    }
+
     /// How many times the log has rotated since start.
     public var rotations: Int { file.withLockedValue { $0.rotations } }
 
@@ -128,6 +144,12 @@ public final class AuditLogWriter: Sendable {
     /// on disk. The caller answers its sender only then.
     public func appendDurably(_ record: AuditRecord, completion: @escaping Completion) {
         submit(record, durable: true, completion: completion)
+    }
+
+    /// Like `appendDurably(_:completion:)`, running `completion` on `loop`: a batch's completions
+    /// for one loop run in a single hop rather than one wake-up each.
+    public func appendDurably(_ record: AuditRecord, on loop: any EventLoop, completion: @escaping Completion) {
+        submit(record, durable: true, completion: completion, loop: loop)
     }
 
     /// Waits until everything submitted so far is written (and synced under `fsync: batch`).
@@ -151,11 +173,11 @@ public final class AuditLogWriter: Sendable {
         finished.unlock()
     }
 
-    private func submit(_ record: AuditRecord?, durable: Bool, completion: Completion?) {
+    private func submit(_ record: AuditRecord?, durable: Bool, completion: Completion?, loop: (any EventLoop)? = nil) {
         let accepted = queue.withLockedValue { pending -> Bool in
             guard !pending.closed else { return false }
             if let record { pending.records.append(record) }
-            if let completion { pending.completions.append(completion) }
+            if let completion { pending.completions.append(Waiter(loop: loop, completion: completion)) }
             if durable && options.fsync == .batch { pending.needsSync = true }
             return true
         }
@@ -215,7 +237,7 @@ public final class AuditLogWriter: Sendable {
             } else if error == nil, let previous {
                 logger.notice("the audit log is writable again", metadata: ["was": "\(previous)"])
             }
-            for completion in batch.completions { completion(error) }
+            Self.complete(batch.completions, error: error)
 
             // Not while closing: the last lines (the pending notes) stay in the current file.
             let grown = file.withLockedValue { $0.size - $0.baseSize }
@@ -231,6 +253,22 @@ public final class AuditLogWriter: Sendable {
                 finished.unlock(withValue: true)
                 return
             }
+        }
+    }
+
+    /// Runs completions: those bound to an event loop in one hop per loop, the rest here.
+    private static func complete(_ waiters: [Waiter], error: FileError?) {
+        var byLoop: [ObjectIdentifier: (loop: any EventLoop, completions: [Completion])] = [:]
+        for waiter in waiters {
+            guard let loop = waiter.loop else {
+                waiter.completion(error)
+                continue
+            }
+            byLoop[ObjectIdentifier(loop), default: (loop, [])].completions.append(waiter.completion)
+        }
+        for (_, group) in byLoop {
+            let completions = group.completions
+            group.loop.execute { for completion in completions { completion(error) } }
         }
     }
 

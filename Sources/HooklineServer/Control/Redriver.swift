@@ -28,7 +28,7 @@ struct Redriver: Sendable {
             var jobs: [Job] = []
             let event = ContactEvent(
                 id: eventID, messageID: record.message, source: sourceName, type: message.type, kind: message.kind,
-                receivedAt: .now(), contactID: message.contactID, contact: message.contact)
+                receivedAt: .now(), contactID: message.contactID, contact: message.contact.queued)
             let base = record.attempt ?? 0
             for target in record.targets ?? [] {
                 if owed.contains(target) {

@@ -43,6 +43,8 @@ public struct DryRunPlanner: Sendable {
                     lines.append("  → \(route.target): a thin message, but \(sourceName) has no resolve_with target to fetch it")
                 }
                 continue
+            case .inJournal:
+                continue  // decoders never produce it; only queued jobs do
             }
             let contactID: String
             switch ContactIDResolver.targetContactID(

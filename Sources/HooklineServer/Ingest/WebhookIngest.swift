@@ -20,6 +20,8 @@ public final class WebhookIngest: Sendable {
     private let audit: AuditLogWriter
     private let retryAfter: Duration
     private let accepting = Atomic<Bool>(true)
+    /// Event ids draw from a fast generator: the system one is a system call per draw.
+    private let random = Mutex(FastRandom())
     private let metrics: HooklineMetrics?
     private let logger: Logger
 
@@ -75,6 +77,7 @@ public final class WebhookIngest: Sendable {
         headers: HTTPHeaders,
         remote: String?,
         receivedAt: UnixTime,
+        eventLoop: (any EventLoop)? = nil,
         respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         guard isAccepting else {
@@ -135,8 +138,7 @@ public final class WebhookIngest: Sendable {
         }
 
         // 5. Seen before?
-        var generator = SystemRandomNumberGenerator()
-        let eventID = EventID.make(at: receivedAt, using: &generator)
+        let eventID = random.withLock { EventID.make(at: receivedAt, using: &$0) }
         let dedupKey = message.messageID.map { DedupWindow.key(source: name, messageID: $0) }
         if let dedupKey {
             switch dedup.claim(dedupKey, eventID: eventID, now: receivedAt) {
@@ -185,13 +187,13 @@ public final class WebhookIngest: Sendable {
         // 7. Journal, then answer.
         let event = ContactEvent(
             id: eventID, messageID: message.messageID, source: name, type: message.type, kind: message.kind,
-            receivedAt: receivedAt, contactID: message.contactID, contact: message.contact)
+            receivedAt: receivedAt, contactID: message.contactID, contact: message.contact.queued)
         let jobs = routes.map { Job(event: event, route: $0, coalescingKey: coalescingKey) }
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
-        audit.appendDurably(record) { [queue, dedup, logger] error in
+        let completion: AuditLogWriter.Completion = { [queue, dedup, logger] error in
             if error != nil {
                 queue.cancelReservation(jobs.count)
                 if let dedupKey { dedup.release(dedupKey) }
@@ -202,6 +204,11 @@ public final class WebhookIngest: Sendable {
             queue.enqueue(reserved: jobs)
             respond(.status(202, "accepted", [("id", .string(eventID))]))
             logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
+        }
+        if let eventLoop {
+            audit.appendDurably(record, on: eventLoop, completion: completion)
+        } else {
+            audit.appendDurably(record, completion: completion)
         }
     }
 }

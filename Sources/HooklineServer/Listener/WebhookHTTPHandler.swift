@@ -107,7 +107,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
             source: source, body: body, headers: head.headers, remote: context.channel.remoteAddress?.ipAddress,
-            receivedAt: receivedAt
+            receivedAt: receivedAt, eventLoop: context.eventLoop
         ) { answer in
             if bound.eventLoop.inEventLoop {
                 let (handler, context) = bound.value

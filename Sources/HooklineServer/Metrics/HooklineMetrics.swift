@@ -11,6 +11,12 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
+    /// The per-request metrics, by source and status without building a string key.
+    private struct Answer: Hashable {
+        var source: String
+        var status: Int
+    }
+    private let answers = Mutex<[Answer: (CoreMetrics.Counter, Metrics.Timer)]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
 
@@ -65,8 +71,19 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
 
     /// An answer to a webhook delivery, and how long it took from its first byte.
     public func answered(source: String, status: Int, duration: Duration) {
-        counter("hookline_requests_total", [("source", source), ("status", String(status))]).increment()
-        timer("hookline_ingest_duration_seconds", [("source", source)]).recordNanoseconds(duration.nanoseconds)
+        let key = Answer(source: source, status: status)
+        let (counter, timer) =
+            answers.withLock { $0[key] }
+            ?? {
+                let made = (
+                    self.counter("hookline_requests_total", [("source", source), ("status", String(status))]),
+                    self.timer("hookline_ingest_duration_seconds", [("source", source)])
+                )
+                answers.withLock { $0[key] = made }
+                return made
+            }()
+        counter.increment()
+        timer.recordNanoseconds(duration.nanoseconds)
     }
 
     /// A delivery refused with a 4xx, by reason (`no_matching_signature`, `invalid_message`, …).

@@ -76,7 +76,7 @@ public struct JournalRecovery {
             }
             let event = ContactEvent(
                 id: pending.event, messageID: record.message, source: sourceName, type: message.type, kind: message.kind,
-                receivedAt: record.ts, contactID: message.contactID, contact: message.contact)
+                receivedAt: record.ts, contactID: message.contactID, contact: message.contact.queued)
             var coalescingKey: String?
             if case .reference = message.contact {
                 coalescingKey = Job.coalescingKey(source: sourceName, contactID: message.contactID, targets: record.targets ?? [])

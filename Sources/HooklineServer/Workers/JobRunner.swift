@@ -60,14 +60,25 @@ public final class JobRunner: Sendable {
             return
         }
 
-        // 1. The contact: carried by the message, or fetched for a thin one.
+        // 1. The contact: carried by the message (read back from the journal), or fetched for a thin one.
+        var subject = job.event.contact
+        if case .inJournal = subject {
+            guard let loaded = journaledSubject(of: job.event) else {
+                finish(&attempt, .failed, status: nil, error: "the event's line could not be read back from the audit log")
+                return
+            }
+            subject = loaded
+        }
         let patch: ContactPatch
-        switch job.event.contact {
+        switch subject {
         case .patch(let carried):
             patch = carried
         case .reference(let reference):
             guard let fetched = await resolve(reference, attempt: &attempt) else { return }
             patch = fetched
+        case .inJournal:
+            finish(&attempt, .failed, status: nil, error: "the event's line in the audit log holds no contact")
+            return
         }
 
         // 2. The contact's id at the target.
@@ -117,6 +128,15 @@ public final class JobRunner: Sendable {
             }
         }
         finish(&attempt, .applied, status: lastStatus, error: nil)
+    }
+
+    /// Decodes the contact of an event from its journaled line (what queued jobs hold instead of it).
+    private func journaledSubject(of event: ContactEvent) -> ContactSubject? {
+        guard let line = audit.openingLine(of: event.id), let record = try? AuditRecord(jsonLine: line),
+            let payload = record.payload, let kind = sources[event.source]?.kind, let decoder = MessageDecoders.decoder(forKind: kind),
+            case .contact(let message)? = try? decoder.decode(bytes: payload, context: MessageContext(messageID: record.message, eventType: record.type))
+        else { return nil }
+        return message.contact
     }
 
     /// The fetched contact of a thin delivery (cached for the event's other targets), or nil

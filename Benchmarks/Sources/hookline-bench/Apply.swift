@@ -1,0 +1,67 @@
+import ArgumentParser
+import Foundation
+import HooklineCore
+import HooklineSandbox
+import HooklineServer
+
+/// Apply throughput: N events queued with the workers stopped, then the workers started and
+/// timed until every event is applied at the sandbox (rate limits off).
+struct Apply: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "apply", abstract: "Measure events applied per second.")
+
+    @Option var events = 50_000
+    @Option var workers = 16
+    @Option var contacts = 5000
+
+    func run() async throws {
+        let sandbox = try await SandboxCRM.start(
+            configuration: SandboxConfiguration(rateLimits: false, recordRequests: false, createUnknownContacts: true))
+        let directory = "/tmp/hookline-apply-\(UnixTime.now().milliseconds)"
+        try FileSink(path: "/dev/null").close()
+        _ = mkdirIfNeeded(directory)
+        let configuration = try ConfigurationLoader.load(
+            yaml: """
+                server: {port: 0}
+                audit: {path: "\(directory)/audit.jsonl", fsync: batch}
+                queue: {capacity: \(events * 2), workers: \(workers)}
+                sources:
+                  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
+                targets:
+                  - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
+                routes:
+                  - {from: standard, to: omnichannel, contact_id: source_id}
+                """, file: "(apply bench)", environment: [:])
+        let runtime = try await HooklineRuntime.start(configuration: configuration)
+        let url = "http://127.0.0.1:\(runtime.port)/webhooks/standard"
+        let source = configuration.sources[0]
+        let deliverer = WebhookDeliverer()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<32 {
+                group.addTask {
+                    var index = task
+                    while index < events {
+                        let body = SignRequests.body(index, contacts: contacts)
+                        _ = try await deliverer.deliver(body, to: url, source: source, messageID: "msg_apply_\(index)")
+                        index += 32
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let queued = runtime.queue.count
+        let started = ContinuousClock.now
+        let workersTask = Task { await runtime.run() }
+        while runtime.queue.count > 0 { try await Task.sleep(for: .milliseconds(5)) }
+        let seconds = (ContinuousClock.now - started).secondsValue
+        _ = await runtime.audit.flush()
+        let applied = runtime.audit.journal.pendingCount == 0
+        print("apply: \(queued) events in \(String(format: "%.2f", seconds)) s = \(Int(Double(queued) / seconds)) events/s with \(workers) workers (all finished: \(applied))")
+        await runtime.stop()
+        await workersTask.value
+        await sandbox.stop()
+    }
+}
+
+func mkdirIfNeeded(_ path: String) -> Bool {
+    mkdir(path, 0o755) == 0
+}

@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# Hookline's benchmark: builds release, then measures on this machine, in one run,
+#   1. ingest: Hookline (`hookline serve`, fsync: batch, the sandbox as its target) and a Debian
+#      nginx answering a static 202 — the ceiling for any HTTP server here — under the same wrk
+#      load of distinct signed 600-byte Standard Webhooks requests over 32 connections;
+#   2. apply: events/s from queued to applied against the sandbox, rate limits off, 16 workers;
+#   3. memory: RSS idle, and with 100,000 jobs queued behind a stalled target;
+#   4. start-up: time to listening with a 1-million-line audit log.
+# Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=10
+CONNECTIONS=32
+QUICK=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --quick) QUICK=1; DURATION=5; shift ;;
+    *) echo "usage: $0 [--duration SECONDS] [--connections N] [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+need() { command -v "$1" >/dev/null 2>&1; }
+if ! need wrk || ! need nginx; then
+  echo "bench: installing wrk and nginx" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+
+echo "bench: building release (the first time takes several minutes)" >&2
+swift build -c release --product hookline >&2
+swift build -c release --product hookline-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+WORK="$(mktemp -d /tmp/hookline-bench.XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+SANDBOX_PORT=$(free_port)
+"$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests" || true
+
+config() { # port audit-path capacity
+  cat <<YAML
+server: {host: 127.0.0.1, port: $1}
+audit: {path: "$2", fsync: batch}
+queue: {capacity: $3, workers: 16}
+sources:
+  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "$SECRET"}}
+targets:
+  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key}
+routes:
+  - {from: standard, to: omnichannel, contact_id: source_id}
+YAML
+}
+
+# 1. Ingest ------------------------------------------------------------------------------------
+HOOKLINE_PORT=$(free_port)
+config "$HOOKLINE_PORT" "$WORK/audit.jsonl" 4000000 >"$WORK/hookline.yaml"
+"$BIN/hookline" serve --config "$WORK/hookline.yaml" --log-format json 2>"$WORK/hookline.log" &
+HOOKLINE_PID=$!
+PIDS+=($HOOKLINE_PID)
+wait_http "http://127.0.0.1:$HOOKLINE_PORT/healthz"
+sleep 1
+IDLE_RSS=$(rss_kb $HOOKLINE_PID)
+
+REQUESTS=$(( DURATION * 60000 ))
+mkdir -p "$WORK/requests"
+"$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$HOOKLINE_PORT" "$WORK/requests" >&2
+
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx-temp"
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx-temp;
+  client_body_buffer_size 64k;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { default_type application/json; return 202 '{"status":"accepted"}'; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf"
+
+run_wrk() { # url output
+  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$1" >"$2" 2>&1
+}
+echo "bench: wrk against Hookline for ${DURATION}s" >&2
+run_wrk "http://127.0.0.1:$HOOKLINE_PORT/webhooks/standard" "$WORK/wrk-hookline.txt"
+echo "bench: wrk against nginx for ${DURATION}s" >&2
+run_wrk "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "$WORK/wrk-nginx.txt"
+
+rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
+non2xx() { awk '/Non-2xx or 3xx responses/ {print $5}' "$1"; }
+sent() { awk '/requests in/ {print $1}' "$1"; }
+H_RPS=$(rps "$WORK/wrk-hookline.txt"); N_RPS=$(rps "$WORK/wrk-nginx.txt")
+H_P50=$(pct "$WORK/wrk-hookline.txt" 50); H_P99=$(pct "$WORK/wrk-hookline.txt" 99)
+N_P50=$(pct "$WORK/wrk-nginx.txt" 50); N_P99=$(pct "$WORK/wrk-nginx.txt" 99)
+H_BAD=$(non2xx "$WORK/wrk-hookline.txt"); H_BAD=${H_BAD:-0}
+H_SENT=$(sent "$WORK/wrk-hookline.txt")
+RATIO=$(python3 -c "print(f'{$H_RPS / $N_RPS:.2f}')")
+if [ "$H_SENT" -gt "$REQUESTS" ]; then DISTINCT="no: $H_SENT sent, $REQUESTS signed (the rest were duplicates)"; else DISTINCT="yes"; fi
+
+curl -fs "http://127.0.0.1:$HOOKLINE_PORT/metrics" >"$WORK/metrics.txt" || true
+kill -TERM $HOOKLINE_PID; wait $HOOKLINE_PID 2>/dev/null || true
+kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+
+# 2. Apply -------------------------------------------------------------------------------------
+APPLY_EVENTS=$([ $QUICK = 1 ] && echo 20000 || echo 50000)
+echo "bench: apply throughput with $APPLY_EVENTS events" >&2
+APPLY=$("$BIN/hookline-bench" apply --events "$APPLY_EVENTS" --workers 16)
+APPLY_RATE=$(echo "$APPLY" | sed -n 's/.*= \([0-9]*\) events\/s.*/\1/p')
+
+# 3. Memory with 100,000 jobs queued behind a stalled target -------------------------------------
+echo "bench: RSS with 100,000 jobs queued" >&2
+curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+MEM_PORT=$(free_port)
+config "$MEM_PORT" "$WORK/memory.jsonl" 200000 >"$WORK/memory.yaml"
+"$BIN/hookline" serve --config "$WORK/memory.yaml" --log-format json 2>"$WORK/memory.log" &
+MEM_PID=$!
+PIDS+=($MEM_PID)
+wait_http "http://127.0.0.1:$MEM_PORT/healthz"
+"$BIN/hookline-bench" post --count 100000 "http://127.0.0.1:$MEM_PORT/webhooks/standard" >&2
+QUEUED=$(curl -fs "http://127.0.0.1:$MEM_PORT/metrics" | awk '/^hookline_queue_jobs / {print $2}')
+QUEUED_RSS=$(rss_kb $MEM_PID)
+kill -KILL $MEM_PID; wait $MEM_PID 2>/dev/null || true
+
+# 4. Start-up with a 1-million-line audit log ----------------------------------------------------
+echo "bench: start-up with a 1,000,000-line audit log" >&2
+"$BIN/hookline-bench" generate-log --lines 1000000 --pending 1000 "$WORK/big.jsonl" >&2
+sync
+BIG_PORT=$(free_port)
+config "$BIG_PORT" "$WORK/big.jsonl" 200000 >"$WORK/big.yaml"
+START=$(date +%s.%N)
+"$BIN/hookline" serve --config "$WORK/big.yaml" --log-format json 2>"$WORK/big.log" &
+BIG_PID=$!
+PIDS+=($BIG_PID)
+wait_http "http://127.0.0.1:$BIG_PORT/healthz"
+READY=$(python3 -c "print(f'{$(date +%s.%N) - $START:.2f}')")
+kill -TERM $BIG_PID; wait $BIG_PID 2>/dev/null || true
+
+mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
+echo
+echo "Hookline benchmark — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(date -u +%Y-%m-%d)"
+echo
+printf '%-44s %-14s %-14s %-10s\n' "measure" "Hookline" "nginx (202)" "target"
+printf '%-44s %-14s %-14s %-10s\n' "ingest requests/s (wrk, $CONNECTIONS conns, ${DURATION}s)" "$H_RPS" "$N_RPS" "≥ 0.5 × nginx"
+printf '%-44s %-14s %-14s %-10s\n' "  ratio Hookline / nginx" "$RATIO" "" "≥ 0.50"
+printf '%-44s %-14s %-14s %-10s\n' "  latency p50" "$H_P50" "$N_P50" ""
+printf '%-44s %-14s %-14s %-10s\n' "  latency p99" "$H_P99" "$N_P99" "≤ 5 ms"
+printf '%-44s %-14s %-14s %-10s\n' "  non-2xx answers" "$H_BAD" "" "0"
+printf '%-44s %-14s %-14s %-10s\n' "  every request distinct" "$DISTINCT" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "apply events/s (16 workers, no rate limits)" "$APPLY_RATE" "" "≥ 5,000"
+printf '%-44s %-14s %-14s %-10s\n' "RSS idle" "$(mb "$IDLE_RSS")" "" "≤ 40 MB"
+printf '%-44s %-14s %-14s %-10s\n' "RSS with ${QUEUED:-?} jobs queued" "$(mb "$QUEUED_RSS")" "" "≤ 150 MB"
+printf '%-44s %-14s %-14s %-10s\n' "start-up with a 1,000,000-line log" "${READY} s" "" "≤ 3 s"
