@@ -14,13 +14,19 @@ public struct AuditJournal: Sendable {
         public var attempts: [String: Int]
         /// When each target's attempts began (for the retry age budget).
         public var firstAttemptAt: [String: UnixTime]
+        /// Position in receive order (recovery re-queues in this order).
+        var sequence: Int
     }
 
     /// A message id seen in a `received` or `seen` line.
     public struct SeenMessage: Sendable, Hashable {
-        public var key: String
+        public var source: String
+        public var message: String
         public var eventID: String
         public var seenAt: UnixTime
+
+        /// The dedup window's key for this message.
+        public var key: String { DedupWindow.key(source: source, messageID: message) }
     }
 
     /// A learned id (`created` lines).
@@ -37,9 +43,7 @@ public struct AuditJournal: Sendable {
     }
 
     private var pendingByID: [String: PendingEvent] = [:]
-    private var order: [String] = []
-    /// The ids in `order`: an event finished and then redriven must not be listed twice.
-    private var ordered: Set<String> = []
+    private var nextSequence = 0
     public private(set) var seenMessages: [SeenMessage] = []
     private var referenceIndex: [String: Int] = [:]
     public private(set) var references: [Reference] = []
@@ -48,7 +52,7 @@ public struct AuditJournal: Sendable {
     public init() {}
 
     /// Pending events in the order they were received.
-    public var pending: [PendingEvent] { order.compactMap { pendingByID[$0] } }
+    public var pending: [PendingEvent] { pendingByID.values.sorted { $0.sequence < $1.sequence } }
 
     public var pendingCount: Int { pendingByID.count }
 
@@ -64,14 +68,17 @@ public struct AuditJournal: Sendable {
             if let attempt = line.attempt, attempt > 0 {
                 for target in targets { attempts[target] = attempt }
             }
-            if ordered.insert(event).inserted { order.append(event) }
-            pendingByID[event] = PendingEvent(event: event, offset: offset, remainingTargets: targets, attempts: attempts, firstAttemptAt: [:])
+            // A redrive of an event still pending keeps its place.
+            let sequence = pendingByID[event]?.sequence ?? nextSequence
+            if sequence == nextSequence { nextSequence += 1 }
+            pendingByID[event] = PendingEvent(
+                event: event, offset: offset, remainingTargets: targets, attempts: attempts, firstAttemptAt: [:], sequence: sequence)
             if line.outcome == .received, let message = line.message, let source = line.source {
-                seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: line.ts))
+                seenMessages.append(SeenMessage(source: source, message: message, eventID: event, seenAt: line.ts))
             }
         case .seen:
             guard let event = line.event, let message = line.message, let source = line.source else { return }
-            seenMessages.append(SeenMessage(key: DedupWindow.key(source: source, messageID: message), eventID: event, seenAt: line.ts))
+            seenMessages.append(SeenMessage(source: source, message: message, eventID: event, seenAt: line.ts))
         case .created:
             guard let target = line.target, let key = line.refKey, let id = line.ref else { return }
             let slot = "\(target)\u{1F}\(key)"
@@ -96,13 +103,6 @@ public struct AuditJournal: Sendable {
         case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending:
             return
         }
-        if order.count > 1024 && order.count > pendingByID.count * 4 { compact() }
-    }
-
-    /// Drops bookkeeping for events no longer pending.
-    public mutating func compact() {
-        order.removeAll { pendingByID[$0] == nil }
-        ordered = Set(order)
     }
 
     /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds).

@@ -20,7 +20,7 @@ public struct ContactReference: Sendable, Hashable {
 }
 
 /// The contact an event carries: the changed fields, or a reference to fetch first.
-public enum ContactSubject: Sendable, Hashable {
+public indirect enum ContactSubject: Sendable, Hashable {
     case patch(ContactPatch)
     case reference(ContactReference)
     /// Kept in the audit log, not in memory: a queued job re-reads its event's journaled line

@@ -221,6 +221,11 @@ public final class AuditLogWriter: Sendable {
                 file.withLockedValue { state in
                     state.size += written
                     for (summary, offset) in summaries { state.journal.apply(summary, offset: offset) }
+                    // Message ids past the dedup window's bounds are never carried forward: forget
+                    // them in bulk so the journal's memory stays bounded without rotation too.
+                    if state.journal.seenMessages.count > 2 * max(options.dedupMaxEntries, 1024) {
+                        state.journal.trimSeen(olderThan: UnixTime.now() - options.dedupMaxAge, keeping: options.dedupMaxEntries)
+                    }
                 }
                 if batch.needsSync {
                     let syncStarted = ContinuousClock.now
@@ -292,9 +297,7 @@ public final class AuditLogWriter: Sendable {
         }
         let pendingIDs = Set(state.journal.pending.map(\.event))
         for seen in state.journal.seenMessages where !pendingIDs.contains(seen.eventID) {
-            let parts = seen.key.split(separator: "\u{1F}", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            add(AuditRecord(ts: seen.seenAt, outcome: .seen, event: seen.eventID, message: parts[1], source: parts[0], reason: "carried_forward"))
+            add(AuditRecord(ts: seen.seenAt, outcome: .seen, event: seen.eventID, message: seen.message, source: seen.source, reason: "carried_forward"))
         }
         for reference in state.journal.references {
             add(AuditRecord(ts: now, outcome: .created, target: reference.target, ref: reference.id, refKey: reference.key, reason: "carried_forward"))

@@ -19,6 +19,10 @@ public final class WebhookIngest: Sendable {
     private let dedup: any DedupStore
     private let audit: AuditLogWriter
     private let retryAfter: Duration
+    /// Queue depth up to which new jobs hold their patch in memory; deeper, they re-read it
+    /// from the journal when a worker takes them.
+    private let inlinePatchDepth: Int
+    public static let defaultInlinePatchDepth = 4096
     private let accepting = Atomic<Bool>(true)
     /// Event ids draw from a fast generator: the system one is a system call per draw.
     private let random = Mutex(FastRandom())
@@ -32,6 +36,7 @@ public final class WebhookIngest: Sendable {
         dedup: any DedupStore,
         audit: AuditLogWriter,
         retryAfter: Duration,
+        inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
         metrics: HooklineMetrics? = nil,
         logger: Logger = Logger(label: "hookline.ingest", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
@@ -48,6 +53,7 @@ public final class WebhookIngest: Sendable {
         self.dedup = dedup
         self.audit = audit
         self.retryAfter = retryAfter
+        self.inlinePatchDepth = inlinePatchDepth
     }
 
     /// Whether `/webhooks/{name}` exists.
@@ -187,7 +193,10 @@ public final class WebhookIngest: Sendable {
         // 7. Journal, then answer.
         let event = ContactEvent(
             id: eventID, messageID: message.messageID, source: name, type: message.type, kind: message.kind,
-            receivedAt: receivedAt, contactID: message.contactID, contact: message.contact.queued)
+            receivedAt: receivedAt, contactID: message.contactID,
+            // A short queue keeps the patch at hand; a long one leaves it in the journal (re-read
+            // when a worker takes the job), so 100,000 queued jobs stay small in memory.
+            contact: queue.depth < inlinePatchDepth ? message.contact : message.contact.queued)
         let jobs = routes.map { Job(event: event, route: $0, coalescingKey: coalescingKey) }
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,

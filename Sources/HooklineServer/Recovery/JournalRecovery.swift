@@ -37,7 +37,6 @@ public struct JournalRecovery {
         if summary.partialTail > 0 {
             _ = truncate(path, off_t(summary.completeBytes))
         }
-        journal.compact()
         return (journal, summary)
     }
 

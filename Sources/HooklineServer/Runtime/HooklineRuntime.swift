@@ -35,7 +35,8 @@ public final class HooklineRuntime: Sendable {
     public static func start(
         configuration: HooklineConfiguration,
         group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-        logger: Logger = Logger(label: "hookline", factory: { _ in SwiftLogNoOpLogHandler() })
+        logger: Logger = Logger(label: "hookline", factory: { _ in SwiftLogNoOpLogHandler() }),
+        inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth
     ) async throws -> HooklineRuntime {
         let started = ContinuousClock.now
         let metrics = HooklineMetrics()
@@ -76,7 +77,8 @@ public final class HooklineRuntime: Sendable {
 
         let ingest = WebhookIngest(
             sources: configuration.sources, routes: RouteTable(configuration.routes), queue: queue, dedup: dedup,
-            audit: audit, retryAfter: configuration.queue.retryAfter, metrics: metrics, logger: logger)
+            audit: audit, retryAfter: configuration.queue.retryAfter, inlinePatchDepth: inlinePatchDepth, metrics: metrics,
+            logger: logger)
         let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
         let readiness: @Sendable () -> String? = {
             if !ingest.isAccepting { return "shutting down" }

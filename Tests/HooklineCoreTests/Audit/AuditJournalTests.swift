@@ -61,6 +61,23 @@ struct AuditJournalTests {
         #expect(journal.lines == 9)
     }
 
+    @Test("pending events come back in receive order; a redrive of a still-pending event keeps its place, of a finished one goes last")
+    func pendingOrder() {
+        var journal = AuditJournal()
+        func apply(_ record: AuditRecord) { journal.apply(AuditLineSummary(record), offset: Int64(journal.lines)) }
+        let t0 = Self.t0
+        for (index, event) in ["a", "b", "c", "d"].enumerated() {
+            apply(AuditRecord(ts: t0 + .seconds(index), outcome: .received, event: event, message: "m-\(event)", source: "s", targets: ["t"], payload: []))
+        }
+        apply(AuditRecord(ts: t0 + .seconds(5), outcome: .redriven, event: "b", source: "s", targets: ["t"], attempt: 2, payload: []))
+        apply(AuditRecord(ts: t0 + .seconds(6), outcome: .dead, event: "a", target: "t", attempt: 3))
+        apply(AuditRecord(ts: t0 + .seconds(7), outcome: .redriven, event: "a", source: "s", targets: ["t"], attempt: 3, payload: []))
+        apply(AuditRecord(ts: t0 + .seconds(8), outcome: .applied, event: "c", target: "t", attempt: 1))
+        #expect(journal.pending.map(\.event) == ["b", "d", "a"])
+        #expect(journal.pendingEvent("b")?.offset == 4, "the redriven line is the one re-read")
+        #expect(journal.seenMessages.map(\.message) == ["m-a", "m-b", "m-c", "m-d"])
+    }
+
     @Test("the audit log's own timestamps parse without allocating, and only that form")
     func compactTimestamps() {
         let text = Array("2026-11-22T07:19:05.123Z".utf8)

@@ -9,10 +9,12 @@ struct ApplyEndToEndTests {
 
     static func body(_ text: String) -> [UInt8] { Array(text.utf8) }
 
-    @Test("a standard contact fans out to every route with the right calls and bodies")
-    func fanOut() async throws {
+    /// With depth 0 every job leaves its patch in the journal and re-reads it there (as a long
+    /// queue does); with the default it holds the patch in memory.
+    @Test("a standard contact fans out to every route with the right calls and bodies", arguments: [WebhookIngest.defaultInlinePatchDepth, 0])
+    func fanOut(inlinePatchDepth: Int) async throws {
         let sandbox = try await SandboxCRM.start()
-        let hookline = try await RunningHookline.startApplying(to: sandbox)
+        let hookline = try await RunningHookline.startApplying(to: sandbox, inlinePatchDepth: inlinePatchDepth)
         let answer = try await hookline.deliver(try RepositoryFixtures.body("standard/contact-created.json"), to: "standard")
         #expect(answer.status == 202)
         let records = try await hookline.settled()

@@ -28,11 +28,12 @@ struct RunningHookline {
     static func startApplying(
         to sandbox: SandboxCRM,
         directory: TemporaryDirectory? = nil,
+        inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
         _ makeYAML: (_ auditPath: String, _ targetBase: String) -> String = { TestConfiguration.yaml(auditPath: $0, targetBase: $1) }
     ) async throws -> RunningHookline {
         let directory = try directory ?? TemporaryDirectory()
         let configuration = try TestConfiguration.make(makeYAML(directory.file("audit.jsonl"), sandbox.baseURL))
-        let runtime = try await HooklineRuntime.start(configuration: configuration)
+        let runtime = try await HooklineRuntime.start(configuration: configuration, inlinePatchDepth: inlinePatchDepth)
         let workers = Task { await runtime.run() }
         return RunningHookline(runtime: runtime, directory: directory, workers: workers)
     }
