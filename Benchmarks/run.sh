@@ -4,7 +4,9 @@
 #      nginx answering a static 202 — the ceiling for any HTTP server here — under the same wrk
 #      load of distinct signed 600-byte Standard Webhooks requests over 32 connections;
 #   2. apply: events/s from queued to applied against the sandbox, rate limits off, 16 workers;
-#   3. memory: RSS idle, and with 100,000 jobs queued behind a stalled target;
+#   3. memory: RSS idle, and with 100,000 jobs queued behind a stalled target; then ingest alone
+#      (the same wrk load with the target stalled, so no apply work shares the cores), and the
+#      HTTP stack's floor (the same process answering GET /healthz);
 #   4. start-up: time to listening with a 1-million-line audit log.
 # Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick]
 set -euo pipefail
@@ -109,6 +111,10 @@ echo "bench: wrk against Hookline for ${DURATION}s" >&2
 run_wrk "http://127.0.0.1:$HOOKLINE_PORT/webhooks/standard" "$WORK/wrk-hookline.txt"
 echo "bench: wrk against nginx for ${DURATION}s" >&2
 run_wrk "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "$WORK/wrk-nginx.txt"
+# The floor of the HTTP stack itself: the same Hookline process answering GET /healthz (no body,
+# no signature, no journal) under the same wrk load.
+echo "bench: wrk against Hookline's GET /healthz for ${DURATION}s" >&2
+wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$HOOKLINE_PORT/healthz" >"$WORK/wrk-healthz.txt" 2>&1
 
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
@@ -123,6 +129,15 @@ RATIO=$(python3 -c "print(f'{$H_RPS / $N_RPS:.2f}')")
 if [ "$H_SENT" -gt "$REQUESTS" ]; then DISTINCT="no: $H_SENT sent, $REQUESTS signed (the rest were duplicates)"; else DISTINCT="yes"; fi
 
 curl -fs "http://127.0.0.1:$HOOKLINE_PORT/metrics" >"$WORK/metrics.txt" || true
+F_RPS=$(rps "$WORK/wrk-healthz.txt")
+# Server-side p99 from Hookline's own histogram (head received → answer written): the upper bound
+# of the first bucket holding 99% of the deliveries.
+server_p99() {
+  awk '/^hookline_ingest_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; l[k] = le }
+       /^hookline_ingest_duration_seconds_count/ { total += $2 }
+       END { for (i = 1; i <= k; i++) if (n[i] >= 0.99 * total) { printf "≤ %g ms", l[i] * 1000; exit } }' "$1"
+}
+H_SERVER_P99=$(server_p99 "$WORK/metrics.txt")
 kill -TERM $HOOKLINE_PID; wait $HOOKLINE_PID 2>/dev/null || true
 kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
 
@@ -143,8 +158,27 @@ PIDS+=($MEM_PID)
 wait_http "http://127.0.0.1:$MEM_PORT/healthz"
 "$BIN/hookline-bench" post --count 100000 "http://127.0.0.1:$MEM_PORT/webhooks/standard" >&2
 QUEUED=$(curl -fs "http://127.0.0.1:$MEM_PORT/metrics" | awk '/^hookline_queue_jobs / {print $2}')
+QUEUED=${QUEUED%.*}; QUEUED=${QUEUED:-?}
 QUEUED_RSS=$(rss_kb $MEM_PID)
 kill -KILL $MEM_PID; wait $MEM_PID 2>/dev/null || true
+
+# 3b. Ingest alone: the same wrk load, the target stalled so no apply work shares the 2 cores ----
+echo "bench: wrk against Hookline with the target stalled (ingest alone) for ${DURATION}s" >&2
+ALONE_PORT=$(free_port)
+config "$ALONE_PORT" "$WORK/alone.jsonl" 4000000 >"$WORK/alone.yaml"
+"$BIN/hookline" serve --config "$WORK/alone.yaml" --log-format json 2>"$WORK/alone.log" &
+ALONE_PID=$!
+PIDS+=($ALONE_PID)
+wait_http "http://127.0.0.1:$ALONE_PORT/healthz"
+rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
+"$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$ALONE_PORT" "$WORK/requests" >&2
+run_wrk "http://127.0.0.1:$ALONE_PORT/webhooks/standard" "$WORK/wrk-alone.txt"
+A_RPS=$(rps "$WORK/wrk-alone.txt"); A_P50=$(pct "$WORK/wrk-alone.txt" 50); A_P99=$(pct "$WORK/wrk-alone.txt" 99)
+A_BAD=$(non2xx "$WORK/wrk-alone.txt"); A_BAD=${A_BAD:-0}
+A_RATIO=$(python3 -c "print(f'{$A_RPS / $N_RPS:.2f}')")
+curl -fs "http://127.0.0.1:$ALONE_PORT/metrics" >"$WORK/metrics-alone.txt" || true
+A_SERVER_P99=$(server_p99 "$WORK/metrics-alone.txt")
+kill -KILL $ALONE_PID; wait $ALONE_PID 2>/dev/null || true
 
 # 4. Start-up with a 1-million-line audit log ----------------------------------------------------
 echo "bench: start-up with a 1,000,000-line audit log" >&2
@@ -171,7 +205,14 @@ printf '%-44s %-14s %-14s %-10s\n' "  latency p50" "$H_P50" "$N_P50" ""
 printf '%-44s %-14s %-14s %-10s\n' "  latency p99" "$H_P99" "$N_P99" "≤ 5 ms"
 printf '%-44s %-14s %-14s %-10s\n' "  non-2xx answers" "$H_BAD" "" "0"
 printf '%-44s %-14s %-14s %-10s\n' "  every request distinct" "$DISTINCT" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  p99 inside Hookline (its ingest histogram)" "$H_SERVER_P99" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "ingest alone (target stalled) requests/s" "$A_RPS" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  ratio Hookline / nginx" "$A_RATIO" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  latency p50 / p99" "$A_P50 / $A_P99" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  p99 inside Hookline" "$A_SERVER_P99" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  non-2xx answers" "$A_BAD" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "HTTP floor: Hookline GET /healthz req/s" "$F_RPS" "$N_RPS" ""
 printf '%-44s %-14s %-14s %-10s\n' "apply events/s (16 workers, no rate limits)" "$APPLY_RATE" "" "≥ 5,000"
 printf '%-44s %-14s %-14s %-10s\n' "RSS idle" "$(mb "$IDLE_RSS")" "" "≤ 40 MB"
-printf '%-44s %-14s %-14s %-10s\n' "RSS with ${QUEUED:-?} jobs queued" "$(mb "$QUEUED_RSS")" "" "≤ 150 MB"
+printf '%-44s %-14s %-14s %-10s\n' "RSS with $QUEUED jobs queued" "$(mb "$QUEUED_RSS")" "" "≤ 150 MB"
 printf '%-44s %-14s %-14s %-10s\n' "start-up with a 1,000,000-line log" "${READY} s" "" "≤ 3 s"

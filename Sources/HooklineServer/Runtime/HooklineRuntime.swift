@@ -66,7 +66,7 @@ public final class HooklineRuntime: Sendable {
             recoveredEvents: Set(recoveredJobs.map(\.event.id)).count, recoveredJobs: recoveredJobs.count,
             references: journal.references.count, seconds: (ContinuousClock.now - started).secondsValue)
 
-        let transport = TargetTransport(group: group, connectionsPerHost: configuration.queue.workers)
+        let transport = TargetTransport(connectionsPerHost: configuration.queue.workers)
         let executors = configuration.targets.compactMap { settings in
             TargetKinds.client(for: settings).map { TargetExecutor(client: $0, transport: transport, metrics: metrics) }
         }

@@ -18,6 +18,8 @@ public struct WorkerPool: Sendable {
             for _ in 0..<count {
                 group.addTask { [queue, runner] in
                     while let job = await queue.next() {
+                        // Whichever pool thread runs a job yields to the listener's loops.
+                        ThreadPriority.lowerCurrentThread()
                         await runner.run(job)
                     }
                 }
