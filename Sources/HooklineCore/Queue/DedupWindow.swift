@@ -29,6 +29,10 @@ public struct DedupWindow: Sendable {
     public init(maximumEntries: Int = 100_000, maximumAge: Duration = .seconds(86_400)) {
         self.maximumEntries = max(1, maximumEntries)
         self.maximumAge = maximumAge
+        // Sized for a full window up front: growing it rehashes every key at once, a pause of
+        // milliseconds on the event loop at 65k or 131k entries. The table a full window needs
+        // anyway; its pages are only resident once used.
+        entries.reserveCapacity(min(self.maximumEntries + 1, 1 << 20))
     }
 
     /// The key for a message id from a source.
