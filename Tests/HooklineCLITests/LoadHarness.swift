@@ -137,19 +137,9 @@ final class LoadHarness: Sendable {
 enum LogPromises {
     /// Each opening (received or redriven) of an (event, target) ends in exactly one terminal line.
     static func problems(_ records: [AuditRecord]) -> [String] {
-        var open: [String: Int] = [:]
-        var problems: [String] = []
-        for record in records {
-            if record.outcome == .received || record.outcome == .redriven, let event = record.event {
-                for target in record.targets ?? [] where record.reason != "carried_forward" { open["\(event)→\(target)", default: 0] += 1 }
-            } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
-                let key = "\(event)→\(target)"
-                if (open[key] ?? 0) <= 0 { problems.append("\(key): a second terminal line (\(record.outcome.rawValue))") }
-                open[key, default: 0] -= 1
-            }
-        }
-        problems += open.filter { $0.value > 0 }.keys.sorted().map { "\($0): no terminal line" }
-        return problems
+        let ledger = AuditLedger(records)
+        return ledger.unopenedEnds.map { "\($0.key): a second terminal line (\($0.outcome.rawValue))" }
+            + ledger.unfinished.map { "\($0): no terminal line" }
     }
 }
 

@@ -88,16 +88,8 @@ struct RedriveCommand: AsyncParsableCommand {
     }
 
     private func redriveInProcess(_ records: [AuditRecord], configuration: HooklineConfiguration) async throws -> [RedriveResult] {
-        var local = configuration
-        local.server.host = "127.0.0.1"
-        local.server.port = 0
-        let runtime: HooklineRuntime
-        do {
-            runtime = try await HooklineRuntime.start(configuration: local)
-        } catch {
-            throw CommandFailure.runtime("could not start Hookline in-process: \(error)")
-        }
-        let workers = Task { await runtime.run() }
+        let inProcess = try await InProcessRuntime.start(configuration)
+        let runtime = inProcess.runtime
         let results = await runtime.redrive(records)
         let redriven = Set(results.filter { !$0.targets.isEmpty }.map(\.event))
         // Wait until the redriven events are no longer owed.
@@ -106,8 +98,8 @@ struct RedriveCommand: AsyncParsableCommand {
             _ = await runtime.audit.flush()
         }
         await runtime.stop()
-        await workers.value
-        print("redriven in-process; the outcomes are in \(local.audit.path) (hookline tail --event …)")
+        await inProcess.workers.value
+        print("redriven in-process; the outcomes are in \(configuration.audit.path) (hookline tail --event …)")
         return results
     }
 }

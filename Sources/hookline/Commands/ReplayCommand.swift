@@ -135,16 +135,9 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func runInProcess(_ items: [ReplayFiles.Item], configuration: HooklineConfiguration) async throws -> Int {
-        var local = configuration
-        local.server.host = "127.0.0.1"
-        local.server.port = 0
-        let runtime: HooklineRuntime
-        do {
-            runtime = try await HooklineRuntime.start(configuration: local)
-        } catch {
-            throw CommandFailure.runtime("could not start Hookline: \(error)")
-        }
-        let workers = Task { await runtime.run() }
+        let inProcess = try await InProcessRuntime.start(configuration)
+        let runtime = inProcess.runtime
+        let local = runtime.configuration
         let base = "http://127.0.0.1:\(runtime.port)"
         let deliverer = WebhookDeliverer()
         var outcomes: [FixtureOutcome] = []
@@ -177,7 +170,7 @@ struct ReplayCommand: AsyncParsableCommand {
         }
         for index in outcomes.indices { outcomes[index].settle(from: records) }
         await runtime.stop()
-        await workers.value
+        await inProcess.workers.value
         print(FixtureOutcome.table(outcomes).render(colour: TextTable.standardOutputIsTerminal))
         let unfinished = outcomes.flatMap(\.targets).filter { ["failed", "dead", "pending"].contains($0.outcome) }.count
         print("Audit log: \(local.audit.path)")
