@@ -7,7 +7,8 @@
 #   3. memory: RSS idle, and with 100,000 jobs queued behind a stalled target; then ingest alone
 #      (the same wrk load with the target stalled, so no apply work shares the cores), and the
 #      HTTP stack's floor (the same process answering GET /healthz);
-#   4. start-up: time to listening with a 1-million-line audit log.
+#   4. start-up: time to listening with a 1-million-line audit log;
+#   5. the hot path's pure steps (verify, decode, audit line) in nanoseconds per call.
 # Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -203,6 +204,9 @@ wait_http "http://127.0.0.1:$BIG_PORT/healthz"
 READY=$(python3 -c "print(f'{$(date +%s.%N) - $START:.2f}')")
 kill -TERM $BIG_PID; wait $BIG_PID 2>/dev/null || true
 
+# 5. The hot path's pure steps, one call at a time ------------------------------------------------
+MICRO=$("$BIN/hookline-bench" micro)
+
 mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
 echo
 echo "Hookline benchmark — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(date -u +%Y-%m-%d)"
@@ -226,3 +230,5 @@ printf '%-44s %-14s %-14s %-10s\n' "apply events/s (16 workers, no rate limits)"
 printf '%-44s %-14s %-14s %-10s\n' "RSS idle" "$(mb "$IDLE_RSS")" "" "≤ 40 MB"
 printf '%-44s %-14s %-14s %-10s\n' "RSS with $QUEUED jobs queued" "$(mb "$QUEUED_RSS")" "" "≤ 150 MB"
 printf '%-44s %-14s %-14s %-10s\n' "start-up with a 1,000,000-line log" "${READY} s" "" "≤ 3 s"
+echo
+echo "$MICRO"

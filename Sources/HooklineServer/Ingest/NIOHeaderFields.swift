@@ -2,8 +2,10 @@ import HooklineCore
 import NIOHTTP1
 
 /// NIO's request headers as `HeaderFields` for the signature schemes (no copy).
-struct NIOHeaderFields: HeaderFields {
-    let headers: HTTPHeaders
+public struct NIOHeaderFields: HeaderFields {
+    public let headers: HTTPHeaders
 
-    func values(forName name: String) -> [String] { headers[name] }
+    public init(headers: HTTPHeaders) { self.headers = headers }
+
+    public func values(forName name: String) -> [String] { headers[name] }
 }
