@@ -17,24 +17,16 @@ public struct TransportFailure: Error, Sendable, Hashable, CustomStringConvertib
 /// policy decides), bodies read with a limit.
 public final class TargetTransport: Sendable {
     let client: HTTPClient
-    /// The transport's own event loop, when it made one (shut down with it).
-    private let ownGroup: MultiThreadedEventLoopGroup?
+    /// The transport's own event loop (shut down with it).
+    private let group: MultiThreadedEventLoopGroup
     static let maximumResponseBytes = 1 << 20
 
     /// A transport on its own event loop thread, running at lower CPU priority than the
     /// listener's loops: when the cores are busy, answering senders comes before applying.
-    public convenience init(connectionsPerHost: Int) {
+    public init(connectionsPerHost: Int) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         group.next().execute { ThreadPriority.lowerCurrentThread() }
-        self.init(group: group, connectionsPerHost: connectionsPerHost, owning: group)
-    }
-
-    public convenience init(group: any EventLoopGroup, connectionsPerHost: Int) {
-        self.init(group: group, connectionsPerHost: connectionsPerHost, owning: nil)
-    }
-
-    private init(group: any EventLoopGroup, connectionsPerHost: Int, owning ownGroup: MultiThreadedEventLoopGroup?) {
-        self.ownGroup = ownGroup
+        self.group = group
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -91,6 +83,6 @@ public final class TargetTransport: Sendable {
 
     public func shutdown() async {
         try? await client.shutdown()
-        try? await ownGroup?.shutdownGracefully()
+        try? await group.shutdownGracefully()
     }
 }

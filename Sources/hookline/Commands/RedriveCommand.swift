@@ -93,7 +93,11 @@ struct RedriveCommand: AsyncParsableCommand {
         let results = await runtime.redrive(records)
         let redriven = Set(results.filter { !$0.targets.isEmpty }.map(\.event))
         // Wait until the redriven events are no longer owed.
-        while !redriven.isDisjoint(with: runtime.audit.journal.pending.map(\.event)) {
+        func stillOwed() -> Bool {
+            let journal = runtime.audit.journal
+            return redriven.contains { journal.pendingEvent($0) != nil }
+        }
+        while stillOwed() {
             try await Task.sleep(for: .milliseconds(50))
             _ = await runtime.audit.flush()
         }
