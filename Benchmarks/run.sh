@@ -71,13 +71,18 @@ routes:
 YAML
 }
 
+serve() { # name port: serves $WORK/<name>.yaml (log in $WORK/<name>.log), waits for /healthz; sets SERVED_PID
+  "$BIN/hookline" serve --config "$WORK/$1.yaml" --log-format json 2>"$WORK/$1.log" &
+  SERVED_PID=$!
+  PIDS+=($SERVED_PID)
+  wait_http "http://127.0.0.1:$2/healthz"
+}
+
 # 1. Ingest ------------------------------------------------------------------------------------
 HOOKLINE_PORT=$(free_port)
 config "$HOOKLINE_PORT" "$WORK/audit.jsonl" 4000000 >"$WORK/hookline.yaml"
-"$BIN/hookline" serve --config "$WORK/hookline.yaml" --log-format json 2>"$WORK/hookline.log" &
-HOOKLINE_PID=$!
-PIDS+=($HOOKLINE_PID)
-wait_http "http://127.0.0.1:$HOOKLINE_PORT/healthz"
+serve hookline "$HOOKLINE_PORT"
+HOOKLINE_PID=$SERVED_PID
 sleep 1
 IDLE_RSS=$(rss_kb $HOOKLINE_PID)
 
@@ -162,10 +167,8 @@ echo "bench: RSS with 100,000 jobs queued" >&2
 curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
 MEM_PORT=$(free_port)
 config "$MEM_PORT" "$WORK/memory.jsonl" 200000 >"$WORK/memory.yaml"
-"$BIN/hookline" serve --config "$WORK/memory.yaml" --log-format json 2>"$WORK/memory.log" &
-MEM_PID=$!
-PIDS+=($MEM_PID)
-wait_http "http://127.0.0.1:$MEM_PORT/healthz"
+serve memory "$MEM_PORT"
+MEM_PID=$SERVED_PID
 "$BIN/hookline-bench" post --count 100000 "http://127.0.0.1:$MEM_PORT/webhooks/standard" >&2
 QUEUED=$(curl -fs "http://127.0.0.1:$MEM_PORT/metrics" | awk '/^hookline_queue_jobs / {print $2}')
 QUEUED=${QUEUED%.*}; QUEUED=${QUEUED:-?}
@@ -176,10 +179,8 @@ kill -KILL $MEM_PID; wait $MEM_PID 2>/dev/null || true
 echo "bench: wrk against Hookline with the target stalled (ingest alone) for ${DURATION}s" >&2
 ALONE_PORT=$(free_port)
 config "$ALONE_PORT" "$WORK/alone.jsonl" 4000000 >"$WORK/alone.yaml"
-"$BIN/hookline" serve --config "$WORK/alone.yaml" --log-format json 2>"$WORK/alone.log" &
-ALONE_PID=$!
-PIDS+=($ALONE_PID)
-wait_http "http://127.0.0.1:$ALONE_PORT/healthz"
+serve alone "$ALONE_PORT"
+ALONE_PID=$SERVED_PID
 rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
 "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$ALONE_PORT" "$WORK/requests" >&2
 run_wrk "http://127.0.0.1:$ALONE_PORT/webhooks/standard" "$WORK/wrk-alone.txt"
@@ -197,10 +198,8 @@ sync
 BIG_PORT=$(free_port)
 config "$BIG_PORT" "$WORK/big.jsonl" 200000 >"$WORK/big.yaml"
 START=$(date +%s.%N)
-"$BIN/hookline" serve --config "$WORK/big.yaml" --log-format json 2>"$WORK/big.log" &
-BIG_PID=$!
-PIDS+=($BIG_PID)
-wait_http "http://127.0.0.1:$BIG_PORT/healthz"
+serve big "$BIG_PORT"
+BIG_PID=$SERVED_PID
 READY=$(python3 -c "print(f'{$(date +%s.%N) - $START:.2f}')")
 kill -TERM $BIG_PID; wait $BIG_PID 2>/dev/null || true
 

@@ -38,31 +38,26 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     }
 
     private func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
-        let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return counters.withLock { counters in
-            if let existing = counters[key] { return existing }
-            let created = CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
-            counters[key] = created
-            return created
-        }
+        Self.cached(in: counters, name, dimensions) { CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory) }
     }
 
     private func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
-        let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return gauges.withLock { gauges in
-            if let existing = gauges[key] { return existing }
-            let created = CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
-            gauges[key] = created
-            return created
-        }
+        Self.cached(in: gauges, name, dimensions) { CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory) }
     }
 
     private func timer(_ name: String, _ dimensions: [(String, String)]) -> Metrics.Timer {
+        Self.cached(in: timers, name, dimensions) { Metrics.Timer(label: name, dimensions: dimensions, factory: factory) }
+    }
+
+    /// The metric for `name` and `dimensions`, made on first use: creating one registers it.
+    private static func cached<Metric>(
+        in store: borrowing Mutex<[String: Metric]>, _ name: String, _ dimensions: [(String, String)], make: () -> Metric
+    ) -> Metric {
         let key = name + dimensions.map { "|\($0.0)=\($0.1)" }.joined()
-        return timers.withLock { timers in
-            if let existing = timers[key] { return existing }
-            let created = Metrics.Timer(label: name, dimensions: dimensions, factory: factory)
-            timers[key] = created
+        return store.withLock { metrics in
+            if let existing = metrics[key] { return existing }
+            let created = make()
+            metrics[key] = created
             return created
         }
     }
