@@ -16,6 +16,9 @@ public struct Job: Sendable {
     public let coalescingKey: String?
     /// Rate-limit slots this job holds at one target (parked until the first is due).
     public var reservedSlots: ReservedSlots?
+    /// The target's contact id, when the route finds it in the event itself: jobs for one target
+    /// contact then share a lane even when they come from different source contacts.
+    public let targetContact: String?
 
     public init(
         event: ContactEvent,
@@ -24,7 +27,8 @@ public struct Job: Sendable {
         budgetStart: Int = 0,
         firstAttemptAt: UnixTime? = nil,
         recovered: Bool = false,
-        coalescingKey: String? = nil
+        coalescingKey: String? = nil,
+        targetContact: String? = nil
     ) {
         self.event = event
         self.route = route
@@ -33,6 +37,17 @@ public struct Job: Sendable {
         self.firstAttemptAt = firstAttemptAt
         self.recovered = recovered
         self.coalescingKey = coalescingKey
+        self.targetContact = targetContact
+    }
+
+    /// The target contact a route finds in the event itself: a `field:` rule on a patch that
+    /// carries the field. Nil for thin references (the field is only known after the fetch)
+    /// and for the other rules, whose lanes follow the source contact.
+    public static func targetContact(route: Route, subject: ContactSubject) -> String? {
+        guard case .field(let path) = route.contactID, case .patch(let patch) = subject,
+            let id = patch.lookup(path: path), !id.isEmpty
+        else { return nil }
+        return id
     }
 
     /// The coalescing key of a thin reference to `contactID` from `source` routed to `targets`.
@@ -43,7 +58,10 @@ public struct Job: Sendable {
     public var target: String { route.target }
 
     /// Jobs in one lane run one at a time, in arrival order.
-    public var lane: LaneKey { LaneKey(target: route.target, source: event.source, contactID: event.contactID) }
+    public var lane: LaneKey {
+        if let targetContact { return LaneKey(target: route.target, contact: .atTarget(targetContact)) }
+        return LaneKey(target: route.target, contact: .atSource(source: event.source, id: event.contactID))
+    }
 }
 
 /// Call slots a job holds at a target's rate limiter, one per call, in order.
@@ -57,17 +75,28 @@ public struct ReservedSlots: Sendable, Hashable {
     }
 }
 
-/// Ordering is per target and per source contact: one contact's events reach a target in order.
+/// Ordering is per target and per contact: one contact's events reach a target in order.
 public struct LaneKey: Sendable, Hashable, CustomStringConvertible {
-    public var target: String
-    public var source: String
-    public var contactID: String
-
-    public init(target: String, source: String, contactID: String) {
-        self.target = target
-        self.source = source
-        self.contactID = contactID
+    /// Whose events a lane holds.
+    public enum Contact: Sendable, Hashable {
+        /// The contact at the target, found in the event.
+        case atTarget(String)
+        /// The source's contact, when the target's is not known up front.
+        case atSource(source: String, id: String)
     }
 
-    public var description: String { "\(target)/\(source):\(contactID)" }
+    public var target: String
+    public var contact: Contact
+
+    public init(target: String, contact: Contact) {
+        self.target = target
+        self.contact = contact
+    }
+
+    public var description: String {
+        switch contact {
+        case .atTarget(let id): "\(target):\(id)"
+        case .atSource(let source, let id): "\(target)/\(source):\(id)"
+        }
+    }
 }

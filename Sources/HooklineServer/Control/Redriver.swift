@@ -34,7 +34,10 @@ struct Redriver: Sendable {
                 if owed.contains(target) {
                     problems.append("\(target) is still in progress")
                 } else if let route = routes.route(from: sourceName, to: target) {
-                    jobs.append(Job(event: event, route: route, attempt: base, budgetStart: base))
+                    jobs.append(
+                        Job(
+                            event: event, route: route, attempt: base, budgetStart: base,
+                            targetContact: Job.targetContact(route: route, subject: message.contact)))
                 } else {
                     problems.append("no route from \(sourceName) to \(target) is configured")
                 }

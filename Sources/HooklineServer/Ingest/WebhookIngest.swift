@@ -197,7 +197,9 @@ public final class WebhookIngest: Sendable {
             // A short queue keeps the patch at hand; a long one leaves it in the journal (re-read
             // when a worker takes the job), so 100,000 queued jobs stay small in memory.
             contact: queue.depth < inlinePatchDepth ? message.contact : message.contact.queued)
-        let jobs = routes.map { Job(event: event, route: $0, coalescingKey: coalescingKey) }
+        let jobs = routes.map {
+            Job(event: event, route: $0, coalescingKey: coalescingKey, targetContact: Job.targetContact(route: $0, subject: message.contact))
+        }
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,

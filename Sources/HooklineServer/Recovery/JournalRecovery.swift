@@ -95,7 +95,8 @@ public struct JournalRecovery {
                 jobs.append(
                     Job(
                         event: event, route: route, attempt: pending.attempts[target] ?? base, budgetStart: base,
-                        firstAttemptAt: pending.firstAttemptAt[target], recovered: true, coalescingKey: coalescingKey))
+                        firstAttemptAt: pending.firstAttemptAt[target], recovered: true, coalescingKey: coalescingKey,
+                        targetContact: Job.targetContact(route: route, subject: message.contact)))
             }
             if !targets.isEmpty {
                 audit.append(

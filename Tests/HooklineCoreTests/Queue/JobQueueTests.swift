@@ -42,6 +42,30 @@ struct JobQueueTests {
         #expect(queue.inFlight == 3)
     }
 
+    @Test("two source contacts that a field route sends to one target contact share its lane")
+    func laneFollowsTheTargetContact() {
+        let route = Route(source: "standard", target: "plannr", contactID: .field("custom_fields.plannr_account_uuid"))
+        func job(_ id: String, contact: String, account: String?) -> Job {
+            var patch = ContactPatch()
+            patch.email = .set("\(id)@example.com")
+            if let account { patch.customFields = ["plannr_account_uuid": .set(.string(account))] }
+            let event = ContactEvent(
+                id: id, messageID: nil, source: "standard", type: "contact.updated", kind: .updated,
+                receivedAt: Self.t0, contactID: contact, contact: .inJournal)
+            return Job(event: event, route: route, targetContact: Job.targetContact(route: route, subject: .patch(patch)))
+        }
+        var queue = JobQueue(capacity: 10)
+        _ = queue.enqueue(job("e1", contact: "m1", account: "acct-1"))
+        _ = queue.enqueue(job("e2", contact: "m2", account: "acct-1"))
+        _ = queue.enqueue(job("e3", contact: "m3", account: "acct-2"))
+        _ = queue.enqueue(job("e4", contact: "m4", account: nil))
+        let taken = [queue.next(now: Self.t0), queue.next(now: Self.t0), queue.next(now: Self.t0), queue.next(now: Self.t0)]
+        let running = taken.compactMap { $0 }
+        #expect(running.map(\.event.id) == ["e1", "e3", "e4"], "e2 waits behind e1: the same Plannr account")
+        #expect(running.first?.lane.description == "plannr:acct-1")
+        #expect(running.last?.lane.description == "plannr/standard:m4", "without the field, the source contact's lane")
+    }
+
     @Test("capacity is all-or-nothing and counts in-flight jobs")
     func capacity() {
         var queue = JobQueue(capacity: 3)
