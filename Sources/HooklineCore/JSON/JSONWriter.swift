@@ -50,21 +50,81 @@ public enum JSONWriter {
         output.append(UInt8(ascii: "\""))
     }
 
-    /// Appends the escaped content of a JSON string (no quotes) for any UTF-8 bytes.
-    public static func writeEscaped(_ bytes: some Sequence<UInt8>, into output: inout [UInt8]) {
-        for byte in bytes {
+    /// Appends the escaped content of a JSON string (no quotes) for any UTF-8 bytes. Besides
+    /// what JSON requires, DEL, C1 controls and the bidirectional and line-separator characters
+    /// are written as `\u` escapes: the same string, but one a terminal cannot act on.
+    public static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let byte = bytes[index]
             switch byte {
             case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
             case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
             case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
             case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
-            case 0..<0x20:
-                output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-                output.append(hexDigits[Int(byte >> 4)])
-                output.append(hexDigits[Int(byte & 0x0F)])
+            case 0..<0x20, 0x7F: writeUnicodeEscape(UInt32(byte), into: &output)
+            case 0xC2, 0xE2:
+                if let (scalar, end) = terminalControl(in: bytes, at: index) {
+                    writeUnicodeEscape(scalar, into: &output)
+                    index = end
+                    continue
+                }
+                output.append(byte)
             default: output.append(byte)
             }
+            index = bytes.index(after: index)
+        }
+    }
+
+    /// `line` (JSON) with DEL, C1 controls and the bidirectional and separator characters as
+    /// `\u` escapes — characters valid JSON holds only inside strings, so the meaning is unchanged.
+    static func escapingTerminalControls(inJSON line: [UInt8]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(line.count + 16)
+        var index = 0
+        while index < line.count {
+            let byte = line[index]
+            if byte == 0x7F {
+                writeUnicodeEscape(0x7F, into: &output)
+            } else if byte == 0xC2 || byte == 0xE2, let (scalar, end) = terminalControl(in: line, at: index) {
+                writeUnicodeEscape(scalar, into: &output)
+                index = end
+                continue
+            } else {
+                output.append(byte)
+            }
+            index += 1
+        }
+        return output
+    }
+
+    /// The C1 control (`C2 80`–`C2 9F`) or bidirectional/separator character (`E2 80 8E`…) whose
+    /// UTF-8 starts at `index`, and the index after it.
+    private static func terminalControl<Bytes: Collection<UInt8>>(in bytes: Bytes, at index: Bytes.Index) -> (UInt32, Bytes.Index)? {
+        let second = bytes.index(after: index)
+        guard second != bytes.endIndex else { return nil }
+        let next = bytes[second]
+        if bytes[index] == 0xC2 {
+            return (0x80...0x9F).contains(next) ? (UInt32(next), bytes.index(after: second)) : nil
+        }
+        let third = bytes.index(after: second)
+        guard third != bytes.endIndex else { return nil }
+        let last = bytes[third]
+        let isControl =
+            switch next {
+            case 0x80: last == 0x8E || last == 0x8F || (0xA8...0xAE).contains(last)  // U+200E/F, U+2028–202E
+            case 0x81: (0xA6...0xA9).contains(last)  // U+2066–2069
+            default: false
+            }
+        guard isControl else { return nil }
+        return (0x2000 + UInt32(next - 0x80) << 6 + UInt32(last - 0x80), bytes.index(after: third))
+    }
+
+    private static func writeUnicodeEscape(_ scalar: UInt32, into output: inout [UInt8]) {
+        output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+        for shift in stride(from: 12, through: 0, by: -4) {
+            output.append(hexDigits[Int((scalar >> UInt32(shift)) & 0xF)])
         }
     }
 }

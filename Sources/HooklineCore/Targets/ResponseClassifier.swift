@@ -29,7 +29,7 @@ enum ResponseClassifier {
 
 /// A short, single-line, secret-free description of a target's error answer.
 public enum ErrorExcerpt {
-    static let limit = 300
+    public static let limit = 300
 
     public static func describe(_ response: TargetResponse, secrets: [String]) -> String {
         var text = "HTTP \(response.status)"
@@ -37,7 +37,12 @@ public enum ErrorExcerpt {
         for secret in secrets where secret.count >= 4 {
             text = text.split(separator: secret, omittingEmptySubsequences: false).joined(separator: "[redacted]")
         }
-        return text.count > limit ? String(text.prefix(limit)) + "…" : text
+        return truncated(text)
+    }
+
+    /// `text` cut to `limit` characters, with `…` when it was longer.
+    public static func truncated(_ text: String, to limit: Int = limit) -> String {
+        text.utf8.count <= limit || text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 
     /// `message` / `error` and Laravel-style `errors`, else the body's first characters.

@@ -96,6 +96,7 @@ extension TargetClient {
 
 /// A client that can fetch a source contact by id (to resolve thin messages).
 public protocol ContactFetching: TargetClient {
-    func fetchCall(contactID: String) -> TargetCall
+    /// The call that fetches `contactID`, or why it cannot be made (an id unsafe in a URL).
+    func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID>
     func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch
 }

@@ -37,8 +37,12 @@ public struct DryRunPlanner: Sendable {
                 patch = carried
             case .reference(let reference):
                 if let resolver = source.resolveWith.flatMap(configuration.target(named:)).flatMap(TargetKinds.client(for:)) as? any ContactFetching {
-                    let fetch = resolver.fetchCall(contactID: reference.id)
-                    lines.append("  → \(route.target): \(fetch.method) \(resolver.url(for: fetch)) first; the update is built from its answer")
+                    switch resolver.fetchCall(contactID: reference.id) {
+                    case .success(let fetch):
+                        lines.append("  → \(route.target): \(fetch.method) \(resolver.url(for: fetch)) first; the update is built from its answer")
+                    case .failure(let refused):
+                        lines.append("  → \(route.target): skipped: \(refused.reason)")
+                    }
                 } else {
                     lines.append("  → \(route.target): a thin message, but \(sourceName) has no resolve_with target to fetch it")
                 }

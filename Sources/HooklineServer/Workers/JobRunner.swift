@@ -149,12 +149,18 @@ public final class JobRunner: Sendable {
             finish(&attempt, .failed, status: nil, error: "source \(event.source) has no resolve_with target to fetch thin deliveries from")
             return nil
         }
+        let call: TargetCall
+        switch fetching.fetchCall(contactID: reference.id) {
+        case .success(let fetch): call = fetch
+        case .failure(let refused):
+            finish(&attempt, .skipped, status: nil, error: refused.reason)
+            return nil
+        }
         if case .cached(let patch) = await resolved.claim(event.id) { return patch }
         var fetched: ContactPatch?
         defer { resolved.complete(event.id, with: fetched) }
 
         guard await acquireSlots(1, at: resolver, attempt: &attempt) != nil else { return nil }
-        let call = fetching.fetchCall(contactID: reference.id)
         attempt.requests.append(call.summary)
         let result = await resolver.perform(call)
         guard !Task.isCancelled else { return nil }

@@ -15,6 +15,9 @@ public struct BuildrContactsClient: ContactFetching {
         guard change.kind != .deleted else {
             return .nothing(reason: "Buildr's API has no contact delete; deletes are not applied")
         }
+        if let refusal = PathID.refusal(of: change.contactID, shape: .numeric, what: "Buildr contact id") {
+            return .nothing(reason: refusal)
+        }
         let patch = change.patch
         // Seed 004's field order.
         var contact = PatchJSON()
@@ -38,10 +41,14 @@ public struct BuildrContactsClient: ContactFetching {
         ])
     }
 
-    public func fetchCall(contactID: String) -> TargetCall {
-        TargetCall(
-            method: "GET", path: "/contacts/\(URLEncoding.pathSegment(contactID))",
-            headers: [HeaderField(name: "Accept", value: "application/json")])
+    public func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID> {
+        if let refusal = PathID.refusal(of: contactID, shape: .numeric, what: "Buildr contact id") {
+            return .failure(RefusedPathID(reason: refusal))
+        }
+        return .success(
+            TargetCall(
+                method: "GET", path: "/contacts/\(URLEncoding.pathSegment(contactID))",
+                headers: [HeaderField(name: "Accept", value: "application/json")]))
     }
 
     public func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {

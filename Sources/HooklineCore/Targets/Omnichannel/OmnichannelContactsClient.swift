@@ -11,6 +11,9 @@ public struct OmnichannelContactsClient: TargetClient {
         guard change.kind != .deleted else {
             return .nothing(reason: "the contacts API has no delete call; deletes are not applied")
         }
+        if let refusal = PathID.refusal(of: change.contactID, shape: .opaque, what: "contact id") {
+            return .nothing(reason: refusal)
+        }
         let patch = change.patch
         // Seed 003's field order.
         var body = PatchJSON()

@@ -25,24 +25,34 @@ public struct PlannrContactDetailsClient: TargetClient {
             return .nothing(reason: "Plannr accounts are not deleted by Hookline")
         }
         let account = change.contactID
+        if let refusal = PathID.refusal(of: account, shape: .uuid, what: "Plannr account uuid") {
+            return .nothing(reason: refusal)
+        }
         let details = Self.details(of: change.patch)
         guard !details.isEmpty else {
             return .nothing(reason: "no email or phone was set in the event (Plannr stores contact details only; clearing one is not supported)")
         }
-        let calls = details.map { detail -> TargetCall in
+        var calls: [TargetCall] = []
+        for detail in details {
             let key = "\(account)/\(detail.slot)"
             let primary = detail.isPrimary ? [account] : nil
             if let uuid = references.reference(target: settings.name, key: key) {
-                return TargetCall(
-                    method: "PUT", path: "/contact-details/\(URLEncoding.pathSegment(uuid))", headers: [],
-                    body: Self.updateBody(name: detail.name, value: detail.value, accountUUIDs: [account], primaryAccountUUIDs: primary))
+                if let refusal = PathID.refusal(of: uuid, shape: .uuid, what: "Plannr contact detail uuid") {
+                    return .nothing(reason: refusal)
+                }
+                calls.append(
+                    TargetCall(
+                        method: "PUT", path: "/contact-details/\(URLEncoding.pathSegment(uuid))", headers: [],
+                        body: Self.updateBody(name: detail.name, value: detail.value, accountUUIDs: [account], primaryAccountUUIDs: primary)))
+                continue
             }
-            return TargetCall(
-                method: "POST", path: "/contact-details", headers: [],
-                body: Self.createBody(
-                    type: detail.type, name: detail.name, value: detail.value, isPrimary: detail.isPrimary,
-                    accountUUIDs: [account], primaryAccountUUIDs: primary),
-                learns: key)
+            calls.append(
+                TargetCall(
+                    method: "POST", path: "/contact-details", headers: [],
+                    body: Self.createBody(
+                        type: detail.type, name: detail.name, value: detail.value, isPrimary: detail.isPrimary,
+                        accountUUIDs: [account], primaryAccountUUIDs: primary),
+                    learns: key))
         }
         return .calls(calls)
     }
@@ -101,6 +111,9 @@ public struct PlannrContactDetailsClient: TargetClient {
         guard case .success = verdict, let key = call.learns else { return verdict }
         guard let uuid = (try? JSONParser.parse(response.body))?["uuid"]?.stringValue, !uuid.isEmpty else {
             return .permanent(reason: "HTTP \(response.status): Plannr created the contact detail but its answer has no uuid")
+        }
+        if let refusal = PathID.refusal(of: uuid, shape: .uuid, what: "uuid in Plannr's answer") {
+            return .permanent(reason: "HTTP \(response.status): Plannr created the contact detail, but \(refusal)")
         }
         return .success(learned: LearnedReference(key: key, id: uuid))
     }
