@@ -37,6 +37,7 @@ extension AuditRecord {
         number("status", status)
         number("ms", ms)
         number("retry_in_ms", retryInMs)
+        number("count", count)
         string("request", request)
         string("ref", ref)
         string("ref_key", refKey)
@@ -84,6 +85,7 @@ extension AuditRecord {
         status = object["status"]?.intValue
         ms = object["ms"]?.intValue
         retryInMs = object["retry_in_ms"]?.intValue
+        count = object["count"]?.intValue
         request = object["request"]?.stringValue
         ref = object["ref"]?.stringValue
         refKey = object["ref_key"]?.stringValue

@@ -21,6 +21,8 @@ public struct AuditRecord: Sendable, Hashable {
     /// Milliseconds the step took.
     public var ms: Int?
     public var retryInMs: Int?
+    /// How many requests a summary line stands for (`"reason":"suppressed"`).
+    public var count: Int?
     /// The target call, as `PATCH /contacts/144`.
     public var request: String?
     /// An id created at the target (a Plannr contact detail's uuid).
@@ -52,6 +54,7 @@ public struct AuditRecord: Sendable, Hashable {
         status: Int? = nil,
         ms: Int? = nil,
         retryInMs: Int? = nil,
+        count: Int? = nil,
         request: String? = nil,
         ref: String? = nil,
         refKey: String? = nil,
@@ -74,6 +77,7 @@ public struct AuditRecord: Sendable, Hashable {
         self.status = status
         self.ms = ms
         self.retryInMs = retryInMs
+        self.count = count
         self.request = request
         self.ref = ref
         self.refKey = refKey

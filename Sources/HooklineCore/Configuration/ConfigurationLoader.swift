@@ -51,6 +51,7 @@ public enum ConfigurationLoader {
     private static func server(_ section: YAMLSection) throws(ConfigurationError) -> ServerSettings {
         try section.checkKeys([
             "host", "port", "max_body_bytes", "max_header_bytes", "request_timeout", "idle_timeout", "drain_timeout", "event_loops",
+            "max_connections",
         ])
         var settings = ServerSettings()
         if let host = try section.string("host") { settings.host = host }
@@ -67,11 +68,12 @@ public enum ConfigurationLoader {
         if let value = try section.duration("idle_timeout") { settings.idleTimeout = value }
         if let value = try section.duration("drain_timeout") { settings.drainTimeout = value }
         settings.eventLoops = try section.int("event_loops", range: 1...256)
+        if let value = try section.int("max_connections", range: 1...1_000_000) { settings.maxConnections = value }
         return settings
     }
 
     private static func audit(_ section: YAMLSection) throws(ConfigurationError) -> AuditSettings {
-        try section.checkKeys(["path", "fsync", "rotate_bytes"])
+        try section.checkKeys(["path", "fsync", "rotate_bytes", "rejected"])
         var settings = AuditSettings()
         if let path = try section.string("path") { settings.path = path }
         if let text = try section.string("fsync") {
@@ -81,6 +83,17 @@ public enum ConfigurationLoader {
             settings.fsync = policy
         }
         if let size = try section.size("rotate_bytes") { settings.rotateBytes = size }
+        if let rejected = try section.section("rejected") {
+            try rejected.checkKeys(["lines_per_reason", "lines_total", "window"])
+            var limits = settings.rejectedLines
+            if let value = try rejected.int("lines_per_reason", range: 0...1_000_000) { limits.linesPerReason = value }
+            if let value = try rejected.int("lines_total", range: 0...10_000_000) { limits.linesTotal = value }
+            if let value = try rejected.duration("window") {
+                guard value >= .milliseconds(100) else { throw rejected.error("window", "must be at least 100ms") }
+                limits.window = value
+            }
+            settings.rejectedLines = limits
+        }
         return settings
     }
 
@@ -173,6 +186,9 @@ public enum ConfigurationLoader {
             try section.checkKeys(["name", "kind", "signature", "id_header", "event_header", "resolve_with"])
             let name = try section.requiredString("name")
             try checkName(section, name)
+            guard name != "unknown" else {
+                throw section.error("name", "'unknown' is reserved: metrics count requests to sources that do not exist under it")
+            }
             guard !sources.contains(where: { $0.name == name }) else {
                 throw section.error("name", "a source named '\(name)' is already configured")
             }

@@ -92,3 +92,15 @@ extension Substring {
         return nil
     }
 }
+
+extension Duration {
+    /// The duration as configuration writes it: `500ms`, `30s`, `5m`, `2h`, `1d`.
+    public var configurationText: String {
+        let milliseconds = wholeMilliseconds
+        for (suffix, unit) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        where milliseconds >= unit && milliseconds % unit == 0 {
+            return "\(milliseconds / unit)\(suffix)"
+        }
+        return "\(milliseconds)ms"
+    }
+}

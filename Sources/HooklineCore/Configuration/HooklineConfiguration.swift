@@ -48,6 +48,8 @@ public struct ServerSettings: Sendable, Hashable {
     public var drainTimeout: Duration
     /// NIO event loops; nil uses one per core.
     public var eventLoops: Int?
+    /// Connections open at once; beyond them a new connection is answered 503 and closed.
+    public var maxConnections: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -57,7 +59,8 @@ public struct ServerSettings: Sendable, Hashable {
         requestTimeout: Duration = .seconds(10),
         idleTimeout: Duration = .seconds(60),
         drainTimeout: Duration = .seconds(30),
-        eventLoops: Int? = nil
+        eventLoops: Int? = nil,
+        maxConnections: Int = 1024
     ) {
         self.host = host
         self.port = port
@@ -67,6 +70,7 @@ public struct ServerSettings: Sendable, Hashable {
         self.idleTimeout = idleTimeout
         self.drainTimeout = drainTimeout
         self.eventLoops = eventLoops
+        self.maxConnections = maxConnections
     }
 }
 
@@ -84,11 +88,17 @@ public struct AuditSettings: Sendable, Hashable {
     public var fsync: FsyncPolicy
     /// Start a new file past this size; 0 never rotates.
     public var rotateBytes: Int
+    /// How many `rejected` lines refused requests may write.
+    public var rejectedLines: RejectionBudget.Limits
 
-    public init(path: String = "hookline-audit.jsonl", fsync: FsyncPolicy = .batch, rotateBytes: Int = 256 << 20) {
+    public init(
+        path: String = "hookline-audit.jsonl", fsync: FsyncPolicy = .batch, rotateBytes: Int = 256 << 20,
+        rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits()
+    ) {
         self.path = path
         self.fsync = fsync
         self.rotateBytes = rotateBytes
+        self.rejectedLines = rejectedLines
     }
 }
 

@@ -4,8 +4,8 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Steps 3–7 of the data flow for one webhook delivery: verify, decode, route, dedup, reserve
-/// queue room, journal, answer. Everything up to the journal write runs synchronously on the
+/// The data flow for one webhook delivery: verify, decode, route, dedup, reserve queue room,
+/// journal, answer. Everything up to the journal write runs synchronously on the
 /// calling event loop; the 202 goes out once the `received` line is safe.
 public final class WebhookIngest: Sendable {
     struct Source: Sendable {
@@ -28,6 +28,13 @@ public final class WebhookIngest: Sendable {
     private let random = Mutex(FastRandom())
     private let metrics: HooklineMetrics?
     private let logger: Logger
+    /// Lines for refused requests are written within this budget (a flood cannot fill the disk).
+    private let rejections: Mutex<RejectionBudget>
+
+    /// The label requests to a source that does not exist are counted under.
+    public static let unknownSourceLabel = "unknown"
+    /// Fields a `rejected` line copies from the request are cut to this many characters.
+    static let rejectedFieldLimit = 256
 
     public init(
         sources: [SourceSettings],
@@ -37,11 +44,13 @@ public final class WebhookIngest: Sendable {
         audit: AuditLogWriter,
         retryAfter: Duration,
         inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
+        rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits(),
         metrics: HooklineMetrics? = nil,
         logger: Logger = Logger(label: "hookline.ingest", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.metrics = metrics
         self.logger = logger
+        self.rejections = Mutex(RejectionBudget(limits: rejectedLines))
         var byName: [String: Source] = [:]
         for source in sources {
             guard let decoder = MessageDecoders.decoder(forKind: source.kind) else { continue }
@@ -59,20 +68,54 @@ public final class WebhookIngest: Sendable {
     /// Whether `/webhooks/{name}` exists.
     public func hasSource(_ name: String) -> Bool { sources[name] != nil }
 
+    /// What metrics and the rejection budget call a source: its configured name, or `unknown` for
+    /// any other name — so requests to made-up names cannot create metric series without limit.
+    public func sourceLabel(_ name: String) -> String {
+        guard let index = sources.index(forKey: name) else { return Self.unknownSourceLabel }
+        return sources.keys[index]
+    }
+
     /// New deliveries are answered 503 from now on (shutdown).
     public func stopAccepting() { accepting.store(false, ordering: .relaxed) }
 
     public var isAccepting: Bool { accepting.load(ordering: .relaxed) }
 
-    /// Records a 4xx answered without reading or processing the delivery.
+    /// Records a refused request: counted in the metrics always, and written as a `rejected` line
+    /// within the budget (one summary line per source and reason stands for the rest).
     public func reject(source: String, answer: HTTPAnswer, reason: String, remote: String?, receivedAt: UnixTime) {
-        metrics?.rejected(source: source, reason: reason)
+        let label = sourceLabel(source)
+        metrics?.rejected(source: label, reason: reason)
         logger.debug(
-            "rejected", metadata: ["source": .string(source), "status": "\(answer.status)", "reason": .string(reason), "remote": .string(remote ?? "")])
+            "rejected", metadata: ["source": .string(label), "status": "\(answer.status)", "reason": .string(reason), "remote": .string(remote ?? "")])
+        let admission = rejections.withLock {
+            $0.admit(RejectionBudget.Key(source: label, reason: reason), status: answer.status, now: .now, wallClock: receivedAt)
+        }
+        write(admission.ended, at: receivedAt)
+        guard admission.write else {
+            metrics?.suppressed(source: label, reason: reason)
+            return
+        }
         audit.append(
             AuditRecord(
-                ts: receivedAt, outcome: .rejected, source: source, status: answer.status, reason: reason,
-                error: answer.errorMessage, remote: remote))
+                ts: receivedAt, outcome: .rejected, source: ErrorExcerpt.truncated(source, to: 64), status: answer.status, reason: reason,
+                error: answer.errorMessage.map { ErrorExcerpt.truncated($0, to: Self.rejectedFieldLimit) }, remote: remote))
+    }
+
+    /// Writes the summary lines of a rejection window that has ended by `now` (called on a timer,
+    /// so the last window of a flood is reported even when nothing follows it).
+    public func endRejectionWindow(now: ContinuousClock.Instant = .now) {
+        write(rejections.withLock { $0.endWindow(ifDueAt: now) }, at: .now())
+    }
+
+    /// How long a rejection window lasts.
+    public var rejectionWindow: Duration { rejections.withLock { $0.limits.window } }
+
+    private func write(_ summaries: [RejectionBudget.Suppressed], at ts: UnixTime) {
+        guard !summaries.isEmpty else { return }
+        let limits = rejections.withLock { $0.limits }
+        for summary in summaries {
+            audit.append(summary.record(at: ts, limits: limits))
+        }
     }
 
     /// Processes one complete delivery to `/webhooks/{source}` and calls `respond` exactly once —

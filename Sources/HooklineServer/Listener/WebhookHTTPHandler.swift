@@ -5,6 +5,10 @@ import NIOHTTP1
 /// Answers Hookline's HTTP surface: `POST /webhooks/{source}`, `GET /healthz`, `GET /readyz`,
 /// `GET /metrics`. Bodies are collected up to the limit (413 beyond it, decided from
 /// `Content-Length` before reading when possible) and handed to `WebhookIngest`.
+///
+/// An answer is held back while the connection is not writable: the pipeline handler passes on
+/// the next pipelined request only once this one's answer is written, so a peer that does not
+/// read its answers cannot make Hookline produce more of them.
 final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -25,15 +29,20 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let surface: HTTPSurface
     private let maxBodyBytes: Int
     private let metrics: HooklineMetrics?
+    /// Set on a connection over `server.max_connections`: every request gets this answer.
+    private let refusal: HTTPAnswer?
     private var state = State.idle
-    /// The webhook being answered and when its head arrived, for the metrics.
+    /// The webhook being answered (its source label) and when its head arrived, for the metrics.
     private var timing: (source: String, started: ContinuousClock.Instant)?
+    /// An answer waiting for the connection to become writable.
+    private var parked: (answer: HTTPAnswer, request: HTTPRequestHead)?
 
-    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, metrics: HooklineMetrics?) {
+    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil) {
         self.ingest = ingest
         self.surface = surface
         self.maxBodyBytes = maxBodyBytes
         self.metrics = metrics
+        self.refusal = refusal
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -64,15 +73,27 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        if let refusal {
+            state = .discarding(head: head, answer: refusal)
+            return
+        }
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
-        guard path.hasPrefix("/webhooks/") else {
+        let isWebhook = path.hasPrefix("/webhooks/")
+        let name = isWebhook ? String(path.dropFirst("/webhooks/".count)) : ""
+        let receivedAt = UnixTime.now()
+        let remote = context.channel.remoteAddress?.ipAddress
+        if let (answer, reason) = HTTPRequestRules.violation(of: head) {
+            if isWebhook { ingest.reject(source: name, answer: answer, reason: reason, remote: remote, receivedAt: receivedAt) }
+            // The rest of this request is dropped; the answer closes the connection.
+            state = .answering(head: head)
+            write(answer, for: head, context: context)
+            return
+        }
+        guard isWebhook else {
             state = .discarding(head: head, answer: surface.answer(method: head.method, path: path))
             return
         }
-        let name = String(path.dropFirst("/webhooks/".count))
-        let receivedAt = UnixTime.now()
-        timing = (name, .now)
-        let remote = context.channel.remoteAddress?.ipAddress
+        timing = (ingest.sourceLabel(name), .now)
         guard head.method == .POST else {
             let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
             ingest.reject(source: name, answer: answer, reason: "method_not_allowed", remote: remote, receivedAt: receivedAt)
@@ -122,8 +143,13 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func write(_ answer: HTTPAnswer, for request: HTTPRequestHead, context: ChannelHandlerContext) {
-        let keepAlive = request.isKeepAlive && !answer.closeConnection
         if case .closing = state { return }
+        guard context.channel.isWritable else {
+            // Held until the peer reads what it was sent (or the stall timeout closes it).
+            parked = (answer, request)
+            return
+        }
+        let keepAlive = request.isKeepAlive && !answer.closeConnection
         state = answer.closeConnection ? .closing : .idle
         if let timing {
             metrics?.answered(source: timing.source, status: answer.status, duration: .now - timing.started)
@@ -146,6 +172,14 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, let (answer, request) = parked {
+            parked = nil
+            write(answer, for: request, context: context)
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {

@@ -2,11 +2,23 @@ import HooklineCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The HTTP/1.1 listener: SwiftNIO's server bootstrap with NIO's HTTP codec, bounded headers,
-/// an idle timeout for keep-alive connections and a deadline for each request.
+/// an idle timeout for keep-alive connections and a deadline for each request — and memory per
+/// connection bounded whatever the peer does: reads stop while answers are not being read,
+/// pipelined requests are capped, and connections beyond `server.max_connections` are refused.
 public final class WebhookListener: Sendable {
     private let channel: any Channel
+    private let gate: ConnectionGate
+
+    /// Requests a connection may pipeline ahead of their answers.
+    static let maxPipelinedRequests = 64
+    /// Pending answer bytes past which a connection stops being read (and back below which it
+    /// resumes).
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 << 10, high: 64 << 10)
+    /// How long a connection over the limit may take to send the request it is refused.
+    static let refusedConnectionTimeout = TimeAmount.seconds(1)
 
     /// The address actually bound (the port is real when the configuration asked for 0).
     public var localAddress: SocketAddress? { channel.localAddress }
@@ -14,8 +26,12 @@ public final class WebhookListener: Sendable {
     /// The bound port.
     public var port: Int { channel.localAddress?.port ?? 0 }
 
-    private init(channel: any Channel) {
+    /// Connections open and admitted right now.
+    public var openConnections: Int { gate.open }
+
+    private init(channel: any Channel, gate: ConnectionGate) {
         self.channel = channel
+        self.gate = gate
     }
 
     /// Binds and starts serving.
@@ -34,35 +50,83 @@ public final class WebhookListener: Sendable {
         let idle = TimeAmount.milliseconds(settings.idleTimeout.wholeMilliseconds)
         let deadline = TimeAmount.milliseconds(settings.requestTimeout.wholeMilliseconds)
         let maxBody = settings.maxBodyBytes
+        let maxHeader = settings.maxHeaderBytes
+        let gate = ConnectionGate(maximum: settings.maxConnections)
+        let refusal = HTTPAnswer.error(
+            503, "too many connections (server.max_connections is \(settings.maxConnections)); retry shortly",
+            headers: [HeaderField(name: "Retry-After", value: "1")], close: true)
 
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelOption(.writeBufferWaterMark, value: writeBufferWaterMark)
             .childChannelInitializer { channel in
+                let admitted = gate.admit()
+                if admitted {
+                    channel.closeFuture.whenComplete { _ in gate.release() }
+                } else {
+                    metrics?.connectionRefused()
+                }
                 do {
-                    try channel.pipeline.syncOperations.addHandlers([
-                        IdleStateHandler(readTimeout: idle),
-                        RequestDeadlineHandler(timeout: deadline),
+                    let sync = channel.pipeline.syncOperations
+                    try sync.addHandlers([
+                        WriteBackpressureHandler(stallTimeout: deadline),
+                        IdleStateHandler(readTimeout: admitted ? idle : min(idle, refusedConnectionTimeout)),
+                        RequestDeadlineHandler(timeout: admitted ? deadline : min(deadline, refusedConnectionTimeout)),
+                    ])
+                    // Every response header is Hookline's own constant or number: validating each
+                    // answer's headers again costs ~5% of the hot path for nothing. Parser errors
+                    // are answered by HTTPProtocolErrorResponder (431 for oversize headers).
+                    try sync.configureHTTPServerPipeline(
+                        withErrorHandling: false, withOutboundHeaderValidation: false,
+                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
+                    let pipelining = try sync.handler(type: HTTPServerPipelineHandler.self)
+                    try sync.addHandler(PipelinedRequestLimit(limit: maxPipelinedRequests), position: .before(pipelining))
+                    try sync.addHandlers([
+                        HTTPProtocolErrorResponder(maxHeaderBytes: maxHeader),
+                        WebhookHTTPHandler(
+                            ingest: ingest, surface: surface, maxBodyBytes: maxBody, metrics: metrics, refusal: admitted ? nil : refusal),
                     ])
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
-                return channel.pipeline.configureHTTPServerPipeline(
-                    // Every response header is Hookline's own constant or number: validating each
-                    // answer's headers again costs ~5% of the hot path for nothing.
-                    withOutboundHeaderValidation: false, withDecoderLimitConfiguration: limits).flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(
-                        WebhookHTTPHandler(ingest: ingest, surface: surface, maxBodyBytes: maxBody, metrics: metrics))
-                }
+                return channel.eventLoop.makeSucceededVoidFuture()
             }
         let channel = try await bootstrap.bind(host: settings.host, port: settings.port).get()
-        return WebhookListener(channel: channel)
+        return WebhookListener(channel: channel, gate: gate)
     }
 
     /// Stops accepting connections.
     public func close() async {
         try? await channel.close()
+    }
+}
+
+/// Counts the connections the listener has admitted, up to `maximum`.
+final class ConnectionGate: Sendable {
+    let maximum: Int
+    private let count = Atomic<Int>(0)
+
+    init(maximum: Int) {
+        self.maximum = maximum
+    }
+
+    var open: Int { count.load(ordering: .relaxed) }
+
+    /// Takes a place if one is free.
+    func admit() -> Bool {
+        var current = count.load(ordering: .relaxed)
+        while current < maximum {
+            let (exchanged, original) = count.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return true }
+            current = original
+        }
+        return false
+    }
+
+    func release() {
+        count.subtract(1, ordering: .relaxed)
     }
 }

@@ -64,7 +64,9 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
 
     // MARK: - Ingest
 
-    /// An answer to a webhook delivery, and how long it took from its first byte.
+    /// An answer to a webhook delivery, and how long it took from its first byte. `source` is a
+    /// configured name or `unknown` (`WebhookIngest.sourceLabel`): label values come from the
+    /// configuration only.
     public func answered(source: String, status: Int, duration: Duration) {
         let key = Answer(source: source, status: status)
         let (counter, timer) =
@@ -84,6 +86,18 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     /// A delivery refused with a 4xx, by reason (`no_matching_signature`, `invalid_message`, …).
     public func rejected(source: String, reason: String) {
         counter("hookline_rejections_total", [("source", source), ("reason", reason)]).increment()
+    }
+
+    /// A rejection whose audit line the budget left out (a summary line counts it).
+    public func suppressed(source: String, reason: String) {
+        counter("hookline_rejections_suppressed_total", [("source", source), ("reason", reason)]).increment()
+    }
+
+    // MARK: - Connections
+
+    /// A connection refused because `server.max_connections` were open.
+    public func connectionRefused() {
+        counter("hookline_connections_refused_total", []).increment()
     }
 
     // MARK: - Targets
@@ -128,6 +142,7 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
             gauge("hookline_target_calls_in_flight", [("target", target)]).record(calls)
         }
         gauge("hookline_ready").record(state.ready ? 1 : 0)
+        gauge("hookline_connections").record(state.connections)
         return registry.emitToString()
     }
 
@@ -138,6 +153,8 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
         public var queueCapacity: Int
         public var inFlightCalls: [String: Int]
         public var ready: Bool
+        /// Open connections admitted by the listener.
+        public var connections: Int
     }
 }
 

@@ -20,6 +20,8 @@ public final class HooklineRuntime: Sendable {
     private let transport: TargetTransport
     private let workers: WorkerPool
     private let control: ControlServer?
+    /// Ends each window of the rejected-lines budget, writing its summary lines.
+    private let rejectionWindows: RepeatedTask
     private let workersStarted = Atomic<Bool>(false)
     /// The workers returned on their own (the queue closed and each finished its job).
     private let workersDone = CompletionSignal()
@@ -77,8 +79,8 @@ public final class HooklineRuntime: Sendable {
 
         let ingest = WebhookIngest(
             sources: configuration.sources, routes: RouteTable(configuration.routes), queue: queue, dedup: dedup,
-            audit: audit, retryAfter: configuration.queue.retryAfter, inlinePatchDepth: inlinePatchDepth, metrics: metrics,
-            logger: logger)
+            audit: audit, retryAfter: configuration.queue.retryAfter, inlinePatchDepth: inlinePatchDepth,
+            rejectedLines: configuration.audit.rejectedLines, metrics: metrics, logger: logger)
         let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
         let readiness: @Sendable () -> String? = {
             if !ingest.isAccepting { return "shutting down" }
@@ -86,6 +88,8 @@ public final class HooklineRuntime: Sendable {
             if queue.count >= highWatermark { return "queue above its high watermark (\(queue.count) of \(queue.capacity))" }
             return nil
         }
+        // The listener is bound after the surface is made; the gauge reads it through this box.
+        let openConnections = Mutex<(@Sendable () -> Int)?>(nil)
         let surface = HTTPSurface(
             readiness: readiness,
             metrics: {
@@ -93,13 +97,14 @@ public final class HooklineRuntime: Sendable {
                     HooklineMetrics.GaugeReadings(
                         queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
                         inFlightCalls: Dictionary(uniqueKeysWithValues: executors.map { ($0.name, $0.callsInFlight) }),
-                        ready: readiness() == nil))
+                        ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0))
             })
         let listener: WebhookListener
         var control: ControlServer?
         do {
             listener = try await WebhookListener.bind(
                 settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
+            openConnections.withLock { [listener] in $0 = { listener.openConnections } }
             if let path = ControlServer.socketPath(forAuditLog: configuration.audit.path) {
                 control = try await ControlServer.start(
                     path: path, redriver: Redriver(configuration: configuration, audit: audit, queue: queue), group: group)
@@ -109,9 +114,14 @@ public final class HooklineRuntime: Sendable {
             audit.close()
             throw error
         }
+        let window = TimeAmount.milliseconds(configuration.audit.rejectedLines.window.wholeMilliseconds)
+        let rejectionWindows = group.next().scheduleRepeatedTask(initialDelay: window, delay: window) { _ in
+            ingest.endRejectionWindow()
+        }
         return HooklineRuntime(
             configuration: configuration, audit: audit, queue: queue, dedup: dedup, references: references, ingest: ingest,
-            listener: listener, group: group, recovery: report, metrics: metrics, transport: transport, workers: workers, control: control)
+            listener: listener, group: group, recovery: report, metrics: metrics, transport: transport, workers: workers, control: control,
+            rejectionWindows: rejectionWindows)
     }
 
     private init(
@@ -127,7 +137,8 @@ public final class HooklineRuntime: Sendable {
         metrics: HooklineMetrics,
         transport: TargetTransport,
         workers: WorkerPool,
-        control: ControlServer?
+        control: ControlServer?,
+        rejectionWindows: RepeatedTask
     ) {
         self.configuration = configuration
         self.audit = audit
@@ -142,6 +153,7 @@ public final class HooklineRuntime: Sendable {
         self.transport = transport
         self.workers = workers
         self.control = control
+        self.rejectionWindows = rejectionWindows
     }
 
     /// Queues `redriven` records again (what `hookline redrive` sends).
@@ -195,6 +207,8 @@ public final class HooklineRuntime: Sendable {
                     error: "Hookline stopped before these targets were done; the next start picks them up"))
         }
         await listener.close()
+        rejectionWindows.cancel()
+        ingest.endRejectionWindow(now: .now + configuration.audit.rejectedLines.window)
         await control?.stop()
         await transport.shutdown()
         audit.close()

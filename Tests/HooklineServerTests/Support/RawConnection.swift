@@ -1,14 +1,22 @@
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// A blocking TCP connection for sending bytes HTTP clients refuse to send.
-final class RawConnection {
+/// A TCP connection for sending bytes HTTP clients refuse to send. Its reads block, so they run
+/// on a thread of their own: a test holding one of the cooperative pool's threads (two, on two
+/// cores) for seconds would starve every other test in the process.
+final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    init(port: Int, receiveTimeout: Duration = .seconds(5)) throws {
+    init(port: Int, receiveTimeout: Duration = .seconds(5), receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawConnectionError(what: "socket") }
+        if var size = receiveBuffer.map(Int32.init) {
+            // Set before connect, so the window the peer sees is small from the start.
+            setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var timeout = timeval(tv_sec: Int(receiveTimeout.components.seconds), tv_usec: 0)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var address = sockaddr_in()
@@ -33,8 +41,53 @@ final class RawConnection {
         return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
 
+    /// Sends `request` over and over without reading, until `maxBytes` are sent or the peer
+    /// has accepted nothing for `stall` (it stopped reading). Returns the bytes sent and whether
+    /// it stalled.
+    func flood(_ request: String, maxBytes: Int, stall: Duration) async -> (sent: Int, stalled: Bool) {
+        await offThePool { self.floodBlocking(request, maxBytes: maxBytes, stall: stall) }
+    }
+
+    private func floodBlocking(_ request: String, maxBytes: Int, stall: Duration) -> (sent: Int, stalled: Bool) {
+        let chunk = Array(String(repeating: request, count: max(1, 65536 / request.utf8.count)).utf8)
+        var sent = 0
+        while sent < maxBytes {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            let ready = poll(&poller, 1, Int32(stall.components.seconds * 1000 + stall.components.attoseconds / 1_000_000_000_000_000))
+            if ready == 0 { return (sent, true) }
+            if poller.revents & Int16(POLLERR | POLLHUP) != 0 { return (sent, false) }
+            let count = chunk.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count < 0 {
+                if errno == EAGAIN || errno == EWOULDBLOCK { continue }
+                return (sent, false)
+            }
+            sent += count
+        }
+        return (sent, false)
+    }
+
+    /// Whether the peer closes the connection (a FIN or a reset) within `timeout` — found without
+    /// reading, so the connection stays one that never reads.
+    func waitForClose(timeout: Duration) async -> Bool {
+        await offThePool { self.waitForCloseBlocking(timeout: timeout) }
+    }
+
+    private func waitForCloseBlocking(timeout: Duration) -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
+        while ContinuousClock.now < deadline {
+            var poller = pollfd(fd: descriptor, events: Int16(0x2000), revents: 0)
+            if poll(&poller, 1, 100) > 0, poller.revents & closed != 0 { return true }
+        }
+        return false
+    }
+
     /// Reads until the peer closes or `timeout` passes; returns what arrived.
-    func readUntilClosed() -> (text: String, closed: Bool) {
+    func readUntilClosed() async -> (text: String, closed: Bool) {
+        await offThePool { self.readUntilClosedBlocking() }
+    }
+
+    private func readUntilClosedBlocking() -> (text: String, closed: Bool) {
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -49,7 +102,11 @@ final class RawConnection {
     }
 
     /// Reads one response's worth of bytes (until the body's end for a Content-Length answer).
-    func readResponse() -> String {
+    func readResponse() async -> String {
+        await offThePool { self.readResponseBlocking() }
+    }
+
+    private func readResponseBlocking() -> String {
         var collected: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -67,6 +124,13 @@ final class RawConnection {
             if count <= 0 { return text }
             collected.append(contentsOf: buffer[0..<count])
         }
+    }
+}
+
+/// Runs blocking work on a new thread and resumes with its result.
+private func offThePool<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
+    await withCheckedContinuation { continuation in
+        Thread { continuation.resume(returning: work()) }.start()
     }
 }
 

@@ -1,6 +1,8 @@
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import NIOCore
+import NIOPosix
 
 /// A Hookline started for one test, with helpers to deliver signed fixtures to it.
 struct RunningHookline {
@@ -14,13 +16,15 @@ struct RunningHookline {
     var baseURL: String { "http://127.0.0.1:\(runtime.port)" }
 
     /// Starts Hookline without workers: jobs stay in the queue for the test to read.
+    /// `group` runs its listener (default: the process-wide one the other tests share).
     static func start(
         directory: TemporaryDirectory? = nil,
+        group: (any EventLoopGroup)? = nil,
         _ makeYAML: (String) -> String = { TestConfiguration.yaml(auditPath: $0) }
     ) async throws -> RunningHookline {
         let directory = try directory ?? TemporaryDirectory()
         let configuration = try TestConfiguration.make(makeYAML(directory.file("audit.jsonl")))
-        let runtime = try await HooklineRuntime.start(configuration: configuration)
+        let runtime = try await HooklineRuntime.start(configuration: configuration, group: group ?? MultiThreadedEventLoopGroup.singleton)
         return RunningHookline(runtime: runtime, directory: directory, workers: nil)
     }
 

@@ -27,7 +27,8 @@ enum TestConfiguration {
         routes: String? = nil,
         rotate: String = "0",
         drainTimeout: String = "5s",
-        extraServer: String = ""
+        extraServer: String = "",
+        rejected: String = "{lines_per_reason: 1000, lines_total: 1000, window: 1m}"
     ) -> String {
         """
         server:
@@ -43,6 +44,7 @@ enum TestConfiguration {
           path: \(auditPath)
           fsync: \(fsync)
           rotate_bytes: \(rotate)
+          rejected: \(rejected)
         queue:
           capacity: \(capacity)
           workers: \(workers)

@@ -1,0 +1,106 @@
+import Foundation
+import HooklineCore
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `hookline serve` as a process, attacked by peers that never read: its memory is measured from
+/// /proc, where nothing else in the test process can disturb it.
+@Suite("hostile peers against hookline serve, as a process", .timeLimit(.minutes(2)))
+struct HostileProcessTests {
+    /// The stated bound: peak RSS above the idle process while three never-reading peers flood it.
+    static let rssBoundKiB = 24 * 1024
+
+    static func status(_ pid: Int32, _ field: String) -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
+        else { return 0 }
+        return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
+    }
+
+    /// Connects with a 4 KiB receive window and sends `request` over and over without ever
+    /// reading, until 64 MiB are sent or the server has taken nothing for a second. Returns the
+    /// bytes the server took and whether it stopped taking them.
+    static func neverReadingFlood(port: Int, request: String) -> (sent: Int, stalled: Bool) {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var size: Int32 = 4096
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { return (0, false) }
+        let chunk = Array(String(repeating: request, count: 65536 / request.utf8.count).utf8)
+        var sent = 0
+        while sent < 64 << 20 {
+            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            guard poll(&poller, 1, 1000) > 0 else { return (sent, true) }
+            let count = chunk.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            if count < 0 {
+                if errno == EAGAIN { continue }
+                return (sent, false)
+            }
+            sent += count
+        }
+        return (sent, false)
+    }
+
+    @Test("three peers that pipeline requests and never read: the server stops reading them and its RSS stays within 24 MiB of idle")
+    func boundedMemory() async throws {
+        let directory = NSTemporaryDirectory() + "hookline-hostile-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = try ServeProcessTests.freePort()
+        let config = "\(directory)/hookline.yaml"
+        try """
+            server: {host: 127.0.0.1, port: \(port), request_timeout: 30s}
+            audit: {path: "\(directory)/audit.jsonl"}
+            sources:
+              - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
+            targets:
+              - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:9/omnichannel", api_key: k}
+            routes:
+              - {from: standard, to: omnichannel, contact_id: source_id}
+            """.write(toFile: config, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ServeProcessTests.binary())
+        process.arguments = ["serve", "--config", config]
+        process.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try process.run()
+        defer {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try await eventuallyTrue { (try? await HTTPGet.status("http://127.0.0.1:\(port)/healthz")) == 200 }
+        // Warm up every path once, so the baseline includes what any first request allocates.
+        _ = try await HTTPGet.status("http://127.0.0.1:\(port)/metrics")
+        let idle = Self.status(process.processIdentifier, "VmRSS")
+
+        let requests = [
+            "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
+            "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+        ]
+        let results = await withTaskGroup(of: (sent: Int, stalled: Bool).self) { group in
+            for request in requests {
+                group.addTask {
+                    await withCheckedContinuation { continuation in
+                        Thread { continuation.resume(returning: Self.neverReadingFlood(port: port, request: request)) }.start()
+                    }
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        let peak = Self.status(process.processIdentifier, "VmHWM")
+        #expect(results.allSatisfy { $0.stalled }, "the server stopped reading every peer: \(results)")
+        #expect(peak - idle < Self.rssBoundKiB, "RSS idle \(idle) KiB, peak \(peak) KiB")
+        let answered = try? await HTTPGet.status("http://127.0.0.1:\(port)/healthz")
+        #expect(answered == 200)
+    }
+}
