@@ -17,7 +17,7 @@ struct OperateProcessTests {
         let finished = try await ServeProcessTests.run(["demo", "--audit", "\(directory)/audit.jsonl"], environment: [:])
         #expect(finished.status == 0, "\(finished.output)\(finished.error)")
         #expect(finished.output.contains("FIXTURE"))
-        #expect(finished.output.contains("22 fixtures: all as expected"))
+        #expect(finished.output.contains("25 fixtures: all as expected"))
         #expect(finished.output.contains("Audit log: \(directory)/audit.jsonl"))
         #expect(!finished.output.contains("\u{1B}["), "no colour codes when not on a terminal")
     }
@@ -59,14 +59,14 @@ struct OperateProcessTests {
         let first = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
         #expect(first.status == 0, "\(first.output)\(first.error)")
         let firstLines = first.output.split(separator: "\n").filter { $0.hasPrefix("2") }
-        #expect(firstLines.count == 6)
+        #expect(firstLines.count == 7)
         #expect(firstLines.allSatisfy { $0.hasPrefix("202 accepted evt_") })
-        #expect(first.output.contains("6 sent: 202 accepted ×6"))
+        #expect(first.output.contains("7 sent: 202 accepted ×7"))
 
         let second = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
         #expect(second.status == 0)
         let secondLines = second.output.split(separator: "\n").filter { $0.hasPrefix("2") }
-        #expect(secondLines.count == 6)
+        #expect(secondLines.count == 7)
         #expect(secondLines.allSatisfy { $0.hasPrefix("200 duplicate evt_") }, "\(second.output)")
     }
 

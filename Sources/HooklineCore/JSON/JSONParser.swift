@@ -1,5 +1,9 @@
 /// A strict RFC 8259 parser over raw bytes: UTF-8 is validated, nesting is bounded (so hostile
-/// input cannot exhaust the stack), and errors carry the byte offset.
+/// input cannot exhaust the stack), a member name may appear only once per object, and errors
+/// carry the byte offset.
+///
+/// Duplicate names are refused rather than resolved: parsers disagree on which one wins (first or
+/// last), so a body that means one thing to its sender's validation could mean another here.
 public struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
     public static let defaultMaximumDepth = 64
@@ -63,6 +67,8 @@ public struct JSONParser {
         guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
         index += 1
         var members: [JSONObject.Member] = []
+        // Past a few members, names are checked for repeats through a set, not a scan.
+        var names: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
@@ -73,7 +79,14 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else {
                 throw error(index < bytes.count ? "expected a member name in double quotes, found \(describeCurrent())" : "unexpected end of input inside an object")
             }
+            let keyOffset = index
             let key = try parseString()
+            if names == nil, members.count >= 16 { names = Set(members.map(\.key)) }
+            let repeated =
+                if let inserted = names?.insert(key).inserted { !inserted } else { members.contains { $0.key == key } }
+            guard !repeated else {
+                throw JSONParseError(offset: keyOffset, problem: "duplicate member name \"\(ErrorExcerpt.truncated(key, to: 64))\" (each name may appear once in an object)")
+            }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
                 throw error(index < bytes.count ? "expected ':' after member name \"\(key)\"" : "unexpected end of input inside an object")

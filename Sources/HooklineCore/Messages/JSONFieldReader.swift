@@ -45,13 +45,16 @@ struct JSONFieldReader {
     }
 
     /// An identifier sent as a string or an integer (`"144"` or `144`); absent or null → nil.
+    /// Ids are copied into every audit line of their event, so their length is bounded.
     func identifier(_ key: String) throws(MessageDecodeError) -> String? {
         switch object[key] {
         case nil, .null?: return nil
         case .string(let text)?:
             guard !text.isEmpty else { throw MessageDecodeError(field: fieldPath(key), problem: "must not be empty") }
+            try MessageLimits.check(text, field: fieldPath(key), what: "an id")
             return text
         case .number(let text)? where text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }):
+            try MessageLimits.check(text, field: fieldPath(key), what: "an id")
             return text
         case let other?: throw mismatch(key, expected: "a string or an integer id", got: other)
         }

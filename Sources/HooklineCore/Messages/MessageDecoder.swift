@@ -19,7 +19,13 @@ extension MessageDecoder {
         } catch {
             throw .malformed(error)
         }
-        return try decode(body, context: context)
+        if let messageID = context.messageID { try MessageLimits.check(messageID, field: "message id", what: "a message id") }
+        let decoded = try decode(body, context: context)
+        switch decoded {
+        case .contact(let message): try MessageLimits.check(message.type, field: "type", what: "an event type")
+        case .ignored(let type, _): try MessageLimits.check(type, field: "type", what: "an event type")
+        }
+        return decoded
     }
 
     /// Parses and decodes a body held in an array.
@@ -43,5 +49,19 @@ public enum MessageDecoders {
 
     public static func decoder(forKind kind: String) -> (any MessageDecoder)? {
         all.first { $0.kind == kind }
+    }
+}
+
+/// Bounds on the values a message's audit lines repeat (ids, the event type).
+public enum MessageLimits {
+    /// The longest id or event type accepted, in UTF-8 bytes.
+    public static let maximumLength = 256
+
+    /// Throws the 400 for a value over the limit: `data.id: an id may be at most 256 bytes; this one is 3900000`.
+    static func check(_ value: String, field: String, what: String) throws(MessageDecodeError) {
+        let length = value.utf8.count
+        guard length <= maximumLength else {
+            throw MessageDecodeError(field: field, problem: "\(what) may be at most \(maximumLength) bytes; this one is \(length)")
+        }
     }
 }

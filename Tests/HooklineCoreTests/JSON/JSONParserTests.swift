@@ -66,4 +66,17 @@ struct JSONParserTests {
         let fine = String(repeating: "[", count: 64) + String(repeating: "]", count: 64)
         #expect(throws: Never.self) { try JSONParser.parse(fine) }
     }
+
+    @Test("a member name repeated in one object is refused, with its offset, in small and large objects")
+    func duplicateNames() {
+        #expect(throws: JSONParseError(offset: 27, problem: #"duplicate member name "type" (each name may appear once in an object)"#)) {
+            try JSONParser.parse(#"{"type":"contact.updated", "type":"contact.deleted"}"#)
+        }
+        let many = (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",")
+        #expect(throws: Never.self) { try JSONParser.parse("{\(many)}") }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse("{\(many),\"k3\":0}") }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse("{\(many),\"k39\":0}") }
+        // The same name in different objects is fine.
+        #expect(throws: Never.self) { try JSONParser.parse(#"{"id":1,"data":{"id":2,"company":{"id":3}}}"#) }
+    }
 }

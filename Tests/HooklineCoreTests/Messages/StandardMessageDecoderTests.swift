@@ -100,4 +100,34 @@ struct StandardMessageDecoderTests {
             }
         }
     }
+
+    static func decode(_ body: String, messageID: String? = nil) throws(MessageDecodeError) -> DecodedMessage {
+        try StandardMessageDecoder().decode(bytes: Array(body.utf8), context: MessageContext(messageID: messageID))
+    }
+
+    @Test("ids, event types and message ids over 256 bytes are a 400 naming the field; 256 bytes is fine")
+    func lengthLimits() throws {
+        let huge = String(repeating: "x", count: 3_900_000)
+        #expect(throws: MessageDecodeError(field: "data.id", problem: "an id may be at most 256 bytes; this one is 3900000")) {
+            try Self.decode(#"{"type":"contact.updated","data":{"id":"\#(huge)"}}"#)
+        }
+        #expect(throws: MessageDecodeError(field: "data.external_references.buildr", problem: "an id may be at most 256 bytes; this one is 257")) {
+            try Self.decode(#"{"type":"contact.updated","data":{"id":"c1","external_references":{"buildr":"\#(String(repeating: "9", count: 257))"}}}"#)
+        }
+        #expect(throws: MessageDecodeError(field: "type", problem: "an event type may be at most 256 bytes; this one is 300")) {
+            try Self.decode(#"{"type":"contact.\#(String(repeating: "u", count: 292))","data":{"id":"c1"}}"#)
+        }
+        #expect(throws: MessageDecodeError(field: "message id", problem: "a message id may be at most 256 bytes; this one is 1000")) {
+            try Self.decode(#"{"type":"contact.updated","data":{"id":"c1"}}"#, messageID: String(repeating: "m", count: 1000))
+        }
+        let longest = String(repeating: "y", count: 256)
+        #expect(try Self.decode(#"{"type":"contact.updated","data":{"id":"\#(longest)"}}"#).contactMessage?.contactID == longest)
+    }
+
+    @Test("a body that repeats type is refused, not resolved")
+    func duplicateType() {
+        #expect(throws: MessageDecodeError.self) {
+            try Self.decode(#"{"type":"contact.updated","data":{"id":"c1"},"type":"contact.deleted"}"#)
+        }
+    }
 }
