@@ -29,16 +29,16 @@ struct Hookline: AsyncParsableCommand {
                 try command.run()
             }
         } catch let failure as CommandFailure {
-            StandardError.write("hookline: \(failure.message)\n")
+            Console.error("hookline: \(failure.message)")
             Glibc.exit(failure.exitCode)
         } catch {
             let code = exitCode(for: error)
             let message = fullMessage(for: error)
             if code == .success {
-                if !message.isEmpty { print(message) }
+                if !message.isEmpty { Console.show(message) }
                 Glibc.exit(0)
             }
-            StandardError.write(message + "\n")
+            Console.error(message)
             Glibc.exit(code == .validationFailure || code.rawValue == 64 ? 2 : code.rawValue)
         }
     }

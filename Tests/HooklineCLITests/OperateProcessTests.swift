@@ -85,4 +85,19 @@ struct OperateProcessTests {
         #expect(finished.output.contains("\(good) (standard)\n  contact.updated for standard contact c_7f3a21\n    → omnichannel: PUT http://127.0.0.1:9/omnichannel/contacts/c_7f3a21"))
         #expect(finished.error.contains("1 of 2 bodies were not accepted"))
     }
+
+    @Test("replay --dry-run shows an id with ESC, CR/LF and colour codes escaped, never raw")
+    func dryRunEscapes() async throws {
+        let directory = NSTemporaryDirectory() + "hookline-replay-hostile-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (path, environment) = try Self.configurationFile(directory: directory, auditPath: "\(directory)/audit.jsonl")
+        let body = "\(directory)/hostile.json"
+        try #"{"type":"contact.updated","data":{"id":"c_9\u001b[2J\u001b[31m\r\nfake line\u009b1m","first_name":"Eve"}}"#
+            .write(toFile: body, atomically: true, encoding: .utf8)
+        let finished = try await ServeProcessTests.run(["replay", "--config", path, "--dry-run", "--source", "standard", body], environment: environment)
+        #expect(finished.status == 0, "\(finished.error)")
+        #expect(!finished.output.unicodeScalars.contains { ($0.value < 0x20 && $0 != "\n") || (0x7F...0x9F).contains($0.value) })
+        #expect(finished.output.contains(#"contact.updated for standard contact c_9\e[2J\e[31m\r\nfake line\u{9b}1m"#), "\(finished.output)")
+    }
 }

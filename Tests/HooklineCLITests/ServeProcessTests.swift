@@ -145,6 +145,24 @@ struct ServeProcessTests {
     }
 }
 
+extension ServeProcessTests {
+    @Test("check-config and its errors show control characters from the file or environment escaped")
+    func checkConfigEscapes() async throws {
+        var environment = Self.secrets
+        environment["OMNICHANNEL_BASE_URL"] = "https://x.example/\u{1B}]0;owned\u{07}\u{1B}[2J"
+        let good = try await Self.run(["check-config", Self.example], environment: environment)
+        #expect(good.status == 0, "\(good.error)")
+        #expect(!good.output.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(good.output.debugDescription)")
+        #expect(good.output.contains(#"https://x.example/\e]0;owned\x07\e[2J"#))
+
+        environment["PLANNR_TOKEN"] = nil
+        environment["HOOKLINE_HOST"] = "\u{1B}[31mred"
+        let bad = try await Self.run(["check-config", Self.example], environment: environment)
+        #expect(bad.status == 2)
+        #expect(!bad.error.unicodeScalars.contains { $0.value < 0x20 && $0 != "\n" }, "\(bad.error.debugDescription)")
+    }
+}
+
 struct ProcessTestError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }

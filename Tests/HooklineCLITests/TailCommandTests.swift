@@ -112,6 +112,39 @@ struct TailCommandTests {
         let lines = seen.lines.withLock { $0 }
         #expect(lines.map { try? AuditRecord(jsonLine: Array($0.utf8)) } == Array(Self.sample.prefix(5)))
     }
+
+    @Test("control characters in ids and errors are shown escaped; --json stays exact JSON with none raw")
+    func hostileFields() async throws {
+        let hostile = "c_1\u{1B}[2J\u{1B}[31m\r\n2026-11-22 08:00:00.000  applied  fake\u{9B}31m\u{202E}x\u{7F}"
+        let record = AuditRecord(
+            ts: Self.t0, outcome: .skipped, event: "evt_C", source: "standard", type: "contact.updated", contact: hostile, target: "buildr",
+            error: "the contact id '\(hostile)' is bad")
+        let path = try Self.writeLog([record])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let columns = try await Self.output([path])
+        #expect(columns.count == 1)
+        let shown = try #require(columns.first)
+        for raw: Unicode.Scalar in ["\u{1B}", "\r", "\n", "\u{9B}", "\u{202E}", "\u{7F}"] {
+            #expect(!shown.unicodeScalars.contains(raw), "raw U+\(String(raw.value, radix: 16)) printed")
+        }
+        #expect(shown.contains(#"c_1\e[2J\e[31m\r\n2026-11-22"#))
+
+        let json = try #require(try await Self.output([path, "--json"]).first)
+        #expect(!json.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" })
+        #expect(try AuditRecord(jsonLine: Array(json.utf8)).contact == hostile, "the JSON still means the same id")
+    }
+
+    @Test("a summary of suppressed rejections shows its count")
+    func suppressedCount() async throws {
+        let summary = RejectionBudget.Suppressed(
+            key: RejectionBudget.Key(source: "standard", reason: "missing_header"), count: 4213, status: 401, since: Self.t0)
+        let path = try Self.writeLog([summary.record(at: Self.t0 + .seconds(60), limits: RejectionBudget.Limits())])
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let line = try #require(try await Self.output([path]).first)
+        #expect(line.contains("401 ×4213"))
+        #expect(line.contains("4213 more rejected requests (missing_header, HTTP 401)"))
+    }
 }
 
 /// Lines a following tail emitted, shared with the test.

@@ -12,39 +12,44 @@ public enum AuditLineFormatter {
         }
     }
 
+    /// The row; every field from the log is escaped for the terminal (`TerminalText`), and only
+    /// the outcome's own colour code is left raw.
     public static func format(_ record: AuditRecord, colour: Bool) -> String {
         let time = record.ts.rfc3339.replacingFirst("T", with: " ").dropLast()
         let outcome = record.outcome.rawValue.padding(to: 9)
         var columns = [String(time), colour ? "\u{1B}[\(colourCode(record.outcome))m\(outcome)\u{1B}[0m" : outcome]
-        columns.append((record.event ?? "-").padding(to: 30))
-        var route = record.source ?? "-"
+        columns.append(shown(record.event ?? "-").padding(to: 30))
+        var route = shown(record.source ?? "-")
         if let target = record.target {
-            route += " → \(target)"
+            route += " → \(shown(target))"
         } else if let targets = record.targets {
-            route += " → \(targets.joined(separator: ","))"
+            route += " → \(shown(targets.joined(separator: ",")))"
         }
         columns.append(route.padding(to: 24))
-        columns.append((record.type ?? "-").padding(to: 16))
-        columns.append((record.contact ?? "-").padding(to: 12))
+        columns.append(shown(record.type ?? "-").padding(to: 16))
+        columns.append(shown(record.contact ?? "-").padding(to: 12))
         var numbers: [String] = []
         if let attempt = record.attempt { numbers.append("#\(attempt)") }
         if let status = record.status { numbers.append(String(status)) }
+        if let count = record.count { numbers.append("×\(count)") }
         if let ms = record.ms { numbers.append("\(ms)ms") }
         if let retry = record.retryInMs { numbers.append("retry in \(retry)ms") }
         columns.append(numbers.joined(separator: " ").padding(to: 12))
         var detail: [String] = []
-        if let request = record.request { detail.append(request) }
-        if let ref = record.ref { detail.append("ref \(ref)") }
-        if let into = record.into { detail.append("into \(into)") }
+        if let request = record.request { detail.append(shown(request)) }
+        if let ref = record.ref { detail.append("ref \(shown(ref))") }
+        if let into = record.into { detail.append("into \(shown(into))") }
         if let error = record.error {
-            detail.append(error)
+            detail.append(shown(error))
         } else if let reason = record.reason {
-            detail.append(reason)
+            detail.append(shown(reason))
         }
-        if let remote = record.remote { detail.append("from \(remote)") }
+        if let remote = record.remote { detail.append("from \(shown(remote))") }
         columns.append(detail.joined(separator: " · "))
         return columns.joined(separator: "  ").trimmingTrailingSpaces()
     }
+
+    private static func shown(_ text: String) -> String { TerminalText.escaping(text) }
 }
 
 extension String {

@@ -2,7 +2,11 @@
 import Glibc
 #endif
 
-/// Plain-text tables for the CLI: left-aligned columns, optional ANSI colour per cell.
+import HooklineCore
+
+/// Plain-text tables for the CLI: left-aligned columns, optional ANSI colour per cell. Cell text
+/// is shown with its control characters escaped (`TerminalText`), so a hostile id cannot act on
+/// the terminal.
 public struct TextTable: Sendable {
     public enum Colour: String, Sendable {
         case green = "32"
@@ -17,7 +21,7 @@ public struct TextTable: Sendable {
         public var colour: Colour?
 
         public init(_ text: String, colour: Colour? = nil) {
-            self.text = text
+            self.text = TerminalText.escaping(text)
             self.colour = colour
         }
     }
@@ -26,7 +30,7 @@ public struct TextTable: Sendable {
     public var rows: [[Cell]] = []
 
     public init(headers: [String]) {
-        self.headers = headers
+        self.headers = headers.map(TerminalText.escaping)
     }
 
     public mutating func add(_ cells: [Cell]) { rows.append(cells) }

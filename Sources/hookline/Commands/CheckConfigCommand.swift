@@ -13,7 +13,7 @@ struct CheckConfigCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        print(try render(), terminator: "")
+        Console.show(try render(), terminator: "")
     }
 
     func render(environment: [String: String] = ProcessEnvironment.current) throws -> String {

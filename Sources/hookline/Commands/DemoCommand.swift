@@ -33,7 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         let auditPath = try audit ?? Self.temporaryAuditPath()
         let colour = TextTable.standardOutputIsTerminal
-        print("Starting the sandbox CRMs (Buildr, Plannr, the X-Api-Key API) and Hookline on loopback…")
+        Console.show("Starting the sandbox CRMs (Buildr, Plannr, the X-Api-Key API) and Hookline on loopback…")
         let demo: DemoRunner
         do {
             demo = try await DemoRunner.start(fixtures: fixtures, auditPath: auditPath, port: port)
@@ -42,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure.runtime("could not start the demo: \(error)")
         }
-        print("Replaying \(demo.catalog.fixtures.count) fixtures from \(fixtures) to \(demo.baseURL) as signed webhooks…\n")
+        Console.show("Replaying \(demo.catalog.fixtures.count) fixtures from \(fixtures) to \(demo.baseURL) as signed webhooks…\n")
         let checked: [DemoRunner.Checked]
         do {
             checked = try await demo.replay()
@@ -50,16 +50,16 @@ struct DemoCommand: AsyncParsableCommand {
             await demo.stop()
             throw CommandFailure.runtime("the replay failed: \(error)")
         }
-        print(FixtureOutcome.table(checked.map(\.outcome)).render(colour: colour))
+        print(FixtureOutcome.table(checked.map(\.outcome)).render(colour: colour))  // its cells are escaped
         let failures = checked.filter { !$0.differences.isEmpty }
-        print(Self.summary(checked))
+        Console.show(Self.summary(checked))
         for failure in failures {
-            print("  ✗ \(failure.fixture.path): \(failure.differences.joined(separator: "; "))")
+            Console.show("  ✗ \(failure.fixture.path): \(failure.differences.joined(separator: "; "))")
         }
-        print("\nAudit log: \(auditPath)\n  hookline tail \(ShellQuote.quote(auditPath))")
+        Console.show("\nAudit log: \(auditPath)\n  hookline tail \(ShellQuote.quote(auditPath))")
 
         if keepRunning {
-            print(try keepRunningHint(demo: demo, fixtures: fixtures))
+            Console.show(try keepRunningHint(demo: demo, fixtures: fixtures))
             try await Self.waitForSignal()
         }
         await demo.stop()

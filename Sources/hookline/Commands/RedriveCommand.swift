@@ -59,10 +59,10 @@ struct RedriveCommand: AsyncParsableCommand {
         }
         let records = selection.select(outcomes: outcomes, event: event, since: sinceTime, now: now)
         for missing in selection.missingPayload(outcomes: outcomes, event: event) {
-            print("\(missing): its received line is not in \(file) (rotated?); redrive from the archived file that has it")
+            Console.show("\(missing): its received line is not in \(file) (rotated?); redrive from the archived file that has it")
         }
         guard !records.isEmpty else {
-            print("nothing to redrive in \(file)")
+            Console.show("nothing to redrive in \(file)")
             return
         }
         let configuration = try config.map { try ConfigurationFile.load($0) }
@@ -70,7 +70,7 @@ struct RedriveCommand: AsyncParsableCommand {
         let results: [RedriveResult]
         do {
             results = try await ControlClient.redrive(records, socket: socket)
-            print("sent to the running Hookline (\(socket)):")
+            Console.show("sent to the running Hookline (\(socket)):")
         } catch let unreachable as ControlClient.Unreachable {
             guard let configuration else {
                 throw CommandFailure.runtime("\(unreachable); no Hookline is running for \(file) — give --config to redrive in-process")
@@ -81,9 +81,9 @@ struct RedriveCommand: AsyncParsableCommand {
         for result in results {
             if result.targets.isEmpty { failures += 1 }
             let targets = result.targets.isEmpty ? "nothing queued" : "→ \(result.targets.joined(separator: ", "))"
-            print("  \(result.event) \(targets)\(result.problem.map { " (\($0))" } ?? "")")
+            Console.show("  \(result.event) \(targets)\(result.problem.map { " (\($0))" } ?? "")")
         }
-        print("\(results.count - failures) of \(results.count) events redriven")
+        Console.show("\(results.count - failures) of \(results.count) events redriven")
         if failures > 0 { throw CommandFailure.runtime("\(failures) events could not be redriven") }
     }
 
@@ -103,7 +103,7 @@ struct RedriveCommand: AsyncParsableCommand {
         }
         await runtime.stop()
         await inProcess.workers.value
-        print("redriven in-process; the outcomes are in \(configuration.audit.path) (hookline tail --event …)")
+        Console.show("redriven in-process; the outcomes are in \(configuration.audit.path) (hookline tail --event …)")
         return results
     }
 }

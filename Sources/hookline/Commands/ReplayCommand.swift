@@ -66,17 +66,17 @@ struct ReplayCommand: AsyncParsableCommand {
         let planner = DryRunPlanner(configuration: configuration, references: references)
         var failures = 0
         for item in items {
-            print("\(item.path) (\(item.source))")
+            Console.show("\(item.path) (\(item.source))")
             do {
                 switch planner.describe(try FileBytes.read(item.path), source: item.source) {
-                case .success(let lines): lines.forEach { print("  \($0)") }
+                case .success(let lines): lines.forEach { Console.show("  \($0)") }
                 case .failure(let error):
                     failures += 1
-                    print("  error: \(error)")
+                    Console.show("  error: \(error)")
                 }
             } catch {
                 failures += 1
-                print("  error: \(error)")
+                Console.show("  error: \(error)")
             }
         }
         return failures
@@ -101,11 +101,11 @@ struct ReplayCommand: AsyncParsableCommand {
                 line = "error  \(item.path): \(problem)"
             }
             progress.finish()
-            print(line)
+            Console.show(line)
             progress.update(done: index + 1, failed: failures)
         }
         progress.finish()
-        print("\(items.count) sent: " + tally.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
+        Console.show("\(items.count) sent: " + tally.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", "))
         return failures
     }
 
@@ -154,7 +154,7 @@ struct ReplayCommand: AsyncParsableCommand {
             case .failure(let problem):
                 failures += 1
                 progress.finish()
-                print("error  \(item.path): \(problem)")
+                Console.show("error  \(item.path): \(problem)")
             }
             progress.update(done: index + 1, failed: failures)
         }
@@ -171,9 +171,9 @@ struct ReplayCommand: AsyncParsableCommand {
         for index in outcomes.indices { outcomes[index].settle(from: records) }
         await runtime.stop()
         await inProcess.workers.value
-        print(FixtureOutcome.table(outcomes).render(colour: TextTable.standardOutputIsTerminal))
+        print(FixtureOutcome.table(outcomes).render(colour: TextTable.standardOutputIsTerminal))  // its cells are escaped
         let unfinished = outcomes.flatMap(\.targets).filter { ["failed", "dead", "pending"].contains($0.outcome) }.count
-        print("Audit log: \(local.audit.path)")
+        Console.show("Audit log: \(local.audit.path)")
         return failures + unfinished
     }
 }

@@ -52,7 +52,7 @@ struct SignCommand: ParsableCommand {
     var file: String
 
     func run() throws {
-        print(try render(), terminator: "")
+        Console.show(try render(), terminator: "")
     }
 
     /// The command's output: `Name: value` lines, or a curl command.

@@ -79,7 +79,8 @@ struct TailCommand: AsyncParsableCommand {
             }
         ) { line in
             guard let record = try? AuditRecord(jsonLine: line), filter.matches(record) else { return }
-            let text = json ? String(decoding: line, as: UTF8.self) : AuditLineFormatter.format(record, colour: colour)
+            // --json prints the line as exact JSON, with C1, DEL and bidi characters as \u escapes.
+            let text = json ? String(decoding: TerminalText.safeJSONLine(Array(line)), as: UTF8.self) : AuditLineFormatter.format(record, colour: colour)
             if backlog != nil {
                 backlog?.append(text)
                 if let limit = lines, let count = backlog?.count, count > limit { backlog?.removeFirst() }

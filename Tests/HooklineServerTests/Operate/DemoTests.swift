@@ -57,4 +57,16 @@ struct DemoTests {
         }
         #expect(error.description == "malformed JSON at byte 93: unterminated string")
     }
+
+    @Test("tables escape what their cells quote; only the table's own colour codes reach the terminal")
+    func tableEscapes() {
+        var table = TextTable(headers: ["FIXTURE", "DETAIL"])
+        table.add([TextTable.Cell("standard/x\u{1B}[2J.json"), TextTable.Cell("id\r\nfake\u{9B}31m", colour: .red)])
+        let text = table.render(colour: true)
+        #expect(text.contains(#"standard/x\e[2J.json"#))
+        #expect(text.contains(#"id\r\nfake\u{9b}31m"#))
+        let escapes = text.components(separatedBy: "\u{1B}[").count - 1
+        #expect(escapes == 6, "colour on and off for the two headers and the red cell, nothing else")
+        #expect(!text.unicodeScalars.contains("\u{9B}") && !text.unicodeScalars.contains("\r"))
+    }
 }
