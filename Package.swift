@@ -111,6 +111,13 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// libFuzzer targets, built only for Fuzz/run.sh (which sets HOOKLINE_FUZZ and the sanitizer flags):
+// the executable has no main of its own, libFuzzer's is linked in.
+if Context.environment["HOOKLINE_FUZZ"] != nil {
+    package.targets.append(
+        .executableTarget(name: "hookline-fuzz", dependencies: ["HooklineCore"], path: "Fuzz/Sources/hookline-fuzz"))
+}
+
 // Our own targets: strict Swift 6, and a warning is a build failure.
 for target in package.targets where target.type != .system {
     var settings = target.swiftSettings ?? []

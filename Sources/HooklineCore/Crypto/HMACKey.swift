@@ -9,6 +9,11 @@ public final class HMACKey: @unchecked Sendable {
     public let algorithm: HMACAlgorithm
     private let template: OpaquePointer
 
+    /// The OSSL_PARAM key naming the digest, with a lifetime as long as the program's.
+    private static var digestKey: UnsafePointer<CChar> {
+        UnsafeRawPointer(("digest" as StaticString).utf8Start).assumingMemoryBound(to: CChar.self)
+    }
+
     /// Prepares `secret` for HMAC with `algorithm`.
     public init(algorithm: HMACAlgorithm, secret: some Collection<UInt8>) throws(HMACError) {
         let secretBytes = Array(secret)
@@ -20,8 +25,12 @@ public final class HMACKey: @unchecked Sendable {
         var digestName = Array(algorithm.openSSLName.utf8CString)
         let initialised = digestName.withUnsafeMutableBufferPointer { name in
             secretBytes.withUnsafeBufferPointer { key in
+                // The parameter keeps its key's pointer until EVP_MAC_init reads it, so the key
+                // must outlive this call: a StaticString's bytes live in the binary. (A string
+                // literal bridged to a pointer is valid only during the construct call itself —
+                // AddressSanitizer, under Fuzz/run.sh, caught EVP_MAC_init reading it freed.)
                 var parameters = [
-                    OSSL_PARAM_construct_utf8_string("digest", name.baseAddress, 0),
+                    OSSL_PARAM_construct_utf8_string(Self.digestKey, name.baseAddress, 0),
                     OSSL_PARAM_construct_end(),
                 ]
                 return EVP_MAC_init(context, key.baseAddress, key.count, &parameters) == 1
