@@ -21,6 +21,11 @@ struct CheckConfigCommand: ParsableCommand {
         var lines = ["\(file): OK"]
         lines.append("  listen     http://\(configuration.server.host):\(configuration.server.port)")
         lines.append("  audit log  \(configuration.audit.path) (fsync: \(configuration.audit.fsync.rawValue))")
+        let server = configuration.server
+        let rejected = configuration.audit.rejectedLines
+        lines.append(
+            "  limits     \(server.maxConnections) connections, bodies \(server.maxBodyBytes) bytes, headers \(server.maxHeaderBytes) bytes, "
+                + "rejected lines \(rejected.linesPerReason) per source and reason and \(rejected.linesTotal) in all per \(rejected.window.configurationText)")
         for source in configuration.sources {
             lines.append("  source     \(source.name) (\(source.kind), \(source.verifier.scheme.name), \(source.verifier.keys.count) secret\(source.verifier.keys.count == 1 ? "" : "s")) at POST /webhooks/\(source.name)")
         }
