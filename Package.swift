@@ -89,17 +89,19 @@ let package = Package(
             dependencies: ["HooklineCore"],
             exclude: ["Seeds"]
         ),
+        // Raw sockets for the tests that send what HTTP clients refuse to.
+        .target(name: "HooklineTestSupport", path: "Tests/HooklineTestSupport"),
         .testTarget(
             name: "HooklineCLITests",
             dependencies: [
-                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox",
+                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "HooklineServerTests",
             dependencies: [
-                "HooklineCore",
+                "HooklineCore", "HooklineTestSupport",
                 "HooklineServer",
                 "HooklineSandbox",
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -1,10 +1,7 @@
 import Foundation
 import HooklineCore
+import HooklineTestSupport
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `hookline serve` as a process, attacked by peers that never read: its memory is measured from
 /// /proc, where nothing else in the test process can disturb it.
@@ -18,37 +15,6 @@ struct HostileProcessTests {
             let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") })
         else { return 0 }
         return Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") ?? 0
-    }
-
-    /// Connects with a 4 KiB receive window and sends `request` over and over without ever
-    /// reading, until 64 MiB are sent or the server has taken nothing for a second. Returns the
-    /// bytes the server took and whether it stopped taking them.
-    static func neverReadingFlood(port: Int, request: String) -> (sent: Int, stalled: Bool) {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(descriptor) }
-        var size: Int32 = 4096
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { return (0, false) }
-        let chunk = Array(String(repeating: request, count: 65536 / request.utf8.count).utf8)
-        var sent = 0
-        while sent < 64 << 20 {
-            var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            guard poll(&poller, 1, 1000) > 0 else { return (sent, true) }
-            let count = chunk.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
-            if count < 0 {
-                if errno == EAGAIN { continue }
-                return (sent, false)
-            }
-            sent += count
-        }
-        return (sent, false)
     }
 
     @Test("three peers that pipeline requests and never read: the server stops reading them and its RSS stays within 24 MiB of idle")
@@ -87,13 +53,12 @@ struct HostileProcessTests {
             "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n",
             "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
         ]
+        // Each peer has a 4 KiB receive window and never reads; each stops when the server has
+        // taken nothing for a second.
+        let peers = try requests.map { _ in try RawConnection(port: port, receiveBuffer: 4096) }
         let results = await withTaskGroup(of: (sent: Int, stalled: Bool).self) { group in
-            for request in requests {
-                group.addTask {
-                    await withCheckedContinuation { continuation in
-                        Thread { continuation.resume(returning: Self.neverReadingFlood(port: port, request: request)) }.start()
-                    }
-                }
+            for (peer, request) in zip(peers, requests) {
+                group.addTask { await peer.flood(request, maxBytes: 64 << 20, stall: .seconds(1)) }
             }
             return await group.reduce(into: []) { $0.append($1) }
         }

@@ -33,7 +33,7 @@ public struct TimestampWindow: Sendable, Hashable {
 
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
-    func trimmingWhitespace() -> Substring {
+    package func trimmingWhitespace() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         let string = Substring(self)
         guard let start = string.firstIndex(where: { !isSpace($0) }),

@@ -30,6 +30,7 @@ public final class WebhookIngest: Sendable {
     private let logger: Logger
     /// Lines for refused requests are written within this budget (a flood cannot fill the disk).
     private let rejections: Mutex<RejectionBudget>
+    private let rejectedLines: RejectionBudget.Limits
 
     /// The label requests to a source that does not exist are counted under.
     public static let unknownSourceLabel = "unknown"
@@ -51,6 +52,7 @@ public final class WebhookIngest: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.rejections = Mutex(RejectionBudget(limits: rejectedLines))
+        self.rejectedLines = rejectedLines
         var byName: [String: Source] = [:]
         for source in sources {
             guard let decoder = MessageDecoders.decoder(forKind: source.kind) else { continue }
@@ -107,14 +109,10 @@ public final class WebhookIngest: Sendable {
         write(rejections.withLock { $0.endWindow(ifDueAt: now) }, at: .now())
     }
 
-    /// How long a rejection window lasts.
-    public var rejectionWindow: Duration { rejections.withLock { $0.limits.window } }
-
     private func write(_ summaries: [RejectionBudget.Suppressed], at ts: UnixTime) {
         guard !summaries.isEmpty else { return }
-        let limits = rejections.withLock { $0.limits }
         for summary in summaries {
-            audit.append(summary.record(at: ts, limits: limits))
+            audit.append(summary.record(at: ts, limits: rejectedLines))
         }
     }
 

@@ -18,7 +18,7 @@ enum HTTPRequestRules {
         }
         let codings = head.headers["transfer-encoding"]
             .flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingSpaces.lowercased() }
+            .map { $0.trimmingWhitespace().lowercased() }
             .filter { !$0.isEmpty }
         if !codings.isEmpty, codings != ["chunked"] {
             return (
@@ -40,14 +40,5 @@ enum HTTPRequestRules {
                 "-._~!$&'()*+,;=:[]%".utf8.contains(byte)
             }
         }
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" { result = result.dropLast() }
-        return result
     }
 }

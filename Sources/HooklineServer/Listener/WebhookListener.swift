@@ -2,7 +2,6 @@ import HooklineCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// The HTTP/1.1 listener: SwiftNIO's server bootstrap with NIO's HTTP codec, bounded headers,
 /// an idle timeout for keep-alive connections and a deadline for each request — and memory per
@@ -101,32 +100,5 @@ public final class WebhookListener: Sendable {
     /// Stops accepting connections.
     public func close() async {
         try? await channel.close()
-    }
-}
-
-/// Counts the connections the listener has admitted, up to `maximum`.
-final class ConnectionGate: Sendable {
-    let maximum: Int
-    private let count = Atomic<Int>(0)
-
-    init(maximum: Int) {
-        self.maximum = maximum
-    }
-
-    var open: Int { count.load(ordering: .relaxed) }
-
-    /// Takes a place if one is free.
-    func admit() -> Bool {
-        var current = count.load(ordering: .relaxed)
-        while current < maximum {
-            let (exchanged, original) = count.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
-            if exchanged { return true }
-            current = original
-        }
-        return false
-    }
-
-    func release() {
-        count.subtract(1, ordering: .relaxed)
     }
 }

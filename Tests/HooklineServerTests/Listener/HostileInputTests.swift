@@ -2,6 +2,7 @@ import HooklineCore
 import HooklineSandbox
 import HooklineServer
 import NIOPosix
+import HooklineTestSupport
 import Testing
 
 @Suite("hostile input: peers that never read, floods, made-up names, strict HTTP", .serialized, .timeLimit(.minutes(2)))
@@ -88,7 +89,14 @@ struct HostileInputTests {
             connection.send(Self.healthz)
             return await connection.readResponse().hasPrefix("HTTP/1.1 200 OK")
         }
-        let samples = try await Self.metrics(hookline)
+        // The scrape needs a place too: free them, and ask until one is served.
+        held.removeAll()
+        var samples: [String: Double] = [:]
+        try await eventually(timeout: .seconds(5), "a /metrics scrape to be admitted") {
+            let response = try await HTTPGet.fetch("\(hookline.baseURL)/metrics")
+            samples = MetricsTests.samples(response.body)
+            return response.status == 200
+        }
         #expect(Self.value(samples, "hookline_connections_refused_total") >= 1)
     }
 

@@ -1,5 +1,6 @@
 import HooklineCore
 import HooklineServer
+import HooklineTestSupport
 import Testing
 
 @Suite("malformed HTTP leaves the server serving", .timeLimit(.minutes(1)))
