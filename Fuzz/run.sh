@@ -2,6 +2,7 @@
 # Fuzz Hookline's input readers with libFuzzer and AddressSanitizer, each for a fixed time.
 #
 #   Fuzz/run.sh [SECONDS] [TARGET...]     default: 60 s each, every target
+#   Fuzz/run.sh 0                         replay the seeds once, no fuzzing (CI: deterministic)
 #
 # Targets: json, standard, buildr, plannr (message decoders), signature-headers, encodings,
 # audit-line, config, path-id. Each starts from the committed seeds in Fuzz/corpus/<target> (and
@@ -45,8 +46,9 @@ for target in "${targets[@]}"; do
     [ -d "$dir" ] && find "$dir" -maxdepth 1 -type f -size -1100k -exec cp -n {} "$corpus/" \;
   done
   log=.build-fuzz/$target.log
+  if [ "$seconds" = 0 ]; then budget=(-runs=0); else budget=(-max_total_time="$seconds"); fi
   HOOKLINE_FUZZ_TARGET=$target "$binary" "$corpus" \
-    -max_total_time="$seconds" -timeout=5 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+    "${budget[@]}" -timeout=5 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
     -artifact_prefix="$crashes/" >"$log" 2>&1
   status=$?
   runs=$(grep -o 'Done [0-9]* runs' "$log" | grep -o '[0-9]*' || true)

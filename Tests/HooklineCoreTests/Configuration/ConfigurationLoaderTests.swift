@@ -126,4 +126,23 @@ struct ConfigurationLoaderTests {
         #expect(ConfigurationValues.size("1MiB") == 1_048_576)
         #expect(try ConfigurationValues.expand("${A:-x}/${B}", environment: ["B": "y"]) == "x/y")
     }
+
+    @Test("server.max_connections and audit.rejected are read, with their defaults")
+    func hostileInputLimits() throws {
+        let defaults = try Self.load(Self.minimal)
+        #expect(defaults.server.maxConnections == 1024)
+        #expect(defaults.audit.rejectedLines == RejectionBudget.Limits(linesPerReason: 20, linesTotal: 120, window: .seconds(60)))
+        let tuned = try Self.load(
+            "server: {max_connections: 64}\naudit: {rejected: {lines_per_reason: 0, lines_total: 10, window: 30s}}\n" + Self.minimal)
+        #expect(tuned.server.maxConnections == 64)
+        #expect(tuned.audit.rejectedLines == RejectionBudget.Limits(linesPerReason: 0, linesTotal: 10, window: .seconds(30)))
+        #expect(Self.error("audit: {rejected: {window: 10ms}}\n" + Self.minimal) == "test.yaml:1: audit.rejected.window: must be at least 100ms")
+        #expect(Self.error("server: {max_connections: 0}\n" + Self.minimal)?.contains("server.max_connections") == true)
+    }
+
+    @Test("'unknown' cannot name a source: metrics count made-up names under it")
+    func reservedSourceName() {
+        let yaml = Self.minimal.replacingOccurrences(of: "name: standard", with: "name: unknown")
+        #expect(Self.error(yaml)?.contains("'unknown' is reserved") == true)
+    }
 }
