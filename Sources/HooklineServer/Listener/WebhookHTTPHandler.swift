@@ -8,12 +8,14 @@ import NIOHTTP1
 ///
 /// An answer is held back while the connection is not writable: the pipeline handler passes on
 /// the next pipelined request only once this one's answer is written, so a peer that does not
-/// read its answers cannot make Hookline produce more of them.
+/// read its answers cannot make Hookline produce more of them. Requests NIO's parser refuses are
+/// answered here too: 431 for oversize headers, 400 otherwise (NIO's own error handler answers
+/// 400 to everything).
 final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum State {
+    fileprivate enum State {
         case idle
         /// Collecting a webhook body.
         case collecting(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime)
@@ -31,16 +33,24 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let metrics: HooklineMetrics?
     /// Set on a connection over `server.max_connections`: every request gets this answer.
     private let refusal: HTTPAnswer?
+    private let maxHeaderBytes: Int
+    /// Requests taken and not yet answered on this connection (`PipelinedRequestLimit`).
+    private let depth: PipelineDepth
     private var state = State.idle
     /// The webhook being answered (its source label) and when its head arrived, for the metrics.
     private var timing: (source: String, started: ContinuousClock.Instant)?
     /// An answer waiting for the connection to become writable.
     private var parked: (answer: HTTPAnswer, request: HTTPRequestHead)?
 
-    init(ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil) {
+    init(
+        ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
+        metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
+    ) {
         self.ingest = ingest
         self.surface = surface
         self.maxBodyBytes = maxBodyBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.depth = depth
         self.metrics = metrics
         self.refusal = refusal
     }
@@ -80,10 +90,10 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
         let isWebhook = path.hasPrefix("/webhooks/")
         let name = isWebhook ? String(path.dropFirst("/webhooks/".count)) : ""
-        let receivedAt = UnixTime.now()
-        let remote = context.channel.remoteAddress?.ipAddress
         if let (answer, reason) = HTTPRequestRules.violation(of: head) {
-            if isWebhook { ingest.reject(source: name, answer: answer, reason: reason, remote: remote, receivedAt: receivedAt) }
+            if isWebhook {
+                ingest.reject(source: name, answer: answer, reason: reason, remote: context.channel.remoteAddress?.ipAddress, receivedAt: .now())
+            }
             // The rest of this request is dropped; the answer closes the connection.
             state = .answering(head: head)
             write(answer, for: head, context: context)
@@ -93,6 +103,8 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding(head: head, answer: surface.answer(method: head.method, path: path))
             return
         }
+        let receivedAt = UnixTime.now()
+        let remote = context.channel.remoteAddress?.ipAddress
         timing = (ingest.sourceLabel(name), .now)
         guard head.method == .POST else {
             let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
@@ -168,7 +180,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
         }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if !keepAlive {
+        if depth.answered() || !keepAlive {
             let channel = context.channel
             written.whenComplete { _ in channel.close(promise: nil) }
         }
@@ -192,6 +204,23 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // The decoder closes the connection once this returns: answer now or not at all — and only
+        // when no answer is pending, so an error answer never overtakes one.
+        if let parserError = error as? HTTPParserError, parked == nil, state.acceptsErrorAnswer {
+            write(
+                HTTPRequestRules.answer(for: parserError, maxHeaderBytes: maxHeaderBytes),
+                for: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"), context: context)
+        }
         context.close(promise: nil)
+    }
+}
+
+extension WebhookHTTPHandler.State {
+    /// Whether a protocol error may be answered now: no answer is being waited for or written.
+    fileprivate var acceptsErrorAnswer: Bool {
+        switch self {
+        case .idle, .collecting, .discarding: true
+        case .answering, .closing: false
+        }
     }
 }

@@ -77,17 +77,17 @@ public final class WebhookListener: Sendable {
                     ])
                     // Every response header is Hookline's own constant or number: validating each
                     // answer's headers again costs ~5% of the hot path for nothing. Parser errors
-                    // are answered by HTTPProtocolErrorResponder (431 for oversize headers).
+                    // are answered by WebhookHTTPHandler (431 for oversize headers).
                     try sync.configureHTTPServerPipeline(
                         withErrorHandling: false, withOutboundHeaderValidation: false,
                         withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
                     let pipelining = try sync.handler(type: HTTPServerPipelineHandler.self)
-                    try sync.addHandler(PipelinedRequestLimit(limit: maxPipelinedRequests), position: .before(pipelining))
-                    try sync.addHandlers([
-                        HTTPProtocolErrorResponder(maxHeaderBytes: maxHeader),
+                    let depth = PipelineDepth(limit: maxPipelinedRequests)
+                    try sync.addHandler(PipelinedRequestLimit(depth: depth), position: .before(pipelining))
+                    try sync.addHandler(
                         WebhookHTTPHandler(
-                            ingest: ingest, surface: surface, maxBodyBytes: maxBody, metrics: metrics, refusal: admitted ? nil : refusal),
-                    ])
+                            ingest: ingest, surface: surface, maxBodyBytes: maxBody, maxHeaderBytes: maxHeader, depth: depth,
+                            metrics: metrics, refusal: admitted ? nil : refusal))
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
