@@ -3,12 +3,9 @@ import PackageDescription
 
 let package = Package(
     name: "hookline",
-    platforms: [.macOS(.v15)],
+    // Linux: Hookline's system layer (Glibc, fdatasync, flock) is written for it.
     products: [
         .executable(name: "hookline", targets: ["hookline"]),
-        .library(name: "HooklineCore", targets: ["HooklineCore"]),
-        .library(name: "HooklineServer", targets: ["HooklineServer"]),
-        .library(name: "HooklineSandbox", targets: ["HooklineSandbox"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
@@ -20,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        // Already resolved through swift-nio; its FileDescriptor is Hookline's file layer.
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
     ],
     targets: [
         .systemLibrary(
@@ -48,17 +47,30 @@ let package = Package(
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // The sandbox CRMs speak the three APIs on their own; they know nothing of the server.
         .target(
             name: "HooklineSandbox",
             dependencies: [
                 "HooklineCore",
-                "HooklineServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // What the CLI and the tests drive Hookline with: replay files, fixtures, the dry run,
+        // signed delivery, tables, the demo.
+        .target(
+            name: "HooklineTools",
+            dependencies: [
+                "HooklineCore",
+                "HooklineServer",
+                "HooklineSandbox",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .executableTarget(
@@ -67,6 +79,7 @@ let package = Package(
                 "HooklineCore",
                 "HooklineServer",
                 "HooklineSandbox",
+                "HooklineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -78,6 +91,7 @@ let package = Package(
                 "HooklineCore",
                 "HooklineServer",
                 "HooklineSandbox",
+                "HooklineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -89,21 +103,29 @@ let package = Package(
             dependencies: ["HooklineCore"],
             exclude: ["Seeds"]
         ),
-        // Raw sockets for the tests that send what HTTP clients refuse to.
-        .target(name: "HooklineTestSupport", path: "Tests/HooklineTestSupport"),
+        // What the test targets share: a scoped Hookline, the HTTP helper, `eventually`, the
+        // audit log's ledger, raw sockets for what HTTP clients refuse to send.
+        .target(
+            name: "HooklineTestSupport",
+            dependencies: [
+                "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTools",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/HooklineTestSupport"
+        ),
         .testTarget(
             name: "HooklineCLITests",
             dependencies: [
-                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTestSupport",
+                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTools", "HooklineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(
             name: "HooklineServerTests",
             dependencies: [
-                "HooklineCore", "HooklineTestSupport",
-                "HooklineServer",
-                "HooklineSandbox",
+                "HooklineCore", "HooklineTestSupport", "HooklineServer", "HooklineSandbox", "HooklineTools",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

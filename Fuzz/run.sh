@@ -20,11 +20,15 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(json standard buildr plannr signature-headers encodings audit-line config path-id)
 
 echo "fuzz: building hookline-fuzz with -sanitize=fuzzer,address (.build-fuzz)"
+build_log=$(mktemp)
 HOOKLINE_FUZZ=1 swift build --scratch-path .build-fuzz --product hookline-fuzz \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library 2>&1 \
-  | grep -v "Cannot export local symbol" | grep -E "error|warning: .*\.swift|Build of product" || true
+  -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library >"$build_log" 2>&1
+build_status=$?
+grep -v "Cannot export local symbol" "$build_log" | grep -E "error|warning: .*\.swift|Build of product" || true
+rm -f "$build_log"
 binary=.build-fuzz/debug/hookline-fuzz
-[ -x "$binary" ] || { echo "fuzz: the build failed"; exit 1; }
+# A failed build must not fall back on a binary an earlier build left.
+[ $build_status -eq 0 ] && [ -x "$binary" ] || { echo "fuzz: the build failed"; exit 1; }
 
 # Seeds beyond Fuzz/corpus: the fixtures are real message bodies.
 seeds() {

@@ -3,6 +3,8 @@ import HooklineCore
 import HooklineSandbox
 import HooklineServer
 import Synchronization
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 /// A 2xx is a promise: these tests break the process and check the promise was kept.

@@ -2,6 +2,8 @@ import Foundation
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTestSupport
+import HooklineTools
 import Synchronization
 
 #if canImport(Glibc)
@@ -140,18 +142,5 @@ enum LogPromises {
         let ledger = AuditLedger(records)
         return ledger.unopenedEnds.map { "\($0.key): a second terminal line (\($0.outcome.rawValue))" }
             + ledger.unfinished.map { "\($0): no terminal line" }
-    }
-}
-
-extension HTTPGet {
-    static func status(_ url: String) async throws -> Int {
-        try await fetch(url).status
-    }
-}
-
-extension Duration {
-    fileprivate var secondsValue: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

@@ -2,6 +2,8 @@ import Foundation
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 /// `hookline demo` and `hookline replay` run as a user runs them.
@@ -51,23 +53,23 @@ struct OperateProcessTests {
         // The receiver: the same configuration, in this process, with no workers (jobs wait).
         var configuration = try ConfigurationLoader.load(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path, environment: environment)
         configuration.server.port = 0
-        let receiver = try await HooklineRuntime.start(configuration: configuration)
-        defer { Task { await receiver.stop() } }
-        let url = "http://127.0.0.1:\(receiver.port)"
-        let files = ["\(Self.fixtures)/standard", "\(Self.fixtures)/plannr/account-created.json", "\(Self.fixtures)/buildr/contact-update-full.json"]
+        try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { receiver in
+            let url = receiver.baseURL
+            let files = ["\(Self.fixtures)/standard", "\(Self.fixtures)/plannr/account-created.json", "\(Self.fixtures)/buildr/contact-update-full.json"]
 
-        let first = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
-        #expect(first.status == 0, "\(first.output)\(first.error)")
-        let firstLines = first.output.split(separator: "\n").filter { $0.hasPrefix("2") }
-        #expect(firstLines.count == 7)
-        #expect(firstLines.allSatisfy { $0.hasPrefix("202 accepted evt_") })
-        #expect(first.output.contains("7 sent: 202 accepted ×7"))
+            let first = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
+            #expect(first.status == 0, "\(first.output)\(first.error)")
+            let firstLines = first.output.split(separator: "\n").filter { $0.hasPrefix("2") }
+            #expect(firstLines.count == 7)
+            #expect(firstLines.allSatisfy { $0.hasPrefix("202 accepted evt_") })
+            #expect(first.output.contains("7 sent: 202 accepted ×7"))
 
-        let second = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
-        #expect(second.status == 0)
-        let secondLines = second.output.split(separator: "\n").filter { $0.hasPrefix("2") }
-        #expect(secondLines.count == 7)
-        #expect(secondLines.allSatisfy { $0.hasPrefix("200 duplicate evt_") }, "\(second.output)")
+            let second = try await ServeProcessTests.run(["replay", "--config", path, "--to", url] + files, environment: environment)
+            #expect(second.status == 0)
+            let secondLines = second.output.split(separator: "\n").filter { $0.hasPrefix("2") }
+            #expect(secondLines.count == 7)
+            #expect(secondLines.allSatisfy { $0.hasPrefix("200 duplicate evt_") }, "\(second.output)")
+        }
     }
 
     @Test("replay reports a file that fails to decode with its path and reason, and runs the rest")

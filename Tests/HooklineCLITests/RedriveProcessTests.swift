@@ -2,6 +2,8 @@ import Foundation
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 @Suite("hookline redrive, as a process", .serialized, .timeLimit(.minutes(2)))
@@ -33,53 +35,52 @@ struct RedriveProcessTests {
         let directory = NSTemporaryDirectory() + "hookline-redrive-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let sandbox = try await SandboxCRM.start()
-        sandbox.inject(.status(503, on: "/omnichannel/", count: .max))
-        let yaml = Self.yaml(directory: directory, sandbox: sandbox)
-        let configPath = "\(directory)/hookline.yaml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let configuration = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:])
-        let audit = "\(directory)/audit.jsonl"
+        try await withSandboxCRM { sandbox in
+            sandbox.inject(.status(503, on: "/omnichannel/", count: .max))
+            let yaml = Self.yaml(directory: directory, sandbox: sandbox)
+            let configPath = "\(directory)/hookline.yaml"
+            try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+            let configuration = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:])
+            let audit = "\(directory)/audit.jsonl"
 
-        // A running Hookline (in this process) where two events die.
-        let runtime = try await HooklineRuntime.start(configuration: configuration)
-        let workers = Task { await runtime.run() }
-        let url = "http://127.0.0.1:\(runtime.port)/webhooks/standard"
-        let first = try await WebhookDeliverer().deliver(LoadHarness.body("144", 1), to: url, source: configuration.sources[0])
-        let second = try await WebhookDeliverer().deliver(LoadHarness.body("2279", 1), to: url, source: configuration.sources[0])
-        try await eventuallyTrue {
-            _ = await runtime.audit.flush()
-            return try Self.outcomes(audit, event: first.eventID).last == .dead && Self.outcomes(audit, event: second.eventID).last == .dead
+            // A running Hookline (in this process) where two events die.
+            let second = try await withRunningHookline(configuration) { running in
+                let url = "\(running.baseURL)/webhooks/standard"
+                let first = try await WebhookDeliverer().deliver(LoadHarness.body("144", 1), to: url, source: configuration.sources[0])
+                let second = try await WebhookDeliverer().deliver(LoadHarness.body("2279", 1), to: url, source: configuration.sources[0])
+                try await eventuallyTrue {
+                    _ = await running.journal.flush()
+                    return try Self.outcomes(audit, event: first.eventID).last == .dead && Self.outcomes(audit, event: second.eventID).last == .dead
+                }
+                sandbox.clearFaults()
+
+                let sent = try await ServeProcessTests.run(["redrive", "--event", first.eventID ?? "", audit], environment: [:])
+                #expect(sent.status == 0, "\(sent.output)\(sent.error)")
+                #expect(sent.output.contains("sent to the running Hookline (\(audit).sock)"))
+                #expect(sent.output.contains("\(first.eventID ?? "") → omnichannel"))
+                #expect(sent.output.contains("1 of 1 events redriven"))
+                try await eventuallyTrue {
+                    _ = await running.journal.flush()
+                    return try Self.outcomes(audit, event: first.eventID).last == .applied
+                }
+                #expect(try Self.outcomes(audit, event: first.eventID) == [.retry, .dead, .redriven, .applied])
+                return second
+            }
+
+            // Nothing running: without --config, a clear error; with it, in-process.
+            let refused = try await ServeProcessTests.run(["redrive", audit], environment: [:])
+            #expect(refused.status == 1)
+            #expect(refused.error.contains("no Hookline is running for \(audit) — give --config to redrive in-process"))
+            let inProcess = try await ServeProcessTests.run(["redrive", "--config", configPath, audit], environment: [:])
+            #expect(inProcess.status == 0, "\(inProcess.output)\(inProcess.error)")
+            #expect(inProcess.output.contains("\(second.eventID ?? "") → omnichannel"))
+            #expect(try Self.outcomes(audit, event: second.eventID).suffix(2) == [.redriven, .applied])
+            #expect(sandbox.omnichannelContact("2279")?["first_name"] == "v1")
+
+            let nothing = try await ServeProcessTests.run(["redrive", "--config", configPath, audit], environment: [:])
+            #expect(nothing.output.contains("nothing to redrive"))
+            let badOutcome = try await ServeProcessTests.run(["redrive", "--outcome", "applied", audit], environment: [:])
+            #expect(badOutcome.status == 2)
         }
-        sandbox.clearFaults()
-
-        let sent = try await ServeProcessTests.run(["redrive", "--event", first.eventID ?? "", audit], environment: [:])
-        #expect(sent.status == 0, "\(sent.output)\(sent.error)")
-        #expect(sent.output.contains("sent to the running Hookline (\(audit).sock)"))
-        #expect(sent.output.contains("\(first.eventID ?? "") → omnichannel"))
-        #expect(sent.output.contains("1 of 1 events redriven"))
-        try await eventuallyTrue {
-            _ = await runtime.audit.flush()
-            return try Self.outcomes(audit, event: first.eventID).last == .applied
-        }
-        #expect(try Self.outcomes(audit, event: first.eventID) == [.retry, .dead, .redriven, .applied])
-        await runtime.stop()
-        await workers.value
-
-        // Nothing running: without --config, a clear error; with it, in-process.
-        let refused = try await ServeProcessTests.run(["redrive", audit], environment: [:])
-        #expect(refused.status == 1)
-        #expect(refused.error.contains("no Hookline is running for \(audit) — give --config to redrive in-process"))
-        let inProcess = try await ServeProcessTests.run(["redrive", "--config", configPath, audit], environment: [:])
-        #expect(inProcess.status == 0, "\(inProcess.output)\(inProcess.error)")
-        #expect(inProcess.output.contains("\(second.eventID ?? "") → omnichannel"))
-        #expect(try Self.outcomes(audit, event: second.eventID).suffix(2) == [.redriven, .applied])
-        #expect(sandbox.omnichannelContact("2279")?["first_name"] == "v1")
-
-        let nothing = try await ServeProcessTests.run(["redrive", "--config", configPath, audit], environment: [:])
-        #expect(nothing.output.contains("nothing to redrive"))
-        let badOutcome = try await ServeProcessTests.run(["redrive", "--outcome", "applied", audit], environment: [:])
-        #expect(badOutcome.status == 2)
-        await sandbox.stop()
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import HooklineCore
 import HooklineServer
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 /// Runs the built `hookline` binary as a user would.

@@ -1,4 +1,6 @@
 import HooklineCore
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 @testable import hookline

@@ -1,6 +1,8 @@
 import Foundation
 import HooklineCore
 import Synchronization
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 @testable import hookline

@@ -7,10 +7,10 @@ import Glibc
 /// A TCP connection for sending bytes HTTP clients refuse to send. Its reads block, so they run
 /// on a thread of their own: a test holding one of the cooperative pool's threads (two, on two
 /// cores) for seconds would starve every other test in the process.
-public final class RawConnection: @unchecked Sendable {
+package final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
 
-    public init(port: Int, receiveTimeout: Duration = .seconds(5), receiveBuffer: Int? = nil) throws {
+    package init(port: Int, receiveTimeout: Duration = .seconds(5), receiveBuffer: Int? = nil) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw RawConnectionError(what: "socket") }
         if var size = receiveBuffer.map(Int32.init) {
@@ -36,7 +36,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Sends `text`; false once the peer has closed the connection.
     @discardableResult
-    public func send(_ text: String) -> Bool {
+    package func send(_ text: String) -> Bool {
         let bytes = Array(text.utf8)
         return bytes.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } == bytes.count
     }
@@ -44,7 +44,7 @@ public final class RawConnection: @unchecked Sendable {
     /// Sends `request` over and over without reading, until `maxBytes` are sent or the peer
     /// has accepted nothing for `stall` (it stopped reading). Returns the bytes sent and whether
     /// it stalled.
-    public func flood(_ request: String, maxBytes: Int, stall: Duration) async -> (sent: Int, stalled: Bool) {
+    package func flood(_ request: String, maxBytes: Int, stall: Duration) async -> (sent: Int, stalled: Bool) {
         await offThePool { self.floodBlocking(request, maxBytes: maxBytes, stall: stall) }
     }
 
@@ -68,7 +68,7 @@ public final class RawConnection: @unchecked Sendable {
 
     /// Whether the peer closes the connection (a FIN or a reset) within `timeout` — found without
     /// reading, so the connection stays one that never reads.
-    public func waitForClose(timeout: Duration) async -> Bool {
+    package func waitForClose(timeout: Duration) async -> Bool {
         await offThePool { self.waitForCloseBlocking(timeout: timeout) }
     }
 
@@ -83,7 +83,7 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads until the peer closes or `timeout` passes; returns what arrived.
-    public func readUntilClosed() async -> (text: String, closed: Bool) {
+    package func readUntilClosed() async -> (text: String, closed: Bool) {
         await offThePool { self.readUntilClosedBlocking() }
     }
 
@@ -102,7 +102,7 @@ public final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads one response's worth of bytes (until the body's end for a Content-Length answer).
-    public func readResponse() async -> String {
+    package func readResponse() async -> String {
         await offThePool { self.readResponseBlocking() }
     }
 
@@ -134,8 +134,8 @@ private func offThePool<Result: Sendable>(_ work: @escaping @Sendable () -> Resu
     }
 }
 
-public struct RawConnectionError: Error {
-    public let what: String
+package struct RawConnectionError: Error {
+    package let what: String
 }
 
 extension Substring {

@@ -3,6 +3,7 @@ import Foundation
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTools
 
 /// Apply throughput: N events queued with the workers stopped, then the workers started and
 /// timed until every event is applied at the sandbox (rate limits off).
@@ -31,33 +32,32 @@ struct Apply: AsyncParsableCommand {
                 routes:
                   - {from: standard, to: omnichannel, contact_id: source_id}
                 """, file: "(apply bench)", environment: [:])
-        let runtime = try await HooklineRuntime.start(configuration: configuration)
-        let url = "http://127.0.0.1:\(runtime.port)/webhooks/standard"
-        let source = configuration.sources[0]
-        let deliverer = WebhookDeliverer()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for task in 0..<32 {
-                group.addTask {
-                    var index = task
-                    while index < events {
-                        let body = SignRequests.body(index, contacts: contacts)
-                        _ = try await deliverer.deliver(body, to: url, source: source, messageID: "msg_apply_\(index)")
-                        index += 32
+        try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
+            let url = "\(running.baseURL)/webhooks/standard"
+            let source = configuration.sources[0]
+            let deliverer = WebhookDeliverer()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for task in 0..<32 {
+                    group.addTask {
+                        var index = task
+                        while index < events {
+                            let body = SignRequests.body(index, contacts: contacts)
+                            _ = try await deliverer.deliver(body, to: url, source: source, messageID: "msg_apply_\(index)")
+                            index += 32
+                        }
                     }
                 }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+            let queued = running.queue.count
+            let started = ContinuousClock.now
+            running.startWorkers()
+            while running.queue.count > 0 { try await Task.sleep(for: .milliseconds(5)) }
+            let seconds = (ContinuousClock.now - started).secondsValue
+            _ = await running.journal.flush()
+            let applied = running.journal.owedTargets().isEmpty
+            print("apply: \(queued) events in \(String(format: "%.2f", seconds)) s = \(Int(Double(queued) / seconds)) events/s with \(workers) workers (all finished: \(applied))")
         }
-        let queued = runtime.queue.count
-        let started = ContinuousClock.now
-        let workersTask = Task { await runtime.run() }
-        while runtime.queue.count > 0 { try await Task.sleep(for: .milliseconds(5)) }
-        let seconds = (ContinuousClock.now - started).secondsValue
-        _ = await runtime.audit.flush()
-        let applied = runtime.audit.journal.pendingCount == 0
-        print("apply: \(queued) events in \(String(format: "%.2f", seconds)) s = \(Int(Double(queued) / seconds)) events/s with \(workers) workers (all finished: \(applied))")
-        await runtime.stop()
-        await workersTask.value
         await sandbox.stop()
     }
 }

@@ -22,7 +22,7 @@ struct Micro: ParsableCommand {
         nioHeaders.add(name: "content-type", value: "application/json")
         let headers = NIOHeaderFields(headers: nioHeaders)
         let verifier = try SignatureVerifier(scheme: StandardWebhooksScheme(), secrets: [secret])
-        guard let decoder = MessageDecoders.decoder(forKind: "standard") else { throw ValidationError("no standard decoder") }
+        let decoder = SourceKind.standard
         let context = MessageContext(messageID: "msg_micro_1", eventType: nil)
 
         // Each measurement checks its own result, so a broken step cannot report a fast time.

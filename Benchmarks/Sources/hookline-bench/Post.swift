@@ -1,6 +1,7 @@
 import ArgumentParser
 import HooklineCore
 import HooklineServer
+import HooklineTools
 
 /// Posts signed contact updates concurrently (to fill a queue for the memory measurement).
 struct Post: AsyncParsableCommand {
@@ -15,7 +16,7 @@ struct Post: AsyncParsableCommand {
     func run() async throws {
         let scheme = StandardWebhooksScheme()
         let verifier = try SignatureVerifier(scheme: scheme, secrets: [secret])
-        let source = SourceSettings(name: "standard", kind: "standard", verifier: verifier)
+        let source = SourceSettings(name: "standard", kind: .standard, verifier: verifier)
         let deliverer = WebhookDeliverer()
         let started = ContinuousClock.now
         let statuses = try await withThrowingTaskGroup(of: [Int: Int].self) { group in

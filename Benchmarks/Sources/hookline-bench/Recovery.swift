@@ -10,10 +10,10 @@ struct Recovery: AsyncParsableCommand {
     var path: String
 
     func run() async throws {
-        let replayStart = ContinuousClock.now
-        let (journal, summary) = try JournalRecovery.replay(path: path)
-        let replaySeconds = (ContinuousClock.now - replayStart).secondsValue
-        print("replay: \(summary.lines) lines in \(String(format: "%.2f", replaySeconds)) s = \(Int(Double(summary.lines) / replaySeconds)) lines/s; \(journal.pendingCount) events owed")
+        let journal = try FileJournal.open(path: path, options: AuditLogWriter.Options(fsync: .none))
+        let report = journal.report
+        print("replay: \(report.lines) lines in \(String(format: "%.2f", report.seconds)) s = \(Int(Double(report.lines) / report.seconds)) lines/s; \(journal.owedCount) events owed")
+        await journal.close()
 
         let configuration = try ConfigurationLoader.load(
             yaml: """
@@ -28,9 +28,9 @@ struct Recovery: AsyncParsableCommand {
                   - {from: standard, to: omnichannel}
                 """, file: "(bench)", environment: [:])
         let start = ContinuousClock.now
-        let runtime = try await HooklineRuntime.start(configuration: configuration)
-        let seconds = (ContinuousClock.now - start).secondsValue
-        print("start-up to listening: \(String(format: "%.2f", seconds)) s (\(runtime.recovery.recoveredJobs) jobs re-queued)")
-        await runtime.stop()
+        try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
+            let seconds = (ContinuousClock.now - start).secondsValue
+            print("start-up to listening: \(String(format: "%.2f", seconds)) s (\(running.recovery.recoveredJobs) jobs re-queued)")
+        }
     }
 }

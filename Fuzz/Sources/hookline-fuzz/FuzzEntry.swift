@@ -66,11 +66,11 @@ func fuzzDecoder(_ decoder: some MessageDecoder, _ bytes: UnsafeRawBufferPointer
 }
 
 let clients: [any ContactFetching & TargetClient] = [
-    BuildrContactsClient(settings: TargetSettings(name: "buildr", kind: "buildr", baseURL: "https://b.example/api", options: [:]))
+    BuildrContactsClient(settings: TargetSettings(name: "buildr", kind: .buildr, baseURL: "https://b.example/api", options: [:]))
 ]
 let otherClients: [any TargetClient] = [
-    PlannrContactDetailsClient(settings: TargetSettings(name: "plannr", kind: "plannr", baseURL: "https://p.example/api", options: [:])),
-    OmnichannelContactsClient(settings: TargetSettings(name: "omni", kind: "omnichannel", baseURL: "https://o.example/v1", options: [:])),
+    PlannrContactDetailsClient(settings: TargetSettings(name: "plannr", kind: .plannr, baseURL: "https://p.example/api", options: [:])),
+    OmnichannelContactsClient(settings: TargetSettings(name: "omni", kind: .omnichannel, baseURL: "https://o.example/v1", options: [:])),
 ]
 
 struct NoReferences: ReferenceLookup {

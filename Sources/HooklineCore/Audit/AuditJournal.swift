@@ -2,40 +2,40 @@
 /// the writer: events received (or redriven) but not finished at every target — by the byte
 /// offset of their opening line, not their payload — the message ids inside the dedup window,
 /// and the ids learned from creates. The log is the journal; this is its replay.
-public struct AuditJournal: Sendable {
+package struct AuditJournal: Sendable {
     /// An event with targets still to finish.
-    public struct PendingEvent: Sendable, Hashable {
-        public var event: String
+    package struct PendingEvent: Sendable, Hashable {
+        package var event: String
         /// Where its `received` (or `redriven`) line starts in the current file.
-        public var offset: Int64
+        package var offset: Int64
         /// Targets without a terminal line yet, in the order the event named them.
-        public var remainingTargets: [String]
+        package var remainingTargets: [String]
         /// Attempts made so far per target.
-        public var attempts: [String: Int]
+        package var attempts: [String: Int]
         /// When each target's attempts began (for the retry age budget).
-        public var firstAttemptAt: [String: UnixTime]
+        package var firstAttemptAt: [String: UnixTime]
         /// Position in receive order (recovery re-queues in this order).
         var sequence: Int
     }
 
     /// A message id seen in a `received` or `seen` line.
-    public struct SeenMessage: Sendable, Hashable {
-        public var source: String
-        public var message: String
-        public var eventID: String
-        public var seenAt: UnixTime
+    package struct SeenMessage: Sendable, Hashable {
+        package var source: String
+        package var message: String
+        package var eventID: String
+        package var seenAt: UnixTime
 
         /// The dedup window's key for this message.
-        public var key: String { DedupWindow.key(source: source, messageID: message) }
+        package var key: String { DedupWindow.key(source: source, messageID: message) }
     }
 
     /// A learned id (`created` lines).
-    public struct Reference: Sendable, Hashable {
-        public var target: String
-        public var key: String
-        public var id: String
+    package struct Reference: Sendable, Hashable {
+        package var target: String
+        package var key: String
+        package var id: String
 
-        public init(target: String, key: String, id: String) {
+        package init(target: String, key: String, id: String) {
             self.target = target
             self.key = key
             self.id = id
@@ -44,22 +44,22 @@ public struct AuditJournal: Sendable {
 
     private var pendingByID: [String: PendingEvent] = [:]
     private var nextSequence = 0
-    public private(set) var seenMessages: [SeenMessage] = []
+    package private(set) var seenMessages: [SeenMessage] = []
     private var referenceIndex: [String: Int] = [:]
-    public private(set) var references: [Reference] = []
-    public private(set) var lines = 0
+    package private(set) var references: [Reference] = []
+    package private(set) var lines = 0
 
-    public init() {}
+    package init() {}
 
     /// Pending events in the order they were received.
-    public var pending: [PendingEvent] { pendingByID.values.sorted { $0.sequence < $1.sequence } }
+    package var pending: [PendingEvent] { pendingByID.values.sorted { $0.sequence < $1.sequence } }
 
-    public var pendingCount: Int { pendingByID.count }
+    package var pendingCount: Int { pendingByID.count }
 
-    public func pendingEvent(_ id: String) -> PendingEvent? { pendingByID[id] }
+    package func pendingEvent(_ id: String) -> PendingEvent? { pendingByID[id] }
 
     /// Applies one line that starts at `offset` in the current file.
-    public mutating func apply(_ line: AuditLineSummary, offset: Int64) {
+    package mutating func apply(_ line: AuditLineSummary, offset: Int64) {
         lines += 1
         switch line.outcome {
         case .received, .redriven:
@@ -106,16 +106,8 @@ public struct AuditJournal: Sendable {
     }
 
     /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds).
-    public mutating func trimSeen(olderThan horizon: UnixTime, keeping maximum: Int) {
+    package mutating func trimSeen(olderThan horizon: UnixTime, keeping maximum: Int) {
         seenMessages.removeAll { $0.seenAt < horizon }
         if seenMessages.count > maximum { seenMessages.removeFirst(seenMessages.count - maximum) }
     }
-
-    /// Points a pending event at a new offset (its line was carried into a new file).
-    public mutating func move(_ event: String, to offset: Int64) {
-        pendingByID[event]?.offset = offset
-    }
-
-    /// A journal for a fresh file: only these pending events and references.
-    public mutating func resetLines() { lines = 0 }
 }

@@ -1,8 +1,8 @@
 /// Reads the fields recovery needs from one audit line without building the rest: the payload
 /// and the prose are skipped byte by byte, so a log of a million lines is read in seconds.
 /// Accepts any valid JSON object line; returns nil for anything it cannot read.
-public enum AuditLineScanner {
-    public static func scan(_ line: UnsafeRawBufferPointer) -> AuditLineSummary? {
+package enum AuditLineScanner {
+    package static func scan(_ line: UnsafeRawBufferPointer) -> AuditLineSummary? {
         var cursor = Cursor(bytes: line)
         cursor.skipSpace()
         guard cursor.take(UInt8(ascii: "{")) else { return nil }
@@ -48,7 +48,7 @@ public enum AuditLineScanner {
         return summary
     }
 
-    public static func scan(_ line: [UInt8]) -> AuditLineSummary? {
+    package static func scan(_ line: [UInt8]) -> AuditLineSummary? {
         line.withUnsafeBytes { scan($0) }
     }
 

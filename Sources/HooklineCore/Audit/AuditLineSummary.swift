@@ -1,18 +1,18 @@
 /// The fields of an audit line that recovery, rotation and redrive need — everything but the
 /// payload and the prose.
-public struct AuditLineSummary: Sendable, Hashable {
-    public var ts: UnixTime
-    public var outcome: AuditOutcome
-    public var event: String?
-    public var message: String?
-    public var source: String?
-    public var target: String?
-    public var targets: [String]?
-    public var attempt: Int?
-    public var ref: String?
-    public var refKey: String?
+package struct AuditLineSummary: Sendable, Hashable {
+    package var ts: UnixTime
+    package var outcome: AuditOutcome
+    package var event: String?
+    package var message: String?
+    package var source: String?
+    package var target: String?
+    package var targets: [String]?
+    package var attempt: Int?
+    package var ref: String?
+    package var refKey: String?
 
-    public init(
+    package init(
         ts: UnixTime, outcome: AuditOutcome, event: String? = nil, message: String? = nil, source: String? = nil,
         target: String? = nil, targets: [String]? = nil, attempt: Int? = nil, ref: String? = nil, refKey: String? = nil
     ) {
@@ -28,7 +28,7 @@ public struct AuditLineSummary: Sendable, Hashable {
         self.refKey = refKey
     }
 
-    public init(_ record: AuditRecord) {
+    package init(_ record: AuditRecord) {
         self.init(
             ts: record.ts, outcome: record.outcome, event: record.event, message: record.message, source: record.source,
             target: record.target, targets: record.targets, attempt: record.attempt, ref: record.ref, refKey: record.refKey)

@@ -1,5 +1,5 @@
 /// What an audit line records. See the README's audit log section for when each is written.
-public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
+package enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     /// Accepted and journaled; carries `payload` (the raw body) and `targets`.
     case received
     /// A 4xx answered to the sender (no event).
@@ -32,16 +32,8 @@ public enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     /// Retries exhausted.
     case dead
 
-    /// Whether this outcome ends an event at a target (or ends a request with no event).
-    public var isTerminal: Bool {
-        switch self {
-        case .rejected, .duplicate, .coalesced, .ignored, .applied, .skipped, .failed, .dead: true
-        case .received, .recovered, .redriven, .pending, .seen, .created, .retry: false
-        }
-    }
-
     /// Whether this outcome ends one target's part of a received event.
-    public var endsTargetJob: Bool {
+    package var endsTargetJob: Bool {
         switch self {
         case .applied, .skipped, .failed, .dead: true
         default: false

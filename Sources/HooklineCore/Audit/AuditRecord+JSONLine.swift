@@ -1,6 +1,6 @@
 extension AuditRecord {
     /// The record as one JSON line, newline included.
-    public var jsonLine: [UInt8] {
+    package var jsonLine: [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(160 + (payload?.count ?? 0) * 11 / 10)
         appendJSONLine(to: &output)
@@ -8,7 +8,7 @@ extension AuditRecord {
     }
 
     /// Appends the record as one JSON line (newline included) to `output`.
-    public func appendJSONLine(to output: inout [UInt8]) {
+    package func appendJSONLine(to output: inout [UInt8]) {
         output.append(contentsOf: #"{"ts":""#.utf8)
         ts.appendRFC3339(to: &output)
         output.append(contentsOf: #"","outcome":""#.utf8)
@@ -54,7 +54,7 @@ extension AuditRecord {
     }
 
     /// Reads one audit line (without or with its newline).
-    public init(jsonLine bytes: some Collection<UInt8>) throws(AuditLineError) {
+    package init(jsonLine bytes: some Collection<UInt8>) throws(AuditLineError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(Array(bytes))
@@ -65,7 +65,7 @@ extension AuditRecord {
     }
 
     /// Reads an audit line already parsed as JSON.
-    public init(json value: JSONValue) throws(AuditLineError) {
+    package init(json value: JSONValue) throws(AuditLineError) {
         guard case .object(let object) = value else { throw AuditLineError(problem: "not a JSON object") }
         guard let tsText = object["ts"]?.stringValue, let ts = UnixTime(rfc3339: tsText) else {
             throw AuditLineError(problem: "no valid ts")
@@ -98,7 +98,7 @@ extension AuditRecord {
 }
 
 /// A line of the audit log that cannot be read.
-public struct AuditLineError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let problem: String
-    public var description: String { "unreadable audit line: \(problem)" }
+package struct AuditLineError: Error, Sendable, Hashable, CustomStringConvertible {
+    package let problem: String
+    package var description: String { "unreadable audit line: \(problem)" }
 }

@@ -2,45 +2,45 @@
 ///
 /// Keys are snake_case and written in a fixed order with `payload` last, so a reader can stop
 /// early; absent fields are omitted. Secrets and `Authorization` values never reach a record.
-public struct AuditRecord: Sendable, Hashable {
-    public var ts: UnixTime
-    public var outcome: AuditOutcome
-    public var event: String?
+package struct AuditRecord: Sendable, Hashable {
+    package var ts: UnixTime
+    package var outcome: AuditOutcome
+    package var event: String?
     /// The sender's message id.
-    public var message: String?
-    public var source: String?
-    public var type: String?
+    package var message: String?
+    package var source: String?
+    package var type: String?
     /// The source's contact id.
-    public var contact: String?
-    public var target: String?
+    package var contact: String?
+    package var target: String?
     /// The targets a `received` event is routed to.
-    public var targets: [String]?
-    public var attempt: Int?
+    package var targets: [String]?
+    package var attempt: Int?
     /// The HTTP status answered (rejected) or received from a target.
-    public var status: Int?
+    package var status: Int?
     /// Milliseconds the step took.
-    public var ms: Int?
-    public var retryInMs: Int?
+    package var ms: Int?
+    package var retryInMs: Int?
     /// How many requests a summary line stands for (`"reason":"suppressed"`).
-    public var count: Int?
+    package var count: Int?
     /// The target call, as `PATCH /contacts/144`.
-    public var request: String?
+    package var request: String?
     /// An id created at the target (a Plannr contact detail's uuid).
-    public var ref: String?
+    package var ref: String?
     /// What `ref` identifies (`email`, `phone:mobile`), with `target` and `contact` its key.
-    public var refKey: String?
+    package var refKey: String?
     /// The event a coalesced or duplicate delivery was folded into.
-    public var into: String?
+    package var into: String?
     /// A machine-readable reason (`no_matching_signature`, `no_route`, …).
-    public var reason: String?
+    package var reason: String?
     /// A sentence for people.
-    public var error: String?
+    package var error: String?
     /// The sender's address (rejected).
-    public var remote: String?
+    package var remote: String?
     /// The raw body (received), as the exact bytes received.
-    public var payload: [UInt8]?
+    package var payload: [UInt8]?
 
-    public init(
+    package init(
         ts: UnixTime,
         outcome: AuditOutcome,
         event: String? = nil,

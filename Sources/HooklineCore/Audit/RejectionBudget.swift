@@ -6,14 +6,14 @@
 /// source and reason that lost lines gets one summary line with the count. Every rejection is
 /// still counted in the metrics. Sources are the configured names plus one `unknown`, and
 /// reasons are Hookline's own, so the summaries per window are bounded too.
-public struct RejectionBudget: Sendable {
+package struct RejectionBudget: Sendable {
     /// The budget.
-    public struct Limits: Sendable, Hashable {
-        public var linesPerReason: Int
-        public var linesTotal: Int
-        public var window: Duration
+    package struct Limits: Sendable, Hashable {
+        package var linesPerReason: Int
+        package var linesTotal: Int
+        package var window: Duration
 
-        public init(linesPerReason: Int = 20, linesTotal: Int = 120, window: Duration = .seconds(60)) {
+        package init(linesPerReason: Int = 20, linesTotal: Int = 120, window: Duration = .seconds(60)) {
             self.linesPerReason = linesPerReason
             self.linesTotal = linesTotal
             self.window = window
@@ -21,26 +21,26 @@ public struct RejectionBudget: Sendable {
     }
 
     /// What a budget is kept per: a source (as its metric label) and a reason.
-    public struct Key: Sendable, Hashable {
-        public var source: String
-        public var reason: String
+    package struct Key: Sendable, Hashable {
+        package var source: String
+        package var reason: String
 
-        public init(source: String, reason: String) {
+        package init(source: String, reason: String) {
             self.source = source
             self.reason = reason
         }
     }
 
     /// The lines one source and reason did not write in a window that has ended.
-    public struct Suppressed: Sendable, Hashable {
-        public var key: Key
-        public var count: Int
+    package struct Suppressed: Sendable, Hashable {
+        package var key: Key
+        package var count: Int
         /// The status those requests were answered.
-        public var status: Int
+        package var status: Int
         /// When the window began.
-        public var since: UnixTime
+        package var since: UnixTime
 
-        public init(key: Key, count: Int, status: Int, since: UnixTime) {
+        package init(key: Key, count: Int, status: Int, since: UnixTime) {
             self.key = key
             self.count = count
             self.status = status
@@ -49,23 +49,23 @@ public struct RejectionBudget: Sendable {
     }
 
     /// A rejection's fate, and the summaries of a window that ended just before it.
-    public struct Admission: Sendable, Hashable {
-        public var write: Bool
-        public var ended: [Suppressed]
+    package struct Admission: Sendable, Hashable {
+        package var write: Bool
+        package var ended: [Suppressed]
     }
 
-    public let limits: Limits
+    package let limits: Limits
     private var window: (start: ContinuousClock.Instant, since: UnixTime)?
     private var written: [Key: Int] = [:]
     private var writtenTotal = 0
     private var suppressed: [Key: (count: Int, status: Int)] = [:]
 
-    public init(limits: Limits) {
+    package init(limits: Limits) {
         self.limits = limits
     }
 
     /// Counts one rejection at `now` (monotonic, for the window) and `wallClock` (for the lines).
-    public mutating func admit(_ key: Key, status: Int, now: ContinuousClock.Instant, wallClock: UnixTime) -> Admission {
+    package mutating func admit(_ key: Key, status: Int, now: ContinuousClock.Instant, wallClock: UnixTime) -> Admission {
         let ended = endWindow(ifDueAt: now)
         if window == nil { window = (now, wallClock) }
         let count = written[key, default: 0]
@@ -82,7 +82,7 @@ public struct RejectionBudget: Sendable {
     /// The summaries of the current window if it has ended by `now` (a timer calls this, so a
     /// flood's last window is reported even when nothing follows it); the next rejection opens a
     /// new window.
-    public mutating func endWindow(ifDueAt now: ContinuousClock.Instant) -> [Suppressed] {
+    package mutating func endWindow(ifDueAt now: ContinuousClock.Instant) -> [Suppressed] {
         guard let current = window, now - current.start >= limits.window else { return [] }
         let ended = suppressed.map { Suppressed(key: $0.key, count: $0.value.count, status: $0.value.status, since: current.since) }
             .sorted { ($0.key.source, $0.key.reason) < ($1.key.source, $1.key.reason) }
@@ -96,7 +96,7 @@ public struct RejectionBudget: Sendable {
 
 extension RejectionBudget.Suppressed {
     /// The summary line: `"outcome":"rejected","reason":"suppressed","count":N`.
-    public func record(at ts: UnixTime, limits: RejectionBudget.Limits) -> AuditRecord {
+    package func record(at ts: UnixTime, limits: RejectionBudget.Limits) -> AuditRecord {
         AuditRecord(
             ts: ts, outcome: .rejected, source: key.source, status: status, count: count, reason: "suppressed",
             error: "\(count) more rejected request\(count == 1 ? "" : "s") (\(key.reason), HTTP \(status)) since \(since.rfc3339) "

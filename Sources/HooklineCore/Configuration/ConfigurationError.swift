@@ -1,20 +1,20 @@
 /// A configuration problem, as one sentence naming the file, line and key.
-public struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
-    public let file: String
+package struct ConfigurationError: Error, Sendable, Hashable, CustomStringConvertible {
+    package let file: String
     /// 1-based line of the offending node, when known.
-    public let line: Int?
+    package let line: Int?
     /// The key path, like `sources[0].signature.scheme`.
-    public let path: String
-    public let problem: String
+    package let path: String
+    package let problem: String
 
-    public init(file: String, line: Int? = nil, path: String, problem: String) {
+    package init(file: String, line: Int? = nil, path: String, problem: String) {
         self.file = file
         self.line = line
         self.path = path
         self.problem = problem
     }
 
-    public var description: String {
+    package var description: String {
         let location = line.map { "\(file):\($0)" } ?? file
         return path.isEmpty ? "\(location): \(problem)" : "\(location): \(path): \(problem)"
     }

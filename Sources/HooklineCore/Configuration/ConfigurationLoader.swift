@@ -2,9 +2,9 @@ import Yams
 
 /// Reads Hookline's YAML configuration strictly: unknown keys, wrong types, dangling names and
 /// unset `${ENV}` variables are errors that name the file, line and key.
-public enum ConfigurationLoader {
+package enum ConfigurationLoader {
     /// Parses `yaml` (the contents of `file`), expanding `${NAME}` from `environment`.
-    public static func load(
+    package static func load(
         yaml: String,
         file: String,
         environment: [String: String]
@@ -141,15 +141,15 @@ public enum ConfigurationLoader {
                 throw section.error("name", "a target named '\(name)' is already configured")
             }
             let kindName = try section.requiredString("kind")
-            guard let kind = TargetKinds.kind(named: kindName) else {
-                throw section.error("kind", "unknown target kind '\(kindName)' (expected one of: \(TargetKinds.names.joined(separator: ", ")))")
+            guard let kind = TargetKind(rawValue: kindName) else {
+                throw section.error("kind", "unknown target kind '\(kindName)' (expected one of: \(TargetKind.names.joined(separator: ", ")))")
             }
             try section.checkKeys(["name", "kind", "base_url", "timeout", "rate_limit"] + kind.requiredOptions + kind.optionalOptions)
             let baseURL = try section.requiredString("base_url")
             guard baseURL.hasPrefix("http://") || baseURL.hasPrefix("https://") else {
                 throw section.error("base_url", "expected an http:// or https:// URL, got '\(baseURL)'")
             }
-            var target = TargetSettings(name: name, kind: kindName, baseURL: baseURL, rateLimit: kind.defaultRateLimit)
+            var target = TargetSettings(name: name, kind: kind, baseURL: baseURL, rateLimit: kind.defaultRateLimit)
             if let timeout = try section.duration("timeout") { target.timeout = timeout }
             target.rateLimit = try rateLimit(section, default: kind.defaultRateLimit)
             for option in kind.requiredOptions { target.options[option] = try section.requiredString(option) }
@@ -192,9 +192,9 @@ public enum ConfigurationLoader {
             guard !sources.contains(where: { $0.name == name }) else {
                 throw section.error("name", "a source named '\(name)' is already configured")
             }
-            let kind = try section.requiredString("kind")
-            guard MessageDecoders.decoder(forKind: kind) != nil else {
-                throw section.error("kind", "unknown source kind '\(kind)' (expected one of: \(MessageDecoders.kinds.joined(separator: ", ")))")
+            let kindName = try section.requiredString("kind")
+            guard let kind = SourceKind(rawValue: kindName) else {
+                throw section.error("kind", "unknown source kind '\(kindName)' (expected one of: \(SourceKind.names.joined(separator: ", ")))")
             }
             guard let signature = try section.section("signature") else {
                 throw section.error("signature", "required: how this source signs its webhooks")
@@ -206,12 +206,13 @@ public enum ConfigurationLoader {
                 guard let target = targets.first(where: { $0.name == resolver }) else {
                     throw section.error("resolve_with", "no target named '\(resolver)'")
                 }
-                guard target.kind == "buildr" else {
-                    throw section.error("resolve_with", "target '\(resolver)' is a \(target.kind) target; thin messages are fetched from a buildr target")
+                guard target.kind.fetchesContacts else {
+                    let fetchers = TargetKind.allCases.filter(\.fetchesContacts).map(\.rawValue).joined(separator: " or ")
+                    throw section.error("resolve_with", "target '\(resolver)' is a \(target.kind) target; thin messages are fetched from a \(fetchers) target")
                 }
-            } else if kind == "buildr" {
-                let buildrTargets = targets.filter { $0.kind == "buildr" }
-                if buildrTargets.count == 1 { resolveWith = buildrTargets[0].name }
+            } else if kind.sendsThinReferences {
+                let fetchers = targets.filter(\.kind.fetchesContacts)
+                if fetchers.count == 1 { resolveWith = fetchers[0].name }
             }
             sources.append(
                 SourceSettings(

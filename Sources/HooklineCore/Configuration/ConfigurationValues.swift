@@ -1,7 +1,7 @@
 /// Parsers for the value syntaxes configuration uses.
-public enum ConfigurationValues {
+package enum ConfigurationValues {
     /// `250ms`, `10s`, `5m`, `2h`, `1d`, or a bare number of seconds.
-    public static func duration(_ text: String) -> Duration? {
+    package static func duration(_ text: String) -> Duration? {
         let trimmed = text.trimmingWhitespace()
         let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         for (suffix, millis) in units where trimmed.hasSuffix(suffix) {
@@ -15,7 +15,7 @@ public enum ConfigurationValues {
     }
 
     /// `1048576`, `512KiB`, `1MiB`, `2GiB` (also `KB`/`MB`/`GB` as powers of 1000).
-    public static func size(_ text: String) -> Int? {
+    package static func size(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         let units: [(String, Int)] = [
             ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1),
@@ -28,7 +28,7 @@ public enum ConfigurationValues {
     }
 
     /// Expands `${NAME}` and `${NAME:-default}` from `environment`; throws the missing name.
-    public static func expand(_ text: String, environment: [String: String]) throws(MissingVariable) -> String {
+    package static func expand(_ text: String, environment: [String: String]) throws(MissingVariable) -> String {
         guard text.contains("${") else { return text }
         var output = ""
         var rest = Substring(text)
@@ -55,8 +55,8 @@ public enum ConfigurationValues {
     }
 
     /// An environment variable a configuration refers to but the process lacks.
-    public struct MissingVariable: Error, Sendable, Hashable {
-        public let name: String
+    package struct MissingVariable: Error, Sendable, Hashable {
+        package let name: String
     }
 
     /// The candidate closest to `word` by edit distance, if it is a plausible typo.
@@ -95,7 +95,7 @@ extension Substring {
 
 extension Duration {
     /// The duration as configuration writes it: `500ms`, `30s`, `5m`, `2h`, `1d`.
-    public var configurationText: String {
+    package var configurationText: String {
         let milliseconds = wholeMilliseconds
         for (suffix, unit) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
         where milliseconds >= unit && milliseconds % unit == 0 {

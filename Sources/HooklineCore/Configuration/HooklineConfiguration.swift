@@ -1,15 +1,15 @@
 /// Everything `hookline serve` needs, as read from YAML. Every field has a default except the
 /// sources, targets and routes themselves.
-public struct HooklineConfiguration: Sendable {
-    public var server: ServerSettings
-    public var audit: AuditSettings
-    public var queue: QueueSettings
-    public var retry: RetryPolicy
-    public var sources: [SourceSettings]
-    public var targets: [TargetSettings]
-    public var routes: [Route]
+package struct HooklineConfiguration: Sendable {
+    package var server: ServerSettings
+    package var audit: AuditSettings
+    package var queue: QueueSettings
+    package var retry: RetryPolicy
+    package var sources: [SourceSettings]
+    package var targets: [TargetSettings]
+    package var routes: [Route]
 
-    public init(
+    package init(
         server: ServerSettings = ServerSettings(),
         audit: AuditSettings = AuditSettings(),
         queue: QueueSettings = QueueSettings(),
@@ -27,31 +27,31 @@ public struct HooklineConfiguration: Sendable {
         self.routes = routes
     }
 
-    public func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }
-    public func target(named name: String) -> TargetSettings? { targets.first { $0.name == name } }
+    package func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }
+    package func target(named name: String) -> TargetSettings? { targets.first { $0.name == name } }
 }
 
 /// The HTTP listener.
-public struct ServerSettings: Sendable, Hashable {
-    public var host: String
+package struct ServerSettings: Sendable, Hashable {
+    package var host: String
     /// 0 picks a free port (tests).
-    public var port: Int
+    package var port: Int
     /// Larger bodies are answered 413 before they are read.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// The request line and headers together.
-    public var maxHeaderBytes: Int
+    package var maxHeaderBytes: Int
     /// A request must arrive completely within this time of its first byte (slowloris defence).
-    public var requestTimeout: Duration
+    package var requestTimeout: Duration
     /// Keep-alive connections idle this long are closed.
-    public var idleTimeout: Duration
+    package var idleTimeout: Duration
     /// At shutdown, how long in-flight target calls may take to finish.
-    public var drainTimeout: Duration
+    package var drainTimeout: Duration
     /// NIO event loops; nil uses one per core.
-    public var eventLoops: Int?
+    package var eventLoops: Int?
     /// Connections open at once; beyond them a new connection is answered 503 and closed.
-    public var maxConnections: Int
+    package var maxConnections: Int
 
-    public init(
+    package init(
         host: String = "127.0.0.1",
         port: Int = 8080,
         maxBodyBytes: Int = 1 << 20,
@@ -75,7 +75,7 @@ public struct ServerSettings: Sendable, Hashable {
 }
 
 /// When the audit log is forced to disk.
-public enum FsyncPolicy: String, Sendable, Hashable, CaseIterable {
+package enum FsyncPolicy: String, Sendable, Hashable, CaseIterable {
     /// `fdatasync` before a 202, shared by concurrent requests (group commit): survives power loss.
     case batch
     /// Written before the 202 but left to the kernel: survives a process crash, not a power loss.
@@ -83,15 +83,15 @@ public enum FsyncPolicy: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The JSONL audit log, which is also the journal recovery reads.
-public struct AuditSettings: Sendable, Hashable {
-    public var path: String
-    public var fsync: FsyncPolicy
+package struct AuditSettings: Sendable, Hashable {
+    package var path: String
+    package var fsync: FsyncPolicy
     /// Start a new file past this size; 0 never rotates.
-    public var rotateBytes: Int
+    package var rotateBytes: Int
     /// How many `rejected` lines refused requests may write.
-    public var rejectedLines: RejectionBudget.Limits
+    package var rejectedLines: RejectionBudget.Limits
 
-    public init(
+    package init(
         path: String = "hookline-audit.jsonl", fsync: FsyncPolicy = .batch, rotateBytes: Int = 256 << 20,
         rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits()
     ) {
@@ -103,18 +103,18 @@ public struct AuditSettings: Sendable, Hashable {
 }
 
 /// The in-memory job queue and the dedup window.
-public struct QueueSettings: Sendable, Hashable {
+package struct QueueSettings: Sendable, Hashable {
     /// Jobs (event × target) held at most; past it, senders get 503 + Retry-After.
-    public var capacity: Int
-    public var workers: Int
+    package var capacity: Int
+    package var workers: Int
     /// `/readyz` turns unready above this fraction of capacity.
-    public var highWatermark: Double
+    package var highWatermark: Double
     /// The `Retry-After` sent with a 503.
-    public var retryAfter: Duration
-    public var dedupMaxEntries: Int
-    public var dedupMaxAge: Duration
+    package var retryAfter: Duration
+    package var dedupMaxEntries: Int
+    package var dedupMaxAge: Duration
 
-    public init(
+    package init(
         capacity: Int = 100_000,
         workers: Int = 16,
         highWatermark: Double = 0.8,
@@ -132,21 +132,21 @@ public struct QueueSettings: Sendable, Hashable {
 }
 
 /// One webhook sender, reachable at `POST /webhooks/{name}`.
-public struct SourceSettings: Sendable {
-    public var name: String
-    /// The message family: `buildr`, `plannr` or `standard`.
-    public var kind: String
-    public var verifier: SignatureVerifier
+package struct SourceSettings: Sendable {
+    package var name: String
+    /// The message family.
+    package var kind: SourceKind
+    package var verifier: SignatureVerifier
     /// A header carrying the sender's message id, when the scheme has none of its own.
-    public var idHeader: String?
+    package var idHeader: String?
     /// A header carrying the event name (for bodies that lack one).
-    public var eventHeader: String?
+    package var eventHeader: String?
     /// The target used to fetch contacts that arrive by reference (thin Buildr deliveries).
-    public var resolveWith: String?
+    package var resolveWith: String?
 
-    public init(
+    package init(
         name: String,
-        kind: String,
+        kind: SourceKind,
         verifier: SignatureVerifier,
         idHeader: String? = nil,
         eventHeader: String? = nil,
@@ -162,13 +162,13 @@ public struct SourceSettings: Sendable {
 }
 
 /// A client-side call rate: `requests` per `period`, at most `burst` at once.
-public struct RateLimitSettings: Sendable, Hashable {
-    public var requests: Int
-    public var period: Duration
+package struct RateLimitSettings: Sendable, Hashable {
+    package var requests: Int
+    package var period: Duration
     /// Calls allowed at once before spacing starts (1: evenly spaced).
-    public var burst: Int
+    package var burst: Int
 
-    public init(requests: Int, period: Duration, burst: Int = 1) {
+    package init(requests: Int, period: Duration, burst: Int = 1) {
         self.requests = requests
         self.period = period
         self.burst = burst
@@ -176,22 +176,22 @@ public struct RateLimitSettings: Sendable, Hashable {
 }
 
 /// A CRM Hookline applies events to.
-public struct TargetSettings: Sendable, Hashable {
-    public var name: String
-    /// `buildr`, `plannr` or `omnichannel`.
-    public var kind: String
+package struct TargetSettings: Sendable, Hashable {
+    package var name: String
+    /// The CRM it is.
+    package var kind: TargetKind
     /// The API's base URL, e.g. `https://api.buildr.com/api/2023-01`.
-    public var baseURL: String
+    package var baseURL: String
     /// Per-call timeout.
-    public var timeout: Duration
+    package var timeout: Duration
     /// nil: no client-side limit.
-    public var rateLimit: RateLimitSettings?
+    package var rateLimit: RateLimitSettings?
     /// Kind-specific settings (credentials, account ids), already `${ENV}`-expanded.
-    public var options: [String: String]
+    package var options: [String: String]
 
-    public init(
+    package init(
         name: String,
-        kind: String,
+        kind: TargetKind,
         baseURL: String,
         timeout: Duration = .seconds(10),
         rateLimit: RateLimitSettings? = nil,

@@ -1,33 +1,33 @@
 /// The changes one message makes to a contact: only the fields the message carries are set.
 ///
 /// The fields are the union the three CRM APIs share.
-public struct ContactPatch: Sendable, Hashable {
-    public var firstName: FieldUpdate<String>?
-    public var lastName: FieldUpdate<String>?
-    public var secondLastName: FieldUpdate<String>?
+package struct ContactPatch: Sendable, Hashable {
+    package var firstName: FieldUpdate<String>?
+    package var lastName: FieldUpdate<String>?
+    package var secondLastName: FieldUpdate<String>?
     /// The primary email.
-    public var email: FieldUpdate<String>?
-    public var additionalEmails: FieldUpdate<[String]>?
-    public var mobilePhone: FieldUpdate<PhoneNumber>?
-    public var officePhone: FieldUpdate<PhoneNumber>?
-    public var otherPhones: FieldUpdate<[PhoneNumber]>?
-    public var companyName: FieldUpdate<String>?
+    package var email: FieldUpdate<String>?
+    package var additionalEmails: FieldUpdate<[String]>?
+    package var mobilePhone: FieldUpdate<PhoneNumber>?
+    package var officePhone: FieldUpdate<PhoneNumber>?
+    package var otherPhones: FieldUpdate<[PhoneNumber]>?
+    package var companyName: FieldUpdate<String>?
     /// The company's id in the system the route targets (Buildr's `company_id`).
-    public var companyID: FieldUpdate<String>?
-    public var jobTitle: FieldUpdate<String>?
-    public var linkedInURL: FieldUpdate<String>?
+    package var companyID: FieldUpdate<String>?
+    package var jobTitle: FieldUpdate<String>?
+    package var linkedInURL: FieldUpdate<String>?
     /// ISO 639-1.
-    public var language: FieldUpdate<String>?
+    package var language: FieldUpdate<String>?
     /// ISO 3166-1 alpha-2.
-    public var countryCode: FieldUpdate<String>?
+    package var countryCode: FieldUpdate<String>?
     /// The owning user's id in the system the route targets (Buildr's `assigned_to_id`).
-    public var assignedToID: FieldUpdate<String>?
+    package var assignedToID: FieldUpdate<String>?
     /// Ids of the same contact in other systems, by system name (`buildr`, `plannr`, …).
-    public var externalReferences: [String: String]
+    package var externalReferences: [String: String]
     /// Free-form fields by name; `.clear` removes one.
-    public var customFields: [String: FieldUpdate<JSONValue>]
+    package var customFields: [String: FieldUpdate<JSONValue>]
 
-    public init(
+    package init(
         firstName: FieldUpdate<String>? = nil,
         lastName: FieldUpdate<String>? = nil,
         secondLastName: FieldUpdate<String>? = nil,
@@ -66,7 +66,7 @@ public struct ContactPatch: Sendable, Hashable {
     }
 
     /// The update for one phone kind.
-    public func phone(_ kind: PhoneKind) -> FieldUpdate<PhoneNumber>? {
+    package func phone(_ kind: PhoneKind) -> FieldUpdate<PhoneNumber>? {
         switch kind {
         case .mobile: mobilePhone
         case .office: officePhone
@@ -76,7 +76,7 @@ public struct ContactPatch: Sendable, Hashable {
 
     /// The value at a dotted path such as `custom_fields.plannr_account_uuid` or
     /// `external_references.buildr`, used by routes that find a target's id in the contact.
-    public func lookup(path: String) -> String? {
+    package func lookup(path: String) -> String? {
         let parts = path.split(separator: ".", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
         switch parts[0] {

@@ -1,10 +1,10 @@
 import COpenSSL
 
 /// Comparisons whose duration does not depend on where two secrets differ.
-public enum ConstantTime {
+package enum ConstantTime {
     /// Whether `a` and `b` hold the same bytes. The lengths are compared first (a MAC's length
     /// is public); the contents with OpenSSL's `CRYPTO_memcmp`.
-    public static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    package static func equals(_ a: [UInt8], _ b: [UInt8]) -> Bool {
         guard a.count == b.count else { return false }
         guard !a.isEmpty else { return true }
         return a.withUnsafeBytes { left in

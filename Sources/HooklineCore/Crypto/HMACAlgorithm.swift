@@ -1,11 +1,11 @@
 /// The digests Hookline computes HMACs with.
-public enum HMACAlgorithm: String, Sendable, CaseIterable, Codable {
+package enum HMACAlgorithm: String, Sendable, CaseIterable, Codable {
     case sha1
     case sha256
     case sha512
 
     /// Bytes in one MAC.
-    public var outputSize: Int {
+    package var outputSize: Int {
         switch self {
         case .sha1: 20
         case .sha256: 32

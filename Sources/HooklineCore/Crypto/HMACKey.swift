@@ -4,9 +4,9 @@ import COpenSSL
 ///
 /// The keyed `EVP_MAC_CTX` is built in `init` and only ever duplicated afterwards, so the
 /// key schedule is paid once per secret and one key serves any number of threads at once.
-public final class HMACKey: @unchecked Sendable {
+package final class HMACKey: @unchecked Sendable {
     // @unchecked: `template` is written only in init; `EVP_MAC_CTX_dup` reads it without mutation.
-    public let algorithm: HMACAlgorithm
+    package let algorithm: HMACAlgorithm
     private let template: OpaquePointer
 
     /// The OSSL_PARAM key naming the digest, with a lifetime as long as the program's.
@@ -15,7 +15,7 @@ public final class HMACKey: @unchecked Sendable {
     }
 
     /// Prepares `secret` for HMAC with `algorithm`.
-    public init(algorithm: HMACAlgorithm, secret: some Collection<UInt8>) throws(HMACError) {
+    package init(algorithm: HMACAlgorithm, secret: some Collection<UInt8>) throws(HMACError) {
         let secretBytes = Array(secret)
         guard !secretBytes.isEmpty else { throw .emptyKey }
         guard let mac = EVP_MAC_fetch(nil, "HMAC", nil) else { throw .openSSL("EVP_MAC_fetch") }
@@ -45,7 +45,7 @@ public final class HMACKey: @unchecked Sendable {
     }
 
     /// Prepares the UTF-8 bytes of `secret`.
-    public convenience init(algorithm: HMACAlgorithm, secret: String) throws(HMACError) {
+    package convenience init(algorithm: HMACAlgorithm, secret: String) throws(HMACError) {
         try self.init(algorithm: algorithm, secret: Array(secret.utf8))
     }
 
@@ -57,7 +57,7 @@ public final class HMACKey: @unchecked Sendable {
     ///
     /// Schemes that sign `"{id}.{timestamp}." + body` pass the header part as `prefix` so the
     /// body is never copied.
-    public func authenticationCode(
+    package func authenticationCode(
         prefix: [UInt8] = [],
         message: UnsafeRawBufferPointer
     ) throws(HMACError) -> [UInt8] {
@@ -84,7 +84,7 @@ public final class HMACKey: @unchecked Sendable {
     }
 
     /// The MAC of `prefix` followed by `message`.
-    public func authenticationCode(prefix: [UInt8] = [], message: some Collection<UInt8>) throws(HMACError) -> [UInt8] {
+    package func authenticationCode(prefix: [UInt8] = [], message: some Collection<UInt8>) throws(HMACError) -> [UInt8] {
         let bytes = Array(message)
         return try bytes.withUnsafeBytes { buffer in
             Result { () throws(HMACError) in try authenticationCode(prefix: prefix, message: buffer) }

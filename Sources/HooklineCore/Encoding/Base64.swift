@@ -1,5 +1,5 @@
 /// Standard base64 (RFC 4648 §4), the encoding of Standard Webhooks signatures and secrets.
-public enum Base64 {
+package enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let reverse: [UInt8] = {
         var table = [UInt8](repeating: 0xFF, count: 256)
@@ -8,7 +8,7 @@ public enum Base64 {
     }()
 
     /// `bytes` in padded standard base64.
-    public static func encode(_ bytes: some Collection<UInt8>) -> String {
+    package static func encode(_ bytes: some Collection<UInt8>) -> String {
         let input = Array(bytes)
         var output = [UInt8]()
         output.reserveCapacity((input.count + 2) / 3 * 4)
@@ -35,7 +35,7 @@ public enum Base64 {
 
     /// The bytes `text` encodes, or nil if it is not base64. Padding may be present or omitted;
     /// any other character, or a length no encoder produces, is rejected.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         var characters = Array(text.utf8)
         while characters.last == UInt8(ascii: "=") { characters.removeLast() }
         let padding = text.utf8.count - characters.count

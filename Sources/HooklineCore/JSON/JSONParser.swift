@@ -4,9 +4,9 @@
 ///
 /// Duplicate names are refused rather than resolved: parsers disagree on which one wins (first or
 /// last), so a body that means one thing to its sender's validation could mean another here.
-public struct JSONParser {
+package struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
-    public static let defaultMaximumDepth = 64
+    package static let defaultMaximumDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
     private let maximumDepth: Int
@@ -18,7 +18,7 @@ public struct JSONParser {
     }
 
     /// Parses one JSON text; only whitespace may follow it.
-    public static func parse(
+    package static func parse(
         _ bytes: UnsafeRawBufferPointer,
         maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONParseError) -> JSONValue {
@@ -36,14 +36,14 @@ public struct JSONParser {
     }
 
     /// Parses JSON held in an array.
-    public static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ bytes: [UInt8], maximumDepth: Int = defaultMaximumDepth) throws(JSONParseError) -> JSONValue {
         try bytes.withUnsafeBytes { buffer in
             Result { () throws(JSONParseError) in try parse(buffer, maximumDepth: maximumDepth) }
         }.get()
     }
 
     /// Parses JSON held in a string.
-    public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))
     }
 

@@ -1,8 +1,8 @@
 /// Serialises JSON compactly (no spaces), members in their stored order, UTF-8 unescaped
 /// except where JSON requires it — the form request bodies and audit lines use.
-public enum JSONWriter {
+package enum JSONWriter {
     /// `value` as compact JSON bytes.
-    public static func bytes(_ value: JSONValue) -> [UInt8] {
+    package static func bytes(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
         output.reserveCapacity(256)
         write(value, into: &output)
@@ -10,12 +10,12 @@ public enum JSONWriter {
     }
 
     /// `value` as compact JSON text.
-    public static func string(_ value: JSONValue) -> String {
+    package static func string(_ value: JSONValue) -> String {
         String(decoding: bytes(value), as: UTF8.self)
     }
 
     /// Appends `value` to `output`.
-    public static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    package static func write(_ value: JSONValue, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: [0x6E, 0x75, 0x6C, 0x6C])
         case .bool(true): output.append(contentsOf: [0x74, 0x72, 0x75, 0x65])
@@ -44,7 +44,7 @@ public enum JSONWriter {
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// Appends `text` as a JSON string literal.
-    public static func writeString(_ text: String, into output: inout [UInt8]) {
+    package static func writeString(_ text: String, into output: inout [UInt8]) {
         output.append(UInt8(ascii: "\""))
         writeEscaped(text.utf8, into: &output)
         output.append(UInt8(ascii: "\""))
@@ -53,7 +53,7 @@ public enum JSONWriter {
     /// Appends the escaped content of a JSON string (no quotes) for any UTF-8 bytes. Besides
     /// what JSON requires, DEL, C1 controls and the bidirectional and line-separator characters
     /// are written as `\u` escapes: the same string, but one a terminal cannot act on.
-    public static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
+    package static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
         var index = bytes.startIndex
         while index != bytes.endIndex {
             let byte = bytes[index]

@@ -1,8 +1,8 @@
 /// Maps a Buildr contact object (seed 004: webhook `data.contact` and the body of
 /// `GET /contacts/{id}`) onto a patch. Only the members present become updates.
-public enum BuildrContactMapper {
+package enum BuildrContactMapper {
     /// The patch for a Buildr contact object at `path` (for error messages).
-    public static func patch(from contact: JSONObject, path: String = "contact") throws(MessageDecodeError) -> ContactPatch {
+    package static func patch(from contact: JSONObject, path: String = "contact") throws(MessageDecodeError) -> ContactPatch {
         try patch(from: JSONFieldReader(contact, path: path))
     }
 

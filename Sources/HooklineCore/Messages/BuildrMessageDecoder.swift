@@ -6,14 +6,13 @@
 ///   configured header, else `contact.update`; the resource from the URL path.
 /// - **full**: `{"id", "type"|"event", "created_at", "data": {"contact": {…}}}` — `id` is the
 ///   message's id.
-public struct BuildrMessageDecoder: MessageDecoder {
-    public let kind = "buildr"
+package struct BuildrMessageDecoder: MessageDecoder {
     static let defaultType = "contact.update"
     private static let typeFields = ["event", "type", "filter_type"]
 
-    public init() {}
+    package init() {}
 
-    public func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         return root.contains("data") ? try decodeFull(root, context: context) : try decodeThin(root, context: context)
     }

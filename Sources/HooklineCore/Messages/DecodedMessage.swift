@@ -1,15 +1,15 @@
 /// A contact change found in a message, before Hookline gives it an event id.
-public struct ContactMessage: Sendable, Hashable {
+package struct ContactMessage: Sendable, Hashable {
     /// The sender's message id, used for deduplication; nil when the sender gives none.
-    public var messageID: String?
+    package var messageID: String?
     /// The sender's event name as received or inferred (`contact.update`).
-    public var type: String
-    public var kind: ContactEventKind
+    package var type: String
+    package var kind: ContactEventKind
     /// The contact's id in the source system.
-    public var contactID: String
-    public var contact: ContactSubject
+    package var contactID: String
+    package var contact: ContactSubject
 
-    public init(messageID: String?, type: String, kind: ContactEventKind, contactID: String, contact: ContactSubject) {
+    package init(messageID: String?, type: String, kind: ContactEventKind, contactID: String, contact: ContactSubject) {
         self.messageID = messageID
         self.type = type
         self.kind = kind
@@ -19,7 +19,7 @@ public struct ContactMessage: Sendable, Hashable {
 }
 
 /// The result of decoding a webhook message.
-public enum DecodedMessage: Sendable, Hashable {
+package enum DecodedMessage: Sendable, Hashable {
     /// A contact event to route.
     case contact(ContactMessage)
     /// A well-formed message Hookline has nothing to do with (`project.update`); answered 200.

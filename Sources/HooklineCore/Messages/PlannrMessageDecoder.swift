@@ -5,13 +5,12 @@
 /// or `topic` (else the configured header), and the account from `data.account`, `data`,
 /// `account`, `payload`, or the body itself. Other Plannr events (`plan.*`, `case.*`, …) are
 /// ignored.
-public struct PlannrMessageDecoder: MessageDecoder {
-    public let kind = "plannr"
+package struct PlannrMessageDecoder: MessageDecoder {
     private static let typeFields = ["event", "type", "event_type", "topic"]
 
-    public init() {}
+    package init() {}
 
-    public func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         var type = context.eventType
         for field in Self.typeFields {
@@ -59,7 +58,7 @@ public struct PlannrMessageDecoder: MessageDecoder {
 }
 
 /// Maps a Plannr account resource onto a patch.
-public enum PlannrAccountMapper {
+package enum PlannrAccountMapper {
     static func patch(from account: JSONFieldReader) throws(MessageDecodeError) -> ContactPatch {
         var patch = ContactPatch()
         patch.firstName = try account.stringUpdate("first_name")

@@ -6,12 +6,11 @@
 /// `company` (`{"id", "name"}`) or `company_name`, `job_title`, `linkedin_url`, `language`,
 /// `country_code`, `assigned_to_id`, `external_references` (`{"buildr": "144"}`),
 /// `custom_fields`. Absent members leave the target's field alone; `null` clears it.
-public struct StandardMessageDecoder: MessageDecoder {
-    public let kind = "standard"
+package struct StandardMessageDecoder: MessageDecoder {
 
-    public init() {}
+    package init() {}
 
-    public func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         let bodyType = try root.string("type")
         guard let type = bodyType ?? context.eventType else {

@@ -6,27 +6,27 @@ import DequeModule
 /// An entry is *pending* from the moment a message passes verification until its `received`
 /// line is durable; a redelivery racing the original sees it pending and is asked to retry,
 /// so Hookline never answers 2xx for a message it might still lose.
-public struct DedupWindow: Sendable {
-    public struct Entry: Sendable, Hashable {
+package struct DedupWindow: Sendable {
+    package struct Entry: Sendable, Hashable {
         /// The event the first delivery became.
-        public var eventID: String
-        public var seenAt: UnixTime
+        package var eventID: String
+        package var seenAt: UnixTime
         /// Whether the first delivery's `received` line is durable.
-        public var committed: Bool
+        package var committed: Bool
 
-        public init(eventID: String, seenAt: UnixTime, committed: Bool) {
+        package init(eventID: String, seenAt: UnixTime, committed: Bool) {
             self.eventID = eventID
             self.seenAt = seenAt
             self.committed = committed
         }
     }
 
-    public let maximumEntries: Int
-    public let maximumAge: Duration
+    package let maximumEntries: Int
+    package let maximumAge: Duration
     private var entries: [String: Entry] = [:]
     private var order: Deque<(key: String, seenAt: UnixTime)> = []
 
-    public init(maximumEntries: Int = 100_000, maximumAge: Duration = .seconds(86_400)) {
+    package init(maximumEntries: Int = 100_000, maximumAge: Duration = .seconds(86_400)) {
         self.maximumEntries = max(1, maximumEntries)
         self.maximumAge = maximumAge
         // Sized for a full window up front: growing it rehashes every key at once, a pause of
@@ -36,30 +36,30 @@ public struct DedupWindow: Sendable {
     }
 
     /// The key for a message id from a source.
-    public static func key(source: String, messageID: String) -> String { "\(source)\u{1F}\(messageID)" }
+    package static func key(source: String, messageID: String) -> String { "\(source)\u{1F}\(messageID)" }
 
-    public var count: Int { entries.count }
+    package var count: Int { entries.count }
 
     /// The entry for `key`, if it is still inside the window at `now`.
-    public mutating func lookup(_ key: String, now: UnixTime) -> Entry? {
+    package mutating func lookup(_ key: String, now: UnixTime) -> Entry? {
         evict(now: now)
         return entries[key]
     }
 
     /// Records `key` as seen at `seenAt` (pending until `commit`).
-    public mutating func insert(_ key: String, eventID: String, seenAt: UnixTime, committed: Bool = false) {
+    package mutating func insert(_ key: String, eventID: String, seenAt: UnixTime, committed: Bool = false) {
         entries[key] = Entry(eventID: eventID, seenAt: seenAt, committed: committed)
         order.append((key, seenAt))
         evict(now: seenAt)
     }
 
     /// Marks `key` durable: later deliveries are duplicates.
-    public mutating func commit(_ key: String) {
+    package mutating func commit(_ key: String) {
         entries[key]?.committed = true
     }
 
     /// Forgets `key` (its delivery was not journaled, so a redelivery must be accepted).
-    public mutating func remove(_ key: String) {
+    package mutating func remove(_ key: String) {
         entries[key] = nil
     }
 

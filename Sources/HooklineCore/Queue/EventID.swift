@@ -1,10 +1,10 @@
 /// Hookline's event ids: `evt_` and a ULID (48-bit millisecond time, 80 random bits, Crockford
 /// base32), so ids sort by arrival and never repeat across restarts.
-public enum EventID {
+package enum EventID {
     private static let alphabet = Array("0123456789ABCDEFGHJKMNPQRSTVWXYZ".utf8)
 
     /// A new id for an event received at `time`.
-    public static func make(at time: UnixTime, using generator: inout some RandomNumberGenerator) -> String {
+    package static func make(at time: UnixTime, using generator: inout some RandomNumberGenerator) -> String {
         var output = Array("evt_".utf8)
         output.reserveCapacity(30)
         let millis = UInt64(max(0, time.milliseconds)) & 0xFFFF_FFFF_FFFF

@@ -1,20 +1,20 @@
 /// xoshiro256**: a fast generator for identifiers (not secrets). `SystemRandomNumberGenerator`
 /// is a system call per draw on Linux — two per request for an event id — so ids draw from this,
 /// seeded once from the system generator.
-public struct FastRandom: RandomNumberGenerator, Sendable {
+package struct FastRandom: RandomNumberGenerator, Sendable {
     private var state: (UInt64, UInt64, UInt64, UInt64)
 
-    public init(seededBy system: inout some RandomNumberGenerator) {
+    package init(seededBy system: inout some RandomNumberGenerator) {
         state = (system.next(), system.next(), system.next(), system.next())
         if state == (0, 0, 0, 0) { state.0 = 0x9E37_79B9_7F4A_7C15 }
     }
 
-    public init() {
+    package init() {
         var system = SystemRandomNumberGenerator()
         self.init(seededBy: &system)
     }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         let result = rotate(state.1 &* 5, 7) &* 9
         let shifted = state.1 << 17
         state.2 ^= state.0

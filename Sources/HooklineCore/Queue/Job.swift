@@ -1,32 +1,29 @@
 /// One event to apply at one target.
-public struct Job: Sendable {
+package struct Job: Sendable {
     /// The event, shared by the jobs of all its targets.
-    public let event: ContactEvent
-    public let route: Route
+    package let event: ContactEvent
+    package let route: Route
     /// Attempts already made (0 before the first).
-    public var attempt: Int
+    package var attempt: Int
     /// The attempt count the current retry budget started from: 0, or where a redrive began.
-    public var budgetStart: Int
+    package var budgetStart: Int
     /// When the first attempt started, for the retry age budget.
-    public var firstAttemptAt: UnixTime?
-    /// Whether this job was re-queued from the audit log at start-up.
-    public var recovered: Bool
+    package var firstAttemptAt: MonotonicTime?
     /// Set on jobs of a thin reference whose fetch has not started: a later thin message with
     /// the same key adds nothing.
-    public let coalescingKey: String?
+    package let coalescingKey: String?
     /// Rate-limit slots this job holds at one target (parked until the first is due).
-    public var reservedSlots: ReservedSlots?
+    package var reservedSlots: ReservedSlots?
     /// The target's contact id, when the route finds it in the event itself: jobs for one target
     /// contact then share a lane even when they come from different source contacts.
-    public let targetContact: String?
+    package let targetContact: String?
 
-    public init(
+    package init(
         event: ContactEvent,
         route: Route,
         attempt: Int = 0,
         budgetStart: Int = 0,
-        firstAttemptAt: UnixTime? = nil,
-        recovered: Bool = false,
+        firstAttemptAt: MonotonicTime? = nil,
         coalescingKey: String? = nil,
         targetContact: String? = nil
     ) {
@@ -35,7 +32,6 @@ public struct Job: Sendable {
         self.attempt = attempt
         self.budgetStart = budgetStart
         self.firstAttemptAt = firstAttemptAt
-        self.recovered = recovered
         self.coalescingKey = coalescingKey
         self.targetContact = targetContact
     }
@@ -43,7 +39,7 @@ public struct Job: Sendable {
     /// The target contact a route finds in the event itself: a `field:` rule on a patch that
     /// carries the field. Nil for thin references (the field is only known after the fetch)
     /// and for the other rules, whose lanes follow the source contact.
-    public static func targetContact(route: Route, subject: ContactSubject) -> String? {
+    package static func targetContact(route: Route, subject: ContactSubject) -> String? {
         guard case .field(let path) = route.contactID, case .patch(let patch) = subject,
             let id = patch.lookup(path: path), !id.isEmpty
         else { return nil }
@@ -51,49 +47,49 @@ public struct Job: Sendable {
     }
 
     /// The coalescing key of a thin reference to `contactID` from `source` routed to `targets`.
-    public static func coalescingKey(source: String, contactID: String, targets: [String]) -> String {
+    package static func coalescingKey(source: String, contactID: String, targets: [String]) -> String {
         "\(source)\u{1F}\(contactID)\u{1F}\(targets.sorted().joined(separator: ","))"
     }
 
-    public var target: String { route.target }
+    package var target: String { route.target }
 
     /// Jobs in one lane run one at a time, in arrival order.
-    public var lane: LaneKey {
+    package var lane: LaneKey {
         if let targetContact { return LaneKey(target: route.target, contact: .atTarget(targetContact)) }
         return LaneKey(target: route.target, contact: .atSource(source: event.source, id: event.contactID))
     }
 }
 
 /// Call slots a job holds at a target's rate limiter, one per call, in order.
-public struct ReservedSlots: Sendable, Hashable {
-    public var target: String
-    public var times: [UnixTime]
+package struct ReservedSlots: Sendable, Hashable {
+    package var target: String
+    package var times: [MonotonicTime]
 
-    public init(target: String, times: [UnixTime]) {
+    package init(target: String, times: [MonotonicTime]) {
         self.target = target
         self.times = times
     }
 }
 
 /// Ordering is per target and per contact: one contact's events reach a target in order.
-public struct LaneKey: Sendable, Hashable, CustomStringConvertible {
+package struct LaneKey: Sendable, Hashable, CustomStringConvertible {
     /// Whose events a lane holds.
-    public enum Contact: Sendable, Hashable {
+    package enum Contact: Sendable, Hashable {
         /// The contact at the target, found in the event.
         case atTarget(String)
         /// The source's contact, when the target's is not known up front.
         case atSource(source: String, id: String)
     }
 
-    public var target: String
-    public var contact: Contact
+    package var target: String
+    package var contact: Contact
 
-    public init(target: String, contact: Contact) {
+    package init(target: String, contact: Contact) {
         self.target = target
         self.contact = contact
     }
 
-    public var description: String {
+    package var description: String {
         switch contact {
         case .atTarget(let id): "\(target):\(id)"
         case .atSource(let source, let id): "\(target)/\(source):\(id)"

@@ -1,6 +1,6 @@
 /// Chooses what `hookline redrive` queues again: the targets of events whose last terminal line
 /// is `dead` (or `failed`), as self-contained `redriven` records carrying the payload.
-public struct RedriveSelection: Sendable {
+package struct RedriveSelection: Sendable {
     private struct Event: Sendable {
         var opening: AuditRecord?
         /// The latest terminal line per target.
@@ -11,10 +11,10 @@ public struct RedriveSelection: Sendable {
     private var events: [String: Event] = [:]
     private var order: [String] = []
 
-    public init() {}
+    package init() {}
 
     /// Feeds one line of the log, in file order.
-    public mutating func add(_ record: AuditRecord) {
+    package mutating func add(_ record: AuditRecord) {
         guard let id = record.event else { return }
         var entry = events[id] ?? Event()
         if events[id] == nil { order.append(id) }
@@ -34,7 +34,7 @@ public struct RedriveSelection: Sendable {
     }
 
     /// One `redriven` record per event with selected targets, at `now`.
-    public func select(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) -> [AuditRecord] {
+    package func select(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) -> [AuditRecord] {
         var selected: [AuditRecord] = []
         for id in order {
             guard event == nil || event == id, let entry = events[id], let opening = entry.opening else { continue }
@@ -56,7 +56,7 @@ public struct RedriveSelection: Sendable {
     }
 
     /// Events in the log without their payload line (rotated away): they cannot be redriven from this file.
-    public func missingPayload(outcomes: Set<AuditOutcome>, event: String?) -> [String] {
+    package func missingPayload(outcomes: Set<AuditOutcome>, event: String?) -> [String] {
         order.filter { id in
             guard event == nil || event == id, let entry = events[id], entry.opening == nil else { return false }
             return entry.terminal.values.contains { outcomes.contains($0.outcome) }

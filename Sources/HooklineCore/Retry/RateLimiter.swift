@@ -8,33 +8,34 @@
 ///
 /// Callers *reserve* a slot and are told when it is theirs, so a burst of jobs is smoothed into
 /// the target's rate instead of bounced by its 429s.
-public struct RateLimiter: Sendable, Hashable {
-    public let limit: Int
-    public let period: Duration
-    public let burst: Int
+package struct RateLimiter: Sendable, Hashable {
+    package let limit: Int
+    package let period: Duration
+    package let burst: Int
+    /// Nanoseconds between calls, and how far ahead of its theoretical time a call may go.
     private let interval: Int64
     private let tolerance: Int64
-    /// The theoretical arrival time of the next call, in milliseconds.
+    /// The theoretical arrival time of the next call, on the monotonic clock.
     private var theoreticalArrival: Int64 = .min
 
-    public init(limit: Int, period: Duration, burst: Int = 1) {
+    package init(limit: Int, period: Duration, burst: Int = 1) {
         self.limit = max(1, limit)
         self.period = period
         self.burst = min(max(1, burst), max(1, limit))
-        self.interval = max(1, (period.wholeMilliseconds + Int64(max(1, limit)) - 1) / Int64(max(1, limit)))
+        self.interval = max(1, (period.wholeNanoseconds + Int64(max(1, limit)) - 1) / Int64(max(1, limit)))
         self.tolerance = interval * Int64(self.burst - 1)
     }
 
     /// Reserves the next call and returns when it may be sent (`now` if at once).
-    public mutating func reserve(now: UnixTime) -> UnixTime {
-        let current = now.milliseconds
+    package mutating func reserve(now: MonotonicTime) -> MonotonicTime {
+        let current = now.nanoseconds
         let earliest = theoreticalArrival == .min ? current : max(current, theoreticalArrival - tolerance)
         theoreticalArrival = max(theoreticalArrival == .min ? current : theoreticalArrival, current) + interval
-        return UnixTime(milliseconds: earliest)
+        return MonotonicTime(nanoseconds: earliest)
     }
 
     /// The target said to wait until `until` (a 429): no call before then, and no burst after.
-    public mutating func pause(until: UnixTime) {
-        theoreticalArrival = max(theoreticalArrival, until.milliseconds + tolerance)
+    package mutating func pause(until: MonotonicTime) {
+        theoreticalArrival = max(theoreticalArrival, until.nanoseconds + tolerance)
     }
 }

@@ -1,5 +1,5 @@
 /// What to do after a transient failure.
-public enum RetryDecision: Sendable, Hashable {
+package enum RetryDecision: Sendable, Hashable {
     /// Try again after this delay.
     case retry(after: Duration)
     /// The budget is spent: the job is dead. The reason is written to the audit log.
@@ -10,15 +10,15 @@ public enum RetryDecision: Sendable, Hashable {
 ///
 /// The delay before attempt n+1 is uniform in `0...min(maxDelay, baseDelay × 2ⁿ⁻¹)`, and never
 /// shorter than what the target asked for (`Retry-After`, `X-Rate-Limited-For`).
-public struct RetryPolicy: Sendable, Hashable {
-    public var baseDelay: Duration
-    public var maxDelay: Duration
+package struct RetryPolicy: Sendable, Hashable {
+    package var baseDelay: Duration
+    package var maxDelay: Duration
     /// Attempts in all, the first included.
-    public var maxAttempts: Int
+    package var maxAttempts: Int
     /// How long after its first attempt a job may still be retried.
-    public var maxAge: Duration
+    package var maxAge: Duration
 
-    public init(
+    package init(
         baseDelay: Duration = .seconds(1),
         maxDelay: Duration = .seconds(300),
         maxAttempts: Int = 10,
@@ -31,10 +31,10 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// The decision after attempt number `attempt` (1-based) failed transiently at `now`.
-    public func decision(
+    package func decision(
         afterAttempt attempt: Int,
-        firstAttemptAt: UnixTime,
-        now: UnixTime,
+        firstAttemptAt: MonotonicTime,
+        now: MonotonicTime,
         requestedDelay: Duration?,
         using generator: inout some RandomNumberGenerator
     ) -> RetryDecision {

@@ -1,5 +1,5 @@
 /// How a route finds the target's id for a contact.
-public enum ContactIDRule: Sendable, Hashable, CustomStringConvertible {
+package enum ContactIDRule: Sendable, Hashable, CustomStringConvertible {
     /// The source's contact id, as is (for APIs that accept an external reference id).
     case sourceID
     /// A field of the source contact, such as `custom_fields.plannr_account_uuid`.
@@ -8,7 +8,7 @@ public enum ContactIDRule: Sendable, Hashable, CustomStringConvertible {
     case mapping
 
     /// Parses `source_id`, `mapping` or `field:<path>`.
-    public init?(configuration text: String) {
+    package init?(configuration text: String) {
         switch text {
         case "source_id": self = .sourceID
         case "mapping": self = .mapping
@@ -18,7 +18,7 @@ public enum ContactIDRule: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .sourceID: "source_id"
         case .mapping: "mapping"
@@ -28,13 +28,13 @@ public enum ContactIDRule: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Which events of one source go to one target, and how the target's contact is found.
-public struct Route: Sendable, Hashable {
-    public var source: String
-    public var target: String
-    public var events: Set<ContactEventKind>
-    public var contactID: ContactIDRule
+package struct Route: Sendable, Hashable {
+    package var source: String
+    package var target: String
+    package var events: Set<ContactEventKind>
+    package var contactID: ContactIDRule
 
-    public init(
+    package init(
         source: String,
         target: String,
         events: Set<ContactEventKind> = Set(ContactEventKind.allCases),
@@ -48,18 +48,18 @@ public struct Route: Sendable, Hashable {
 }
 
 /// The configured routes, looked up by source and event kind.
-public struct RouteTable: Sendable {
-    public let routes: [Route]
+package struct RouteTable: Sendable {
+    package let routes: [Route]
 
-    public init(_ routes: [Route]) { self.routes = routes }
+    package init(_ routes: [Route]) { self.routes = routes }
 
     /// The routes an event of `kind` from `source` takes, in configuration order.
-    public func routes(from source: String, kind: ContactEventKind) -> [Route] {
+    package func routes(from source: String, kind: ContactEventKind) -> [Route] {
         routes.filter { $0.source == source && $0.events.contains(kind) }
     }
 
     /// The route from `source` to `target`, if one is configured.
-    public func route(from source: String, to target: String) -> Route? {
+    package func route(from source: String, to target: String) -> Route? {
         routes.first { $0.source == source && $0.target == target }
     }
 }

@@ -1,37 +1,37 @@
 /// Read access to a request's header fields, so signature schemes work on NIO's headers,
 /// a CLI's list or a test's literal alike.
-public protocol HeaderFields {
+package protocol HeaderFields {
     /// Every value sent for `name`, compared case-insensitively, in the order received.
     func values(forName name: String) -> [String]
 }
 
 extension HeaderFields {
     /// The first value sent for `name`, if any.
-    public func first(_ name: String) -> String? { values(forName: name).first }
+    package func first(_ name: String) -> String? { values(forName: name).first }
 }
 
 /// One header field, name and value.
-public struct HeaderField: Sendable, Hashable {
-    public var name: String
-    public var value: String
+package struct HeaderField: Sendable, Hashable {
+    package var name: String
+    package var value: String
 
-    public init(name: String, value: String) {
+    package init(name: String, value: String) {
         self.name = name
         self.value = value
     }
 }
 
 /// An ordered list of header fields.
-public struct HeaderList: HeaderFields, Sendable, Hashable, ExpressibleByDictionaryLiteral {
-    public var fields: [HeaderField]
+package struct HeaderList: HeaderFields, Sendable, Hashable, ExpressibleByDictionaryLiteral {
+    package var fields: [HeaderField]
 
-    public init(_ fields: [HeaderField] = []) { self.fields = fields }
+    package init(_ fields: [HeaderField] = []) { self.fields = fields }
 
-    public init(dictionaryLiteral elements: (String, String)...) {
+    package init(dictionaryLiteral elements: (String, String)...) {
         self.fields = elements.map { HeaderField(name: $0.0, value: $0.1) }
     }
 
-    public func values(forName name: String) -> [String] {
+    package func values(forName name: String) -> [String] {
         fields.filter { $0.name.lowercased() == name.lowercased() }.map(\.value)
     }
 }

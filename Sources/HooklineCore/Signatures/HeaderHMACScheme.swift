@@ -2,18 +2,18 @@
 /// the presets `github` (`X-Hub-Signature-256: sha256=<hex>`) and `plannr` (`X-Signature: <hex>`).
 ///
 /// A header may carry several signatures separated by commas or spaces (secret rotation).
-public struct HeaderHMACScheme: SignatureScheme {
-    public let name: String
-    public let header: String
-    public let algorithm: HMACAlgorithm
-    public let encoding: SignatureEncoding
-    public let prefix: String
+package struct HeaderHMACScheme: SignatureScheme {
+    package let name: String
+    package let header: String
+    package let algorithm: HMACAlgorithm
+    package let encoding: SignatureEncoding
+    package let prefix: String
 
     /// GitHub: `X-Hub-Signature-256: sha256=<hex>`.
-    public static let github = HeaderHMACScheme(
+    package static let github = HeaderHMACScheme(
         name: "github", header: "X-Hub-Signature-256", algorithm: .sha256, encoding: .hex, prefix: "sha256=")
     /// Plannr: `X-Signature: hex(HMAC-SHA256(signing_secret, body))`.
-    public static let plannr = HeaderHMACScheme(
+    package static let plannr = HeaderHMACScheme(
         name: "plannr", header: "X-Signature", algorithm: .sha256, encoding: .hex, prefix: "")
 
     init(name: String, header: String, algorithm: HMACAlgorithm, encoding: SignatureEncoding, prefix: String) {
@@ -25,7 +25,7 @@ public struct HeaderHMACScheme: SignatureScheme {
     }
 
     /// The generic scheme from its options; `header` is required.
-    public init(options: SignatureSchemeOptions) throws(SignatureConfigurationError) {
+    package init(options: SignatureSchemeOptions) throws(SignatureConfigurationError) {
         guard let header = options.header, !header.isEmpty else {
             throw SignatureConfigurationError(setting: "header", problem: "the hmac scheme needs the name of its signature header")
         }
@@ -41,7 +41,7 @@ public struct HeaderHMACScheme: SignatureScheme {
         )
     }
 
-    public func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
+    package func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
         do {
             return try HMACKey(algorithm: algorithm, secret: secret)
         } catch {
@@ -49,7 +49,7 @@ public struct HeaderHMACScheme: SignatureScheme {
         }
     }
 
-    public func verify(
+    package func verify(
         body: UnsafeRawBufferPointer,
         headers: some HeaderFields,
         keys: [HMACKey],
@@ -71,7 +71,7 @@ public struct HeaderHMACScheme: SignatureScheme {
         return SignatureMatcher.verdict(candidates: candidates, header: header, prefix: [], body: body, keys: keys)
     }
 
-    public func signatureHeaders(
+    package func signatureHeaders(
         body: UnsafeRawBufferPointer,
         key: HMACKey,
         messageID: String,

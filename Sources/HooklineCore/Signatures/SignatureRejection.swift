@@ -2,9 +2,9 @@
 ///
 /// A rejection names the header and what was wrong with it; it never contains the expected
 /// signature, a secret, or anything derived from one.
-public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvertible {
+package struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvertible {
     /// A stable, machine-readable reason (a metrics label and the audit log's `reason`).
-    public enum Reason: String, Sendable, CaseIterable {
+    package enum Reason: String, Sendable, CaseIterable {
         case missingHeader = "missing_header"
         case malformedHeader = "malformed_header"
         case timestampTooOld = "timestamp_too_old"
@@ -13,24 +13,24 @@ public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvert
         case internalFailure = "internal_failure"
     }
 
-    public let reason: Reason
+    package let reason: Reason
     /// One sentence a sender's developer can act on.
-    public let message: String
+    package let message: String
 
-    public var description: String { message }
+    package var description: String { message }
 
     /// A required header is absent.
-    public static func missingHeader(_ name: String) -> SignatureRejection {
+    package static func missingHeader(_ name: String) -> SignatureRejection {
         SignatureRejection(reason: .missingHeader, message: "missing \(name) header")
     }
 
     /// A header is present but cannot be parsed; `problem` says what was expected.
-    public static func malformedHeader(_ name: String, _ problem: String) -> SignatureRejection {
+    package static func malformedHeader(_ name: String, _ problem: String) -> SignatureRejection {
         SignatureRejection(reason: .malformedHeader, message: "malformed \(name) header: \(problem)")
     }
 
     /// The signed timestamp is older than the tolerance allows.
-    public static func timestampTooOld(_ name: String, ageSeconds: Int64, toleranceSeconds: Int64) -> SignatureRejection {
+    package static func timestampTooOld(_ name: String, ageSeconds: Int64, toleranceSeconds: Int64) -> SignatureRejection {
         SignatureRejection(
             reason: .timestampTooOld,
             message: "\(name) is \(ageSeconds) s in the past; the tolerance is \(toleranceSeconds) s (check the sender's clock or stop replaying old requests)"
@@ -38,7 +38,7 @@ public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvert
     }
 
     /// The signed timestamp is further in the future than the tolerance allows.
-    public static func timestampTooNew(_ name: String, aheadSeconds: Int64, toleranceSeconds: Int64) -> SignatureRejection {
+    package static func timestampTooNew(_ name: String, aheadSeconds: Int64, toleranceSeconds: Int64) -> SignatureRejection {
         SignatureRejection(
             reason: .timestampTooNew,
             message: "\(name) is \(aheadSeconds) s in the future; the tolerance is \(toleranceSeconds) s (check the sender's clock)"
@@ -46,7 +46,7 @@ public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvert
     }
 
     /// Signatures were present and well-formed, but none was made with a configured secret.
-    public static func noMatchingSignature(_ name: String, checked: Int) -> SignatureRejection {
+    package static func noMatchingSignature(_ name: String, checked: Int) -> SignatureRejection {
         let message =
             checked == 1
             ? "the signature in \(name) does not match this request's body and the configured secret"
@@ -55,7 +55,7 @@ public struct SignatureRejection: Error, Sendable, Hashable, CustomStringConvert
     }
 
     /// OpenSSL failed; the request may be genuine. Answered with 500, never 401.
-    public static let internalFailure = SignatureRejection(
+    package static let internalFailure = SignatureRejection(
         reason: .internalFailure,
         message: "the signature could not be checked because of an internal error"
     )

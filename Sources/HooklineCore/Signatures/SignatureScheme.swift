@@ -2,7 +2,7 @@
 ///
 /// A new scheme is one new file conforming to this protocol plus one line in
 /// `SignatureSchemes.factories`.
-public protocol SignatureScheme: Sendable {
+package protocol SignatureScheme: Sendable {
     /// The scheme's name in configuration (`standard-webhooks`, `stripe`, …).
     var name: String { get }
 
@@ -33,7 +33,7 @@ public protocol SignatureScheme: Sendable {
 }
 
 extension SignatureScheme {
-    public func messageID(in headers: some HeaderFields) -> String? { nil }
+    package func messageID(in headers: some HeaderFields) -> String? { nil }
 }
 
 /// Compares candidate signatures with the MAC each key gives over `prefix + body`.

@@ -1,21 +1,21 @@
 /// How a signature is written into its header, for schemes that let the operator choose.
-public enum SignatureEncoding: String, Sendable, Hashable, CaseIterable, Codable {
+package enum SignatureEncoding: String, Sendable, Hashable, CaseIterable, Codable {
     case hex
     case base64
 }
 
 /// The settings of the generic `hmac` scheme; the fixed schemes ignore them.
-public struct SignatureSchemeOptions: Sendable, Hashable {
+package struct SignatureSchemeOptions: Sendable, Hashable {
     /// The header carrying the signature.
-    public var header: String?
+    package var header: String?
     /// The digest; sha256 when not given.
-    public var algorithm: HMACAlgorithm?
+    package var algorithm: HMACAlgorithm?
     /// How the MAC is written; hex when not given.
-    public var encoding: SignatureEncoding?
+    package var encoding: SignatureEncoding?
     /// Text before each signature, such as `sha256=`.
-    public var prefix: String?
+    package var prefix: String?
 
-    public init(
+    package init(
         header: String? = nil,
         algorithm: HMACAlgorithm? = nil,
         encoding: SignatureEncoding? = nil,

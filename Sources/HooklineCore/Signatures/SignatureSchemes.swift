@@ -1,5 +1,5 @@
 /// The registry of signature schemes by configuration name.
-public enum SignatureSchemes {
+package enum SignatureSchemes {
     typealias Factory = @Sendable (SignatureSchemeOptions) throws(SignatureConfigurationError) -> any SignatureScheme
 
     // One line per scheme.
@@ -12,10 +12,10 @@ public enum SignatureSchemes {
     ]
 
     /// Every scheme name, in documentation order.
-    public static var names: [String] { factories.map(\.name) }
+    package static var names: [String] { factories.map(\.name) }
 
     /// The scheme called `name`, configured with `options`.
-    public static func scheme(
+    package static func scheme(
         named name: String,
         options: SignatureSchemeOptions = SignatureSchemeOptions()
     ) throws(SignatureConfigurationError) -> any SignatureScheme {

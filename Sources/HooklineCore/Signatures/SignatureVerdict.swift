@@ -1,5 +1,5 @@
 /// The outcome of checking one request's signature.
-public enum SignatureVerdict: Sendable, Hashable {
+package enum SignatureVerdict: Sendable, Hashable {
     /// A signature matched; `secretIndex` says which configured secret (useful during rotation).
     case verified(secretIndex: Int)
     /// No signature could be accepted.

@@ -3,13 +3,13 @@
 ///
 /// Keys are prepared once here; `verify` only reads them and is safe to call from every
 /// event loop at once.
-public struct SignatureVerifier: Sendable {
-    public let scheme: any SignatureScheme
-    public let keys: [HMACKey]
-    public let tolerance: Duration
+package struct SignatureVerifier: Sendable {
+    package let scheme: any SignatureScheme
+    package let keys: [HMACKey]
+    package let tolerance: Duration
 
     /// Prepares every secret for `scheme`. Errors name the secret by position, never by value.
-    public init(
+    package init(
         scheme: any SignatureScheme,
         secrets: [String],
         tolerance: Duration = .seconds(300)
@@ -34,7 +34,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     /// Checks `body` (the exact bytes received) and `headers`, as of `receivedAt`.
-    public func verify(
+    package func verify(
         body: UnsafeRawBufferPointer,
         headers: some HeaderFields,
         receivedAt: UnixTime
@@ -45,7 +45,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     /// The headers a sender would send with `body`, signed with the first (newest) secret.
-    public func signatureHeaders(for body: [UInt8], messageID: String, timestamp: Int64) throws(HMACError) -> [HeaderField] {
+    package func signatureHeaders(for body: [UInt8], messageID: String, timestamp: Int64) throws(HMACError) -> [HeaderField] {
         guard let key = keys.first else { return [] }
         return try body.withUnsafeBytes { buffer in
             Result { () throws(HMACError) in
@@ -55,7 +55,7 @@ public struct SignatureVerifier: Sendable {
     }
 
     /// Checks a body held in an array.
-    public func verify(body: [UInt8], headers: some HeaderFields, receivedAt: UnixTime) -> SignatureVerdict {
+    package func verify(body: [UInt8], headers: some HeaderFields, receivedAt: UnixTime) -> SignatureVerdict {
         body.withUnsafeBytes { verify(body: $0, headers: headers, receivedAt: receivedAt) }
     }
 }

@@ -1,7 +1,7 @@
 /// Standard Webhooks v1 (also Svix): `webhook-id`, `webhook-timestamp`, and
 /// `webhook-signature: v1,<base64> [v1,<base64> …]` over `"{id}.{timestamp}.{body}"`.
-public struct StandardWebhooksScheme: SignatureScheme {
-    public let name = "standard-webhooks"
+package struct StandardWebhooksScheme: SignatureScheme {
+    package let name = "standard-webhooks"
 
     /// Svix sends the same scheme under `svix-` names; either family is accepted.
     private struct HeaderFamily: Sendable {
@@ -19,9 +19,9 @@ public struct StandardWebhooksScheme: SignatureScheme {
     private static let families = [HeaderFamily("webhook"), HeaderFamily("svix")]
     private static let secretPrefix = "whsec_"
 
-    public init() {}
+    package init() {}
 
-    public func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
+    package func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
         let encoded = secret.hasPrefix(Self.secretPrefix) ? secret.dropFirst(Self.secretPrefix.count) : Substring(secret)
         guard let bytes = Base64.decode(encoded), !bytes.isEmpty else {
             throw SignatureConfigurationError(
@@ -36,14 +36,14 @@ public struct StandardWebhooksScheme: SignatureScheme {
         }
     }
 
-    public func messageID(in headers: some HeaderFields) -> String? {
+    package func messageID(in headers: some HeaderFields) -> String? {
         for family in Self.families {
             if let id = headers.first(family.id), !id.isEmpty { return id }
         }
         return nil
     }
 
-    public func verify(
+    package func verify(
         body: UnsafeRawBufferPointer,
         headers: some HeaderFields,
         keys: [HMACKey],
@@ -91,7 +91,7 @@ public struct StandardWebhooksScheme: SignatureScheme {
             candidates: candidates, header: signatureHeader, prefix: prefix, body: body, keys: keys)
     }
 
-    public func signatureHeaders(
+    package func signatureHeaders(
         body: UnsafeRawBufferPointer,
         key: HMACKey,
         messageID: String,

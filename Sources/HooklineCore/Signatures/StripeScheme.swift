@@ -1,12 +1,12 @@
 /// Stripe-style: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=<hex>…]` over `"{t}.{body}"`.
 /// The key is the secret string's UTF-8 bytes, `whsec_` included; only `v1` entries count.
-public struct StripeScheme: SignatureScheme {
-    public let name = "stripe"
+package struct StripeScheme: SignatureScheme {
+    package let name = "stripe"
     static let header = "Stripe-Signature"
 
-    public init() {}
+    package init() {}
 
-    public func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
+    package func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
         do {
             return try HMACKey(algorithm: .sha256, secret: secret)
         } catch {
@@ -14,7 +14,7 @@ public struct StripeScheme: SignatureScheme {
         }
     }
 
-    public func verify(
+    package func verify(
         body: UnsafeRawBufferPointer,
         headers: some HeaderFields,
         keys: [HMACKey],
@@ -44,7 +44,7 @@ public struct StripeScheme: SignatureScheme {
             candidates: candidates, header: Self.header, prefix: Array("\(timestamp).".utf8), body: body, keys: keys)
     }
 
-    public func signatureHeaders(
+    package func signatureHeaders(
         body: UnsafeRawBufferPointer,
         key: HMACKey,
         messageID: String,

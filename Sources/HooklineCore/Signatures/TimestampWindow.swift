@@ -1,11 +1,11 @@
 /// How far a signed timestamp may stray from the moment a request was received.
-public struct TimestampWindow: Sendable, Hashable {
+package struct TimestampWindow: Sendable, Hashable {
     /// When the request arrived — not when it is processed.
-    public var receivedAt: UnixTime
+    package var receivedAt: UnixTime
     /// The allowed distance in either direction.
-    public var tolerance: Duration
+    package var tolerance: Duration
 
-    public init(receivedAt: UnixTime, tolerance: Duration = .seconds(300)) {
+    package init(receivedAt: UnixTime, tolerance: Duration = .seconds(300)) {
         self.receivedAt = receivedAt
         self.tolerance = tolerance
     }

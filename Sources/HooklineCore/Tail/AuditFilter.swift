@@ -1,14 +1,14 @@
 /// Which audit lines `hookline tail` shows.
-public struct AuditFilter: Sendable, Hashable {
-    public var outcomes: Set<AuditOutcome>
-    public var event: String?
-    public var contact: String?
-    public var target: String?
-    public var source: String?
+package struct AuditFilter: Sendable, Hashable {
+    package var outcomes: Set<AuditOutcome>
+    package var event: String?
+    package var contact: String?
+    package var target: String?
+    package var source: String?
     /// Lines at or after this time.
-    public var since: UnixTime?
+    package var since: UnixTime?
 
-    public init(
+    package init(
         outcomes: Set<AuditOutcome> = [],
         event: String? = nil,
         contact: String? = nil,
@@ -25,7 +25,7 @@ public struct AuditFilter: Sendable, Hashable {
     }
 
     /// Whether `record` passes every criterion given.
-    public func matches(_ record: AuditRecord) -> Bool {
+    package func matches(_ record: AuditRecord) -> Bool {
         if !outcomes.isEmpty, !outcomes.contains(record.outcome) { return false }
         if let event, record.event != event, record.into != event { return false }
         if let contact, record.contact != contact { return false }
@@ -36,7 +36,7 @@ public struct AuditFilter: Sendable, Hashable {
     }
 
     /// Parses `--outcome` values: repeated and/or comma-separated names.
-    public static func outcomes(_ values: [String]) throws(AuditFilterError) -> Set<AuditOutcome> {
+    package static func outcomes(_ values: [String]) throws(AuditFilterError) -> Set<AuditOutcome> {
         var outcomes: Set<AuditOutcome> = []
         for name in values.flatMap({ $0.split(separator: ",") }).map({ String($0.trimmingWhitespace()) }) where !name.isEmpty {
             guard let outcome = AuditOutcome(rawValue: name) else {
@@ -49,7 +49,7 @@ public struct AuditFilter: Sendable, Hashable {
     }
 
     /// Parses `--since`: a duration back from `now` (`10m`, `2h`) or an RFC 3339 time.
-    public static func since(_ text: String, now: UnixTime) throws(AuditFilterError) -> UnixTime {
+    package static func since(_ text: String, now: UnixTime) throws(AuditFilterError) -> UnixTime {
         if let duration = ConfigurationValues.duration(text) { return now - duration }
         if let time = UnixTime(rfc3339: text) { return time }
         throw AuditFilterError(message: "--since: expected a duration such as 10m or 2h, or a time such as 2026-11-22T07:00:00Z, got '\(text)'")
@@ -57,6 +57,6 @@ public struct AuditFilter: Sendable, Hashable {
 }
 
 /// A bad `hookline tail` filter.
-public struct AuditFilterError: Error, Sendable, Hashable {
-    public let message: String
+package struct AuditFilterError: Error, Sendable, Hashable {
+    package let message: String
 }

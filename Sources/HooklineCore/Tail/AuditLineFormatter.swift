@@ -1,6 +1,6 @@
 /// One audit line as a human-readable row for `hookline tail`:
 /// `2026-11-22 08:19:10.074  applied   evt_…  buildr → plannr  contact.create  2279  #1 201 7ms  POST /contact-details`.
-public enum AuditLineFormatter {
+package enum AuditLineFormatter {
     /// ANSI colour codes by outcome (only used on a terminal).
     static func colourCode(_ outcome: AuditOutcome) -> String {
         switch outcome {
@@ -14,7 +14,7 @@ public enum AuditLineFormatter {
 
     /// The row; every field from the log is escaped for the terminal (`TerminalText`), and only
     /// the outcome's own colour code is left raw.
-    public static func format(_ record: AuditRecord, colour: Bool) -> String {
+    package static func format(_ record: AuditRecord, colour: Bool) -> String {
         let time = record.ts.rfc3339.replacingFirst("T", with: " ").dropLast()
         let outcome = record.outcome.rawValue.padding(to: 9)
         var columns = [String(time), colour ? "\u{1B}[\(colourCode(record.outcome))m\(outcome)\u{1B}[0m" : outcome]

@@ -1,7 +1,7 @@
 /// Finds a contact's id at a target by the route's rule.
-public enum ContactIDResolver {
+package enum ContactIDResolver {
     /// The target's id, or a sentence saying why there is none (the job fails with it).
-    public static func targetContactID(
+    package static func targetContactID(
         rule: ContactIDRule,
         target: String,
         source: String,
@@ -26,14 +26,29 @@ public enum ContactIDResolver {
     }
 
     /// The learned-reference key of a contact mapping.
-    public static func mappingKey(source: String, sourceContactID: String) -> String {
+    package static func mappingKey(source: String, sourceContactID: String) -> String {
         "contact:\(source)/\(sourceContactID)"
     }
 }
 
 /// Why a route could not find the target's contact.
-public struct ContactIDMissing: Error, Sendable, Hashable {
-    public let message: String
+package struct ContactIDMissing: Error, Sendable, Hashable {
+    package let message: String
 
-    public init(message: String) { self.message = message }
+    package init(message: String) { self.message = message }
+}
+
+/// The learned-reference keys a job may read, as prefixes: the contact mapping of its source
+/// contact, and the details of the target contact its route names (a store loads only these).
+package enum ReferenceKeys {
+    package static func prefixes(for job: Job, patch: ContactPatch) -> [String] {
+        let event = job.event
+        var prefixes = [ContactIDResolver.mappingKey(source: event.source, sourceContactID: event.contactID)]
+        switch job.route.contactID {
+        case .sourceID: prefixes.append("\(event.contactID)/")
+        case .field(let path): if let id = patch.lookup(path: path) { prefixes.append("\(id)/") }
+        case .mapping: break
+        }
+        return prefixes
+    }
 }

@@ -8,9 +8,9 @@
 /// `%252e`…), overlong UTF-8 (`%c0%ae`), Unicode look-alikes (`．`, `。`) or with a `;` parameter
 /// (`..;x`); and, once decoded, when it holds `/` or `\` (servers that decode `%2F` would see
 /// more segments). Where a target's ids have a known shape it is checked too.
-public enum PathID {
+package enum PathID {
     /// What a target's ids look like.
-    public enum Shape: Sendable, Hashable {
+    package enum Shape: Sendable, Hashable {
         /// Decimal digits (Buildr's contact ids).
         case numeric
         /// `8-4-4-4-12` hex digits (Plannr's uuids).
@@ -28,11 +28,11 @@ public enum PathID {
     }
 
     /// The longest id placed in a path, in UTF-8 bytes.
-    public static let maximumLength = 256
+    package static let maximumLength = 256
 
     /// Why `id` must not go into a path, or nil when it may. `what` names it in the sentence
     /// ("Buildr contact id").
-    public static func refusal(of id: String, shape: Shape, what: String) -> String? {
+    package static func refusal(of id: String, shape: Shape, what: String) -> String? {
         let shown = "'\(excerpt(id))'"
         guard !id.isEmpty else { return "the \(what) is empty; it cannot be put in a URL" }
         guard id.utf8.count <= maximumLength else {
@@ -146,8 +146,8 @@ public enum PathID {
 }
 
 /// An id `PathID` refused: the job ends `skipped` with `reason`, and nothing is sent.
-public struct RefusedPathID: Error, Sendable, Hashable {
-    public let reason: String
+package struct RefusedPathID: Error, Sendable, Hashable {
+    package let reason: String
 
-    public init(reason: String) { self.reason = reason }
+    package init(reason: String) { self.reason = reason }
 }

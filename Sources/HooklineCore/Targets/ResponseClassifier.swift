@@ -28,10 +28,10 @@ enum ResponseClassifier {
 }
 
 /// A short, single-line, secret-free description of a target's error answer.
-public enum ErrorExcerpt {
-    public static let limit = 300
+package enum ErrorExcerpt {
+    package static let limit = 300
 
-    public static func describe(_ response: TargetResponse, secrets: [String]) -> String {
+    package static func describe(_ response: TargetResponse, secrets: [String]) -> String {
         var text = "HTTP \(response.status)"
         if let detail = detail(response.body), !detail.isEmpty { text += ": " + detail }
         for secret in secrets where secret.count >= 4 {
@@ -41,7 +41,7 @@ public enum ErrorExcerpt {
     }
 
     /// `text` cut to `limit` characters, with `…` when it was longer.
-    public static func truncated(_ text: String, to limit: Int = limit) -> String {
+    package static func truncated(_ text: String, to limit: Int = limit) -> String {
         text.utf8.count <= limit || text.count <= limit ? text : String(text.prefix(limit)) + "…"
     }
 

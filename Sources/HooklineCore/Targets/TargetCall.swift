@@ -1,15 +1,15 @@
 /// One HTTP call to a target, built by a target client and sent by the transport.
-public struct TargetCall: Sendable, Hashable {
-    public var method: String
+package struct TargetCall: Sendable, Hashable {
+    package var method: String
     /// The path below the target's base URL, e.g. `/contacts/144`.
-    public var path: String
+    package var path: String
     /// Headers, credentials included once `authorize` has run.
-    public var headers: [HeaderField]
-    public var body: [UInt8]?
+    package var headers: [HeaderField]
+    package var body: [UInt8]?
     /// For a create: the key under which the id the target returns is remembered.
-    public var learns: String?
+    package var learns: String?
 
-    public init(method: String, path: String, headers: [HeaderField] = [], body: [UInt8]? = nil, learns: String? = nil) {
+    package init(method: String, path: String, headers: [HeaderField] = [], body: [UInt8]? = nil, learns: String? = nil) {
         self.method = method
         self.path = path
         self.headers = headers
@@ -18,46 +18,46 @@ public struct TargetCall: Sendable, Hashable {
     }
 
     /// PUT, PATCH, GET and DELETE may be repeated after an ambiguous failure; POST may not.
-    public var isIdempotent: Bool { method != "POST" }
+    package var isIdempotent: Bool { method != "POST" }
 
     /// `PATCH /contacts/144`, as the audit log's `request`.
-    public var summary: String { "\(method) \(path)" }
+    package var summary: String { "\(method) \(path)" }
 
     /// The body as text (tests, `replay --dry-run`).
-    public var bodyText: String? { body.map { String(decoding: $0, as: UTF8.self) } }
+    package var bodyText: String? { body.map { String(decoding: $0, as: UTF8.self) } }
 }
 
 /// A target's answer to a call.
-public struct TargetResponse: Sendable, Hashable {
-    public var status: Int
-    public var headers: [HeaderField]
-    public var body: [UInt8]
+package struct TargetResponse: Sendable, Hashable {
+    package var status: Int
+    package var headers: [HeaderField]
+    package var body: [UInt8]
 
-    public init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
+    package init(status: Int, headers: [HeaderField] = [], body: [UInt8] = []) {
         self.status = status
         self.headers = headers
         self.body = body
     }
 
-    public func header(_ name: String) -> String? {
+    package func header(_ name: String) -> String? {
         headers.first { $0.name.lowercased() == name.lowercased() }?.value
     }
 }
 
 /// An id a target created, to remember (a Plannr contact detail's uuid).
-public struct LearnedReference: Sendable, Hashable {
+package struct LearnedReference: Sendable, Hashable {
     /// `<target contact id>/<slot>`, e.g. `73b5cb71-…/email`.
-    public var key: String
-    public var id: String
+    package var key: String
+    package var id: String
 
-    public init(key: String, id: String) {
+    package init(key: String, id: String) {
         self.key = key
         self.id = id
     }
 }
 
 /// What a response means for the job.
-public enum CallVerdict: Sendable, Hashable {
+package enum CallVerdict: Sendable, Hashable {
     /// Done; a create reports the id it made.
     case success(learned: LearnedReference?)
     /// A transient failure; try again no sooner than `after` when the target said so.

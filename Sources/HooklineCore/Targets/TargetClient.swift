@@ -1,14 +1,14 @@
 /// The change one event makes at one target, once the target's contact id is known.
-public struct TargetChange: Sendable, Hashable {
-    public var kind: ContactEventKind
-    public var patch: ContactPatch
+package struct TargetChange: Sendable, Hashable {
+    package var kind: ContactEventKind
+    package var patch: ContactPatch
     /// The contact's id at the target.
-    public var contactID: String
+    package var contactID: String
     /// The contact's id in the source.
-    public var sourceContactID: String
-    public var source: String
+    package var sourceContactID: String
+    package var source: String
 
-    public init(kind: ContactEventKind, patch: ContactPatch, contactID: String, sourceContactID: String, source: String) {
+    package init(kind: ContactEventKind, patch: ContactPatch, contactID: String, sourceContactID: String, source: String) {
         self.kind = kind
         self.patch = patch
         self.contactID = contactID
@@ -18,7 +18,7 @@ public struct TargetChange: Sendable, Hashable {
 }
 
 /// What a target client will do for a change.
-public enum TargetPlan: Sendable, Hashable {
+package enum TargetPlan: Sendable, Hashable {
     /// These calls, in order.
     case calls([TargetCall])
     /// Nothing to send; the job ends `skipped` with this reason.
@@ -26,28 +26,29 @@ public enum TargetPlan: Sendable, Hashable {
 }
 
 /// Ids Hookline learned from creates, looked up by target and key.
-public protocol ReferenceLookup: Sendable {
+package protocol ReferenceLookup: Sendable {
     func reference(target: String, key: String) -> String?
 }
 
 /// An OAuth client-credentials token request.
-public struct TokenRequest: Sendable, Hashable {
+package struct TokenRequest: Sendable, Hashable {
     /// The full token URL.
-    public var url: String
-    public var call: TargetCall
+    package var url: String
+    package var call: TargetCall
 
-    public init(url: String, call: TargetCall) {
+    package init(url: String, call: TargetCall) {
         self.url = url
         self.call = call
     }
 }
 
 /// A granted token.
-public struct AccessToken: Sendable, Hashable {
-    public var value: String
-    public var expiresAt: UnixTime
+package struct AccessToken: Sendable, Hashable {
+    package var value: String
+    /// When to stop using it, on the monotonic clock.
+    package var expiresAt: MonotonicTime
 
-    public init(value: String, expiresAt: UnixTime) {
+    package init(value: String, expiresAt: MonotonicTime) {
         self.value = value
         self.expiresAt = expiresAt
     }
@@ -55,8 +56,8 @@ public struct AccessToken: Sendable, Hashable {
 
 /// A CRM's request builder and response classifier: pure functions, no I/O.
 ///
-/// A new CRM is one new file conforming to this protocol, plus one line in `TargetKinds`.
-public protocol TargetClient: Sendable {
+/// A new CRM is one new file conforming to this protocol, plus one case in `TargetKind`.
+package protocol TargetClient: Sendable {
     var settings: TargetSettings { get }
 
     /// The calls that apply `change` (credentials not yet added).
@@ -71,31 +72,31 @@ public protocol TargetClient: Sendable {
     /// How to obtain a token, for clients that use OAuth.
     var tokenRequest: TokenRequest? { get }
 
-    /// Reads a token response.
-    func token(from response: TargetResponse, now: UnixTime) -> AccessToken?
+    /// Reads a token response received at `now`.
+    func token(from response: TargetResponse, now: MonotonicTime) -> AccessToken?
 
     /// The settings' secret values, to keep out of error excerpts.
     var secrets: [String] { get }
 }
 
 extension TargetClient {
-    public var tokenRequest: TokenRequest? { nil }
-    public func token(from response: TargetResponse, now: UnixTime) -> AccessToken? { nil }
+    package var tokenRequest: TokenRequest? { nil }
+    package func token(from response: TargetResponse, now: MonotonicTime) -> AccessToken? { nil }
 
-    public var secrets: [String] {
-        let secretNames = TargetKinds.kind(named: settings.kind)?.secretOptions ?? []
+    package var secrets: [String] {
+        let secretNames = settings.kind.secretOptions
         return settings.options.filter { secretNames.contains($0.key) }.map(\.value).filter { !$0.isEmpty }
     }
 
     /// The full URL of a call.
-    public func url(for call: TargetCall) -> String {
+    package func url(for call: TargetCall) -> String {
         let base = settings.baseURL.hasSuffix("/") ? String(settings.baseURL.dropLast()) : settings.baseURL
         return base + call.path
     }
 }
 
 /// A client that can fetch a source contact by id (to resolve thin messages).
-public protocol ContactFetching: TargetClient {
+package protocol ContactFetching: TargetClient {
     /// The call that fetches `contactID`, or why it cannot be made (an id unsafe in a URL).
     func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID>
     func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch

@@ -1,43 +1,65 @@
-/// What configuration a kind of target takes.
-public struct TargetKindDescription: Sendable {
-    /// The kind's name in configuration.
-    public let name: String
+/// The CRM a target is, resolved when the configuration loads.
+///
+/// A new CRM is one new client file plus one case here, with its configuration below.
+package enum TargetKind: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case buildr
+    case plannr
+    case omnichannel
+
     /// Kind-specific keys that must be present.
-    public let requiredOptions: [String]
+    package var requiredOptions: [String] {
+        switch self {
+        case .buildr: ["token_url", "client_id", "client_secret"]
+        case .plannr: ["token", "account_uuid"]
+        case .omnichannel: ["api_key"]
+        }
+    }
+
     /// Kind-specific keys that may be present.
-    public let optionalOptions: [String]
+    package var optionalOptions: [String] {
+        switch self {
+        case .buildr: ["scope"]
+        case .plannr, .omnichannel: []
+        }
+    }
+
     /// Options that are credentials: never printed.
-    public let secretOptions: Set<String>
+    package var secretOptions: Set<String> {
+        switch self {
+        case .buildr: ["client_secret"]
+        case .plannr: ["token"]
+        case .omnichannel: ["api_key"]
+        }
+    }
+
     /// The client-side limit when the configuration gives none.
-    public let defaultRateLimit: RateLimitSettings?
-    /// Builds the kind's request builder for a configured target.
-    public let makeClient: @Sendable (TargetSettings) -> any TargetClient
+    package var defaultRateLimit: RateLimitSettings? {
+        switch self {
+        case .buildr: RateLimitSettings(requests: 10, period: .seconds(10), burst: 9)
+        case .plannr: RateLimitSettings(requests: 500, period: .seconds(60), burst: 1)
+        case .omnichannel: nil
+        }
+    }
+
+    /// Whether its client can fetch a contact by id (to resolve thin deliveries).
+    package var fetchesContacts: Bool { self == .buildr }
+
+    /// The request builder for a configured target of this kind.
+    package func client(_ settings: TargetSettings) -> any TargetClient {
+        switch self {
+        case .buildr: BuildrContactsClient(settings: settings)
+        case .plannr: PlannrContactDetailsClient(settings: settings)
+        case .omnichannel: OmnichannelContactsClient(settings: settings)
+        }
+    }
+
+    /// The names configuration accepts, for error messages.
+    package static var names: [String] { allCases.map(\.rawValue) }
+
+    package var description: String { rawValue }
 }
 
-/// The registry of target kinds.
-public enum TargetKinds {
-    // One line per CRM.
-    public static let all: [TargetKindDescription] = [
-        TargetKindDescription(
-            name: "buildr", requiredOptions: ["token_url", "client_id", "client_secret"], optionalOptions: ["scope"],
-            secretOptions: ["client_secret"], defaultRateLimit: RateLimitSettings(requests: 10, period: .seconds(10), burst: 9),
-            makeClient: { BuildrContactsClient(settings: $0) }),
-        TargetKindDescription(
-            name: "plannr", requiredOptions: ["token", "account_uuid"], optionalOptions: [],
-            secretOptions: ["token"], defaultRateLimit: RateLimitSettings(requests: 500, period: .seconds(60), burst: 1),
-            makeClient: { PlannrContactDetailsClient(settings: $0) }),
-        TargetKindDescription(
-            name: "omnichannel", requiredOptions: ["api_key"], optionalOptions: [],
-            secretOptions: ["api_key"], defaultRateLimit: nil,
-            makeClient: { OmnichannelContactsClient(settings: $0) }),
-    ]
-
-    public static var names: [String] { all.map(\.name) }
-
-    public static func kind(named name: String) -> TargetKindDescription? { all.first { $0.name == name } }
-
-    /// The client for a configured target (its kind was checked when the configuration loaded).
-    public static func client(for settings: TargetSettings) -> (any TargetClient)? {
-        kind(named: settings.kind)?.makeClient(settings)
-    }
+extension TargetSettings {
+    /// The request builder for this target.
+    package var client: any TargetClient { kind.client(self) }
 }

@@ -3,11 +3,11 @@
 /// A signed body can carry `ESC[2J`, colour codes, CR/LF or a right-to-left override in a contact
 /// id; printed as they are, they clear the screen, recolour it or fake lines. Every field the CLI
 /// prints goes through `escaping(_:)`, which shows such characters as visible escapes instead.
-public enum TerminalText {
+package enum TerminalText {
     /// `text` with every C0 control, DEL, C1 control, and bidirectional or line-separator
     /// formatting character replaced by a visible escape: `\n`, `\r`, `\t`, `\e` (ESC), `\x7f`,
     /// `\u{9b}`, `\u{202e}`. Returns `text` itself when there is nothing to escape.
-    public static func escaping(_ text: String) -> String {
+    package static func escaping(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: needsEscape) else { return text }
         var output = ""
         output.reserveCapacity(text.utf8.count + 16)
@@ -29,7 +29,7 @@ public enum TerminalText {
     }
 
     /// Whether printing `scalar` raw could move the cursor, change colours or reorder text.
-    public static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
+    package static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.value {
         case 0..<0x20, 0x7F...0x9F: true  // C0 (ESC included), DEL, C1 (CSI 0x9B, OSC 0x9D…)
         case 0x2028, 0x2029: true  // line and paragraph separators
@@ -43,7 +43,7 @@ public enum TerminalText {
     /// controls, and these characters can only occur inside strings, so the result is exact JSON
     /// for the same values. (Hookline writes its audit lines this way; this also covers lines
     /// written by older versions.)
-    public static func safeJSONLine(_ line: [UInt8]) -> [UInt8] {
+    package static func safeJSONLine(_ line: [UInt8]) -> [UInt8] {
         guard line.contains(where: { $0 == 0x7F || $0 == 0xC2 || $0 == 0xE2 }) else { return line }
         return JSONWriter.escapingTerminalControls(inJSON: line)
     }

@@ -1,6 +1,6 @@
 extension UnixTime {
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-22T07:19:05.123Z` — the audit log's `ts`.
-    public var rfc3339: String {
+    package var rfc3339: String {
         var bytes = [UInt8]()
         bytes.reserveCapacity(24)
         appendRFC3339(to: &bytes)
@@ -8,7 +8,7 @@ extension UnixTime {
     }
 
     /// Appends `rfc3339` to a byte buffer without building a String (the audit writer's hot path).
-    public func appendRFC3339(to bytes: inout [UInt8]) {
+    package func appendRFC3339(to bytes: inout [UInt8]) {
         let totalSeconds = seconds
         let millis = Int(milliseconds - totalSeconds * 1000)
         let days = totalSeconds >= 0 ? totalSeconds / 86_400 : (totalSeconds - 86_399) / 86_400
@@ -44,7 +44,7 @@ extension UnixTime {
 
     /// Parses exactly the form Hookline writes, `2026-11-22T07:19:05.123Z`, from raw bytes
     /// without allocating (recovery reads a million of them); nil for any other form.
-    public init?(compactRFC3339 text: UnsafeRawBufferPointer) {
+    package init?(compactRFC3339 text: UnsafeRawBufferPointer) {
         guard text.count == 24, text[4] == UInt8(ascii: "-"), text[7] == UInt8(ascii: "-"), text[10] == UInt8(ascii: "T"),
             text[13] == UInt8(ascii: ":"), text[16] == UInt8(ascii: ":"), text[19] == UInt8(ascii: "."), text[23] == UInt8(ascii: "Z")
         else { return nil }
@@ -66,7 +66,7 @@ extension UnixTime {
     }
 
     /// Parses an RFC 3339 timestamp (`2026-11-22T07:19:05Z`, optional fraction, `Z` or `±hh:mm`).
-    public init?(rfc3339 text: some StringProtocol) {
+    package init?(rfc3339 text: some StringProtocol) {
         let bytes = Array(text.utf8)
         var index = 0
         func number(_ width: Int) -> Int? {

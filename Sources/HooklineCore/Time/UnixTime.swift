@@ -10,47 +10,47 @@ import Darwin
 ///
 /// `HooklineCore` never reads the clock itself: callers pass instants in, so logic that depends
 /// on time (tolerances, backoff, dedup windows) is tested with fixed values.
-public struct UnixTime: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public var milliseconds: Int64
+package struct UnixTime: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package var milliseconds: Int64
 
-    public init(milliseconds: Int64) { self.milliseconds = milliseconds }
-    public init(seconds: Int64) { self.milliseconds = seconds &* 1000 }
+    package init(milliseconds: Int64) { self.milliseconds = milliseconds }
+    package init(seconds: Int64) { self.milliseconds = seconds &* 1000 }
 
     /// Whole seconds, rounded down.
-    public var seconds: Int64 { milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000 }
+    package var seconds: Int64 { milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000 }
 
     /// The current wall-clock time. Only the server and the CLI call this.
-    public static func now() -> UnixTime {
+    package static func now() -> UnixTime {
         var spec = timespec()
         clock_gettime(CLOCK_REALTIME, &spec)
         return UnixTime(milliseconds: Int64(spec.tv_sec) * 1000 + Int64(spec.tv_nsec) / 1_000_000)
     }
 
-    public static func < (lhs: UnixTime, rhs: UnixTime) -> Bool { lhs.milliseconds < rhs.milliseconds }
+    package static func < (lhs: UnixTime, rhs: UnixTime) -> Bool { lhs.milliseconds < rhs.milliseconds }
 
-    public static func + (lhs: UnixTime, rhs: Duration) -> UnixTime {
+    package static func + (lhs: UnixTime, rhs: Duration) -> UnixTime {
         UnixTime(milliseconds: lhs.milliseconds &+ rhs.wholeMilliseconds)
     }
 
-    public static func - (lhs: UnixTime, rhs: Duration) -> UnixTime {
+    package static func - (lhs: UnixTime, rhs: Duration) -> UnixTime {
         UnixTime(milliseconds: lhs.milliseconds &- rhs.wholeMilliseconds)
     }
 
     /// The time from `other` to `self`.
-    public func since(_ other: UnixTime) -> Duration { .milliseconds(milliseconds &- other.milliseconds) }
+    package func since(_ other: UnixTime) -> Duration { .milliseconds(milliseconds &- other.milliseconds) }
 
-    public var description: String { rfc3339 }
+    package var description: String { rfc3339 }
 }
 
 extension Duration {
     /// The duration in whole milliseconds, rounded toward zero.
-    public var wholeMilliseconds: Int64 {
+    package var wholeMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds &* 1000 &+ attoseconds / 1_000_000_000_000_000
     }
 
     /// The duration in seconds as a floating-point number.
-    public var secondsValue: Double {
+    package var secondsValue: Double {
         let (seconds, attoseconds) = components
         return Double(seconds) + Double(attoseconds) / 1e18
     }

@@ -2,16 +2,16 @@ import HooklineCore
 
 /// `hookline demo`'s built-in configuration: every source kind, every target kind (the
 /// sandbox), and a route from each source.
-public enum DemoConfiguration {
+package enum DemoConfiguration {
     /// The demo's signing secrets: printed on purpose, they protect nothing.
-    public static let environment = [
+    package static let environment = [
         "DEMO_BUILDR_SECRET": "demo-buildr-webhook-secret",
         "DEMO_PLANNR_SECRET": String(repeating: "d", count: 60),
         "DEMO_STANDARD_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     ]
 
     /// The YAML, pointing targets at a sandbox served from `sandboxURL`.
-    public static func yaml(auditPath: String, sandboxURL: String, port: Int = 0, sandbox: SandboxConfiguration = SandboxConfiguration()) -> String {
+    package static func yaml(auditPath: String, sandboxURL: String, port: Int = 0, sandbox: SandboxConfiguration = SandboxConfiguration()) -> String {
         """
         server: {host: 127.0.0.1, port: \(port), max_body_bytes: 256KiB}
         audit: {path: "\(auditPath)", fsync: batch}
@@ -55,7 +55,7 @@ public enum DemoConfiguration {
         """
     }
 
-    public static func load(auditPath: String, sandboxURL: String, port: Int = 0) throws(ConfigurationError) -> HooklineConfiguration {
+    package static func load(auditPath: String, sandboxURL: String, port: Int = 0) throws(ConfigurationError) -> HooklineConfiguration {
         try ConfigurationLoader.load(yaml: yaml(auditPath: auditPath, sandboxURL: sandboxURL, port: port), file: "(built-in demo configuration)", environment: environment)
     }
 }

@@ -1,14 +1,14 @@
 import HooklineCore
 
 /// A Plannr contact detail held by the sandbox.
-public struct SandboxContactDetail: Sendable, Hashable {
-    public var uuid: String
-    public var type: String
-    public var name: String
+package struct SandboxContactDetail: Sendable, Hashable {
+    package var uuid: String
+    package var type: String
+    package var name: String
     /// The value as sent: a string, or `{"country","number"}` for a non-GB phone.
-    public var value: JSONValue
-    public var accountUUIDs: [String]
-    public var primaryAccountUUIDs: [String]
+    package var value: JSONValue
+    package var accountUUIDs: [String]
+    package var primaryAccountUUIDs: [String]
 }
 
 /// Plannr's contact details (seeds 000–002): four required headers, `POST /contact-details` → 201,

@@ -6,14 +6,14 @@ import NIOPosix
 /// One loopback HTTP server speaking the three CRM APIs as their documentation describes —
 /// Buildr under `/buildr`, Plannr under `/plannr/api/v2`, the X-Api-Key API under
 /// `/omnichannel` — with state tests can read and faults they can inject.
-public final class SandboxCRM: Sendable {
+package final class SandboxCRM: Sendable {
     let state: SandboxState
     private let channel: any Channel
-    public let configuration: SandboxConfiguration
+    package let configuration: SandboxConfiguration
 
     /// `http://127.0.0.1:<port>`.
-    public var baseURL: String { "http://127.0.0.1:\(port)" }
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    package var baseURL: String { "http://127.0.0.1:\(port)" }
+    package var port: Int { channel.localAddress?.port ?? 0 }
 
     private init(state: SandboxState, channel: any Channel, configuration: SandboxConfiguration) {
         self.state = state
@@ -22,7 +22,7 @@ public final class SandboxCRM: Sendable {
     }
 
     /// Starts the sandbox on `host:port` (0 picks a free port).
-    public static func start(
+    package static func start(
         configuration: SandboxConfiguration = SandboxConfiguration(),
         host: String = "127.0.0.1",
         port: Int = 0,
@@ -45,46 +45,62 @@ public final class SandboxCRM: Sendable {
         return SandboxCRM(state: state, channel: channel, configuration: configuration)
     }
 
-    public func stop() async {
+    package func stop() async {
         try? await channel.close()
     }
 
     // MARK: - Faults
 
     /// Injects a fault into the next matching requests.
-    public func inject(_ fault: SandboxFault) {
+    package func inject(_ fault: SandboxFault) {
         state.contents.withLock { $0.faults.append(fault) }
     }
 
-    public func clearFaults() {
+    package func clearFaults() {
         state.contents.withLock { $0.faults.removeAll() }
     }
 
     /// Invalidates every Buildr token (the next call gets 401 and must refresh).
-    public func revokeBuildrTokens() {
+    package func revokeBuildrTokens() {
         state.contents.withLock { $0.buildr.revokeTokens() }
     }
 
     // MARK: - State
 
     /// Every request received so far, in arrival order.
-    public var requests: [SandboxRequest] { state.contents.withLock { $0.requests } }
+    package var requests: [SandboxRequest] { state.contents.withLock { $0.requests } }
 
-    public func requests(pathPrefix: String) -> [SandboxRequest] { requests.filter { $0.path.hasPrefix(pathPrefix) } }
+    package func requests(pathPrefix: String) -> [SandboxRequest] { requests.filter { $0.path.hasPrefix(pathPrefix) } }
 
-    public func buildrContact(_ id: String) -> JSONObject? { state.contents.withLock { $0.buildr.contacts[id] } }
+    package func buildrContact(_ id: String) -> JSONObject? { state.contents.withLock { $0.buildr.contacts[id] } }
 
     /// The Plannr contact details owned by `account`, in creation order.
-    public func plannrDetails(account: String) -> [SandboxContactDetail] {
+    package func plannrDetails(account: String) -> [SandboxContactDetail] {
         state.contents.withLock { state in
             state.plannr.order.compactMap { state.plannr.details[$0] }.filter { $0.accountUUIDs.contains(account) }
         }
     }
 
     /// The omnichannel contact whose id or external reference is `reference`.
-    public func omnichannelContact(_ reference: String) -> JSONObject? {
+    package func omnichannelContact(_ reference: String) -> JSONObject? {
         state.contents.withLock { state in
             state.omnichannel.contacts[reference] ?? state.omnichannel.contacts.values.first { $0["external_reference_id"]?.stringValue == reference }
         }
+    }
+}
+
+/// Runs a sandbox CRM for the length of `body` and stops it afterwards, whatever `body` does.
+package func withSandboxCRM<Result: Sendable>(
+    configuration: SandboxConfiguration = SandboxConfiguration(),
+    _ body: (SandboxCRM) async throws -> Result
+) async throws -> Result {
+    let sandbox = try await SandboxCRM.start(configuration: configuration)
+    do {
+        let result = try await body(sandbox)
+        await sandbox.stop()
+        return result
+    } catch {
+        await sandbox.stop()
+        throw error
     }
 }

@@ -1,21 +1,21 @@
 /// Credentials the sandbox accepts and whether it enforces the CRMs' rate limits.
-public struct SandboxConfiguration: Sendable {
-    public var buildrClientID: String
-    public var buildrClientSecret: String
-    public var plannrToken: String
+package struct SandboxConfiguration: Sendable {
+    package var buildrClientID: String
+    package var buildrClientSecret: String
+    package var plannrToken: String
     /// The firm account every Plannr call must name in `X-PLANNR-ACCOUNT-UUID`.
-    public var plannrAccountUUID: String
-    public var omnichannelAPIKey: String
+    package var plannrAccountUUID: String
+    package var omnichannelAPIKey: String
     /// Buildr 10 per 10 s and Plannr 500 per minute, as documented; off for throughput benchmarks.
-    public var rateLimits: Bool
+    package var rateLimits: Bool
     /// Keep every request for tests to inspect (off for long benchmarks).
-    public var recordRequests: Bool
+    package var recordRequests: Bool
     /// Create an unknown X-Api-Key contact on its first PUT instead of answering 404
     /// (benchmarks spread updates over thousands of contacts).
-    public var createUnknownContacts: Bool
-    public var seed: SandboxSeed
+    package var createUnknownContacts: Bool
+    package var seed: SandboxSeed
 
-    public init(
+    package init(
         buildrClientID: String = "hookline-client",
         buildrClientSecret: String = "hookline-client-secret",
         plannrToken: String = "plannr-token",

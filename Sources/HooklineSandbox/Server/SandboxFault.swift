@@ -1,9 +1,9 @@
 import HooklineCore
 
 /// A fault the sandbox injects into matching requests, for the next `count` of them.
-public struct SandboxFault: Sendable, Hashable {
+package struct SandboxFault: Sendable, Hashable {
     /// What happens instead of (or before) the normal answer.
-    public enum Action: Sendable, Hashable {
+    package enum Action: Sendable, Hashable {
         /// Answer this status, headers and JSON body.
         case respond(status: Int, headers: [HeaderField], body: JSONValue)
         /// Answer normally, after this delay.
@@ -13,14 +13,14 @@ public struct SandboxFault: Sendable, Hashable {
     }
 
     /// Matches requests whose method equals this (nil: any).
-    public var method: String?
+    package var method: String?
     /// Matches requests whose path starts with this.
-    public var pathPrefix: String
-    public var action: Action
+    package var pathPrefix: String
+    package var action: Action
     /// How many matching requests it applies to (`Int.max`: until cleared).
-    public var count: Int
+    package var count: Int
 
-    public init(method: String? = nil, pathPrefix: String, action: Action, count: Int = 1) {
+    package init(method: String? = nil, pathPrefix: String, action: Action, count: Int = 1) {
         self.method = method
         self.pathPrefix = pathPrefix
         self.action = action
@@ -28,7 +28,7 @@ public struct SandboxFault: Sendable, Hashable {
     }
 
     /// `status` with an optional JSON body and headers, `count` times.
-    public static func status(
+    package static func status(
         _ status: Int, on pathPrefix: String, method: String? = nil, count: Int = 1, headers: [HeaderField] = [],
         body: JSONValue = ["error": "injected fault"]
     ) -> SandboxFault {

@@ -2,21 +2,21 @@ import HooklineCore
 
 /// The contacts the sandbox starts with: the ones `Fixtures/` refer to, so every fixture can be
 /// applied end to end.
-public struct SandboxSeed: Sendable {
-    public var buildrContacts: [String: JSONObject]
-    public var plannrClientAccounts: Set<String>
+package struct SandboxSeed: Sendable {
+    package var buildrContacts: [String: JSONObject]
+    package var plannrClientAccounts: Set<String>
     /// Omnichannel contacts by their own id; each has an `external_reference_id`.
-    public var omnichannelContacts: [String: JSONObject]
+    package var omnichannelContacts: [String: JSONObject]
 
-    public init(buildrContacts: [String: JSONObject], plannrClientAccounts: Set<String>, omnichannelContacts: [String: JSONObject]) {
+    package init(buildrContacts: [String: JSONObject], plannrClientAccounts: Set<String>, omnichannelContacts: [String: JSONObject]) {
         self.buildrContacts = buildrContacts
         self.plannrClientAccounts = plannrClientAccounts
         self.omnichannelContacts = omnichannelContacts
     }
 
     /// Plannr client accounts the fixtures name.
-    public static let garethAccount = "73b5cb71-6779-40a9-9ddc-33b16ada4da6"
-    public static let secondAccount = "2c39202f-a0a1-4c9b-b939-941eb5dc6c14"
+    package static let garethAccount = "73b5cb71-6779-40a9-9ddc-33b16ada4da6"
+    package static let secondAccount = "2c39202f-a0a1-4c9b-b939-941eb5dc6c14"
 
     static func buildrContact(_ id: String, first: String, last: String, email: String, plannr: String?) -> JSONObject {
         var contact: JSONObject = [
@@ -34,7 +34,7 @@ public struct SandboxSeed: Sendable {
     }
 
     /// The seed `hookline demo` and the tests use.
-    public static let fixtures: SandboxSeed = {
+    package static let fixtures: SandboxSeed = {
         let buildr = [
             buildrContact("144", first: "Austin", last: "Reaves", email: "austin.reaves@example.com", plannr: garethAccount),
             buildrContact("2279", first: "Priya", last: "Raman", email: "priya.raman@example.com", plannr: secondAccount),

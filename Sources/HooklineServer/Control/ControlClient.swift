@@ -2,31 +2,41 @@ import AsyncHTTPClient
 import HooklineCore
 import NIOCore
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Talks to a running Hookline's control socket.
-public enum ControlClient {
+package enum ControlClient {
     /// Why the running Hookline could not be reached.
-    public struct Unreachable: Error, Sendable, CustomStringConvertible {
-        public let description: String
+    package struct Unreachable: Error, Sendable, CustomStringConvertible {
+        package let description: String
+    }
+
+    /// The running Hookline answered, and refused the request.
+    package struct Refused: Error, Sendable, CustomStringConvertible {
+        package let description: String
     }
 
     /// Sends `records` to the Hookline listening on `socket`; its results, or `Unreachable` when
     /// no Hookline is listening there.
-    public static func redrive(_ records: [AuditRecord], socket: String) async throws -> [RedriveResult] {
-        guard access(socket, F_OK) == 0 else {
+    package static func redrive(_ records: [AuditRecord], socket: String) async throws -> [RedriveResult] {
+        var body: [UInt8] = []
+        for record in records { record.appendJSONLine(to: &body) }
+        return try await post(body, to: "/redrive", socket: socket)
+    }
+
+    /// Asks the Hookline on `socket` to select from its journal and redrive.
+    package static func redrive(_ request: RedriveRequest, socket: String) async throws -> [RedriveResult] {
+        try await post(JSONWriter.bytes(request.json), to: "/redrive/select", socket: socket)
+    }
+
+    private static func post(_ body: [UInt8], to path: String, socket: String) async throws -> [RedriveResult] {
+        guard SystemCalls.exists(socket) else {
             throw Unreachable(description: "no control socket at \(socket)")
         }
         let encoded = socket.utf8.map { byte -> String in
             let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F
             return unreserved ? String(UnicodeScalar(byte)) : "%" + Hex.encode([byte]).uppercased()
         }.joined()
-        var request = HTTPClientRequest(url: "http+unix://\(encoded)/redrive")
+        var request = HTTPClientRequest(url: "http+unix://\(encoded)\(path)")
         request.method = .POST
-        var body: [UInt8] = []
-        for record in records { record.appendJSONLine(to: &body) }
         request.body = .bytes(ByteBuffer(bytes: body))
         let response: HTTPClientResponse
         do {
@@ -36,6 +46,9 @@ public enum ControlClient {
         }
         let answer = try await response.body.collect(upTo: 64 << 20)
         let json = try answer.withUnsafeReadableBytes { try JSONParser.parse($0) }
+        guard response.status == .ok else {
+            throw Refused(description: "the running Hookline refused the redrive: \(json["error"]?.stringValue ?? "HTTP \(response.status.code)")")
+        }
         return (json["results"]?.arrayValue ?? []).compactMap(RedriveResult.init(json:))
     }
 }

@@ -1,11 +1,8 @@
 import HooklineCore
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A local-only HTTP endpoint on a Unix socket beside the audit log (`<audit.path>.sock`, mode
 /// 0600) through which `hookline redrive` hands work to a running Hookline. Only users who can
@@ -25,55 +22,97 @@ final class ControlServer: Sendable {
         return path.utf8.count < 100 ? path : nil
     }
 
-    static func start(path: String, redriver: Redriver, group: any EventLoopGroup) async throws -> ControlServer {
-        unlink(path)
+    static func start(path: String, redriver: Redriver, group: any EventLoopGroup, logger: Logger) async throws -> ControlServer {
+        // A socket left by a Hookline that died; the audit log's lock says none is running now.
+        try SystemCalls.unlink(path)
         let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOHTTPServerRequestAggregator(maxContentLength: 256 << 20),
-                        ControlHandler(redriver: redriver),
+                        ControlHandler(redriver: redriver, logger: logger),
                     ])
                 }
             }
             .bind(unixDomainSocketPath: path).get()
-        chmod(path, 0o600)
+        try SystemCalls.setPermissions(path, 0o600)
         return ControlServer(channel: channel, path: path)
     }
 
-    func stop() async {
-        try? await channel.close()
-        unlink(path)
+    func stop(logger: Logger) async {
+        do {
+            try await channel.close()
+            try SystemCalls.unlink(path)
+        } catch {
+            logger.warning("could not close the control socket", metadata: ["path": .string(path), "error": "\(error)"])
+        }
     }
 }
 
-/// `POST /redrive` with JSON lines of `redriven` records; answers `{"results": […]}`.
+/// `POST /redrive` with JSON lines of `redriven` records, or `POST /redrive/select` with
+/// `{"outcomes", "event", "since"}` for the journal to select them; answers `{"results": […]}`.
 final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
     private let redriver: Redriver
+    private let logger: Logger
 
-    init(redriver: Redriver) {
+    init(redriver: Redriver, logger: Logger) {
         self.redriver = redriver
+        self.logger = logger
+    }
+
+    private enum Work: Sendable {
+        case records([AuditRecord])
+        case select(RedriveRequest)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
-        guard request.head.method == .POST, request.head.uri == "/redrive" else {
-            respond(404, ["error": "the control socket serves POST /redrive"], context: context)
+        let bytes = request.body.map { Array($0.readableBytesView) } ?? []
+        let work: Work
+        switch (request.head.method, request.head.uri) {
+        case (.POST, "/redrive"):
+            var records: [AuditRecord] = []
+            for (index, line) in bytes.split(separator: UInt8(ascii: "\n")).enumerated() {
+                do {
+                    records.append(try AuditRecord(jsonLine: line))
+                } catch {
+                    respond(400, ["error": .string("line \(index + 1) is not an audit line: \(error)")], context: context)
+                    return
+                }
+            }
+            work = .records(records)
+        case (.POST, "/redrive/select"):
+            do {
+                work = .select(try RedriveRequest(json: try JSONParser.parse(bytes)))
+            } catch {
+                respond(400, ["error": .string("not a redrive selection: \(error)")], context: context)
+                return
+            }
+        default:
+            respond(404, ["error": "the control socket serves POST /redrive and POST /redrive/select"], context: context)
             return
         }
-        let bytes = request.body.map { Array($0.readableBytesView) } ?? []
-        let records = bytes.split(separator: UInt8(ascii: "\n")).compactMap { try? AuditRecord(jsonLine: $0) }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let redriver = self.redriver
+        let (redriver, logger) = (redriver, logger)
         Task {
-            let results = await redriver.redrive(records)
-            let body: JSONValue = ["results": .array(results.map(\.json))]
+            let answer: (Int, JSONValue)
+            do {
+                let results: [RedriveResult]
+                switch work {
+                case .records(let records): results = await redriver.redrive(records)
+                case .select(let request): results = try await redriver.redrive(request)
+                }
+                answer = (200, ["results": .array(results.map(\.json))])
+            } catch {
+                logger.error("a redrive could not read the journal", metadata: ["error": "\(error)"])
+                answer = (503, ["error": .string("\(error)")])
+            }
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
-                handler.respond(200, body, context: context)
+                handler.respond(answer.0, answer.1, context: context)
             }
         }
     }

@@ -1,14 +1,14 @@
 import HooklineCore
 
 /// What became of one redriven event.
-public struct RedriveResult: Sendable, Hashable {
-    public var event: String
+package struct RedriveResult: Sendable, Hashable {
+    package var event: String
     /// The targets queued again.
-    public var targets: [String]
+    package var targets: [String]
     /// Why it (or some of its targets) was not queued, if so.
-    public var problem: String?
+    package var problem: String?
 
-    public init(event: String, targets: [String], problem: String? = nil) {
+    package init(event: String, targets: [String], problem: String? = nil) {
         self.event = event
         self.targets = targets
         self.problem = problem

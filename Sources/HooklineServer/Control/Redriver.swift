@@ -4,44 +4,30 @@ import HooklineCore
 /// a redrive survives a crash like any delivery. Attempts keep counting; the retry budget starts
 /// afresh.
 struct Redriver: Sendable {
-    let configuration: HooklineConfiguration
-    let audit: AuditLogWriter
-    let queue: WorkQueue
+    let events: EventJobs
+    let journal: any Journal
+    let queue: JobQueue
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
-        let routes = RouteTable(configuration.routes)
         var results: [RedriveResult] = []
         for var record in records {
             guard record.outcome == .redriven, let eventID = record.event else { continue }
-            guard let sourceName = record.source, let source = configuration.source(named: sourceName),
-                let decoder = MessageDecoders.decoder(forKind: source.kind), let payload = record.payload
-            else {
-                results.append(RedriveResult(event: eventID, targets: [], problem: "its source \(record.source ?? "?") is not configured here"))
-                continue
-            }
-            guard case .contact(let message)? = try? decoder.decode(bytes: payload, context: MessageContext(messageID: record.message, eventType: record.type)) else {
-                results.append(RedriveResult(event: eventID, targets: [], problem: "its payload does not decode as a \(source.kind) message"))
-                continue
-            }
-            let owed = Set(audit.journal.pendingEvent(eventID)?.remainingTargets ?? [])
+            let owed = Set(journal.owedTargets(of: eventID) ?? [])
             var problems: [String] = []
-            var jobs: [Job] = []
-            let event = ContactEvent(
-                id: eventID, messageID: record.message, source: sourceName, type: message.type, kind: message.kind,
-                receivedAt: .now(), contactID: message.contactID, contact: message.contact.queued)
-            let base = record.attempt ?? 0
+            var targets: [String] = []
             for target in record.targets ?? [] {
-                if owed.contains(target) {
-                    problems.append("\(target) is still in progress")
-                } else if let route = routes.route(from: sourceName, to: target) {
-                    jobs.append(
-                        Job(
-                            event: event, route: route, attempt: base, budgetStart: base,
-                            targetContact: Job.targetContact(route: route, subject: message.contact)))
-                } else {
-                    problems.append("no route from \(sourceName) to \(target) is configured")
-                }
+                if owed.contains(target) { problems.append("\(target) is still in progress") } else { targets.append(target) }
             }
+            record.ts = .now()
+            let restored: RestoredEvent
+            switch events.restore(record, owed: targets) {
+            case .success(let event): restored = event
+            case .failure(let failure):
+                results.append(RedriveResult(event: eventID, targets: [], problem: failure.description))
+                continue
+            }
+            problems += restored.unroutable.map { "no route from \(restored.event.source) to \($0) is configured" }
+            let jobs = restored.jobs
             guard !jobs.isEmpty else {
                 results.append(RedriveResult(event: eventID, targets: [], problem: problems.joined(separator: "; ")))
                 continue
@@ -51,9 +37,9 @@ struct Redriver: Sendable {
                 continue
             }
             record.targets = jobs.map(\.target)
-            record.ts = .now()
-            let failure: FileError? = await withCheckedContinuation { continuation in
-                audit.appendDurably(record) { continuation.resume(returning: $0) }
+            let journaled = record
+            let failure: JournalFailure? = await withCheckedContinuation { continuation in
+                journal.appendOpening(journaled, jobs: jobs, claim: nil, on: nil) { continuation.resume(returning: $0) }
             }
             if let failure {
                 queue.cancelReservation(jobs.count)
@@ -64,5 +50,41 @@ struct Redriver: Sendable {
             results.append(RedriveResult(event: eventID, targets: jobs.map(\.target), problem: problems.isEmpty ? nil : problems.joined(separator: "; ")))
         }
         return results
+    }
+
+    /// Redrives what the journal selects: the targets whose last outcome is in `outcomes`.
+    func redrive(_ request: RedriveRequest) async throws(JournalFailure) -> [RedriveResult] {
+        await redrive(try journal.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
+    }
+}
+
+/// Which dead or failed targets to redrive, when the journal selects them.
+package struct RedriveRequest: Sendable, Hashable {
+    package var outcomes: Set<AuditOutcome>
+    package var event: String?
+    package var since: UnixTime?
+
+    package init(outcomes: Set<AuditOutcome>, event: String? = nil, since: UnixTime? = nil) {
+        self.outcomes = outcomes
+        self.event = event
+        self.since = since
+    }
+
+    var json: JSONValue {
+        var object: JSONObject = ["outcomes": .array(outcomes.map(\.rawValue).sorted().map(JSONValue.string))]
+        if let event { object["event"] = .string(event) }
+        if let since { object["since"] = .string(since.rfc3339) }
+        return .object(object)
+    }
+
+    init(json: JSONValue) throws(JournalFailure) {
+        let names = json["outcomes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let outcomes = Set(names.compactMap(AuditOutcome.init(rawValue:)))
+        guard !outcomes.isEmpty, outcomes.isSubset(of: [.dead, .failed]) else {
+            throw JournalFailure("a redrive selects dead or failed targets")
+        }
+        self.outcomes = outcomes
+        self.event = json["event"]?.stringValue
+        self.since = json["since"]?.stringValue.flatMap(UnixTime.init(rfc3339:))
     }
 }

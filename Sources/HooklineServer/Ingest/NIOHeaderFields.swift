@@ -2,10 +2,10 @@ import HooklineCore
 import NIOHTTP1
 
 /// NIO's request headers as `HeaderFields` for the signature schemes (no copy).
-public struct NIOHeaderFields: HeaderFields {
-    public let headers: HTTPHeaders
+package struct NIOHeaderFields: HeaderFields {
+    package let headers: HTTPHeaders
 
-    public init(headers: HTTPHeaders) { self.headers = headers }
+    package init(headers: HTTPHeaders) { self.headers = headers }
 
-    public func values(forName name: String) -> [String] { headers[name] }
+    package func values(forName name: String) -> [String] { headers[name] }
 }

@@ -1,28 +1,28 @@
 import HooklineCore
 
 /// A response Hookline sends: a status and a small JSON object (or text), plus extra headers.
-public struct HTTPAnswer: Sendable, Hashable {
+package struct HTTPAnswer: Sendable, Hashable {
     /// What the response carries.
-    public enum Body: Sendable, Hashable {
+    package enum Body: Sendable, Hashable {
         case json(JSONValue)
         /// Text with its content type (the Prometheus exposition).
         case text(String, contentType: String)
     }
 
-    public var status: Int
-    public var body: Body
-    public var headers: [HeaderField]
+    package var status: Int
+    package var body: Body
+    package var headers: [HeaderField]
     /// Whether the connection must close after this answer (e.g. a 413 whose body was not read).
-    public var closeConnection: Bool
+    package var closeConnection: Bool
 
-    public init(status: Int, body: JSONValue, headers: [HeaderField] = [], closeConnection: Bool = false) {
+    package init(status: Int, body: JSONValue, headers: [HeaderField] = [], closeConnection: Bool = false) {
         self.status = status
         self.body = .json(body)
         self.headers = headers
         self.closeConnection = closeConnection
     }
 
-    public init(status: Int, text: String, contentType: String) {
+    package init(status: Int, text: String, contentType: String) {
         self.status = status
         self.body = .text(text, contentType: contentType)
         self.headers = []
@@ -30,13 +30,13 @@ public struct HTTPAnswer: Sendable, Hashable {
     }
 
     /// The `error` member of a JSON answer.
-    public var errorMessage: String? {
+    package var errorMessage: String? {
         if case .json(let value) = body { return value["error"]?.stringValue }
         return nil
     }
 
     /// The JSON body, if it is one.
-    public var json: JSONValue? {
+    package var json: JSONValue? {
         if case .json(let value) = body { return value }
         return nil
     }
@@ -54,17 +54,17 @@ public struct HTTPAnswer: Sendable, Hashable {
     }
 
     /// `{"status": …}` plus members.
-    public static func status(_ code: Int, _ status: String, _ members: [(String, JSONValue)] = []) -> HTTPAnswer {
+    package static func status(_ code: Int, _ status: String, _ members: [(String, JSONValue)] = []) -> HTTPAnswer {
         HTTPAnswer(status: code, body: .object(JSONObject([.init(key: "status", value: .string(status))] + members.map { .init(key: $0.0, value: $0.1) })))
     }
 
     /// `{"error": …}`.
-    public static func error(_ code: Int, _ message: String, headers: [HeaderField] = [], close: Bool = false) -> HTTPAnswer {
+    package static func error(_ code: Int, _ message: String, headers: [HeaderField] = [], close: Bool = false) -> HTTPAnswer {
         HTTPAnswer(status: code, body: ["error": .string(message)], headers: headers, closeConnection: close)
     }
 
     /// 503 with `Retry-After` in whole seconds.
-    public static func unavailable(_ message: String, retryAfter: Duration) -> HTTPAnswer {
+    package static func unavailable(_ message: String, retryAfter: Duration) -> HTTPAnswer {
         let seconds = max(1, (retryAfter.wholeMilliseconds + 999) / 1000)
         return .error(503, message, headers: [HeaderField(name: "Retry-After", value: String(seconds))])
     }

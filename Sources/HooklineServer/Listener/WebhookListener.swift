@@ -7,7 +7,7 @@ import NIOPosix
 /// an idle timeout for keep-alive connections and a deadline for each request — and memory per
 /// connection bounded whatever the peer does: reads stop while answers are not being read,
 /// pipelined requests are capped, and connections beyond `server.max_connections` are refused.
-public final class WebhookListener: Sendable {
+package final class WebhookListener: Sendable {
     private let channel: any Channel
     private let gate: ConnectionGate
 
@@ -20,13 +20,13 @@ public final class WebhookListener: Sendable {
     static let refusedConnectionTimeout = TimeAmount.seconds(1)
 
     /// The address actually bound (the port is real when the configuration asked for 0).
-    public var localAddress: SocketAddress? { channel.localAddress }
+    package var localAddress: SocketAddress? { channel.localAddress }
 
     /// The bound port.
-    public var port: Int { channel.localAddress?.port ?? 0 }
+    package var port: Int { channel.localAddress?.port ?? 0 }
 
     /// Connections open and admitted right now.
-    public var openConnections: Int { gate.open }
+    package var openConnections: Int { gate.open }
 
     private init(channel: any Channel, gate: ConnectionGate) {
         self.channel = channel
@@ -98,7 +98,7 @@ public final class WebhookListener: Sendable {
     }
 
     /// Stops accepting connections.
-    public func close() async {
+    package func close() async {
         try? await channel.close()
     }
 }

@@ -7,23 +7,23 @@ import Glibc
 
 /// Logs as JSON lines on standard error — `{"ts","level","label","message", …metadata}` — for log
 /// collectors. Each line goes out in one `write`.
-public struct JSONLogHandler: LogHandler {
-    public var metadata: Logger.Metadata = [:]
-    public var metadataProvider: Logger.MetadataProvider?
-    public var logLevel: Logger.Level = .info
+package struct JSONLogHandler: LogHandler {
+    package var metadata: Logger.Metadata = [:]
+    package var metadataProvider: Logger.MetadataProvider?
+    package var logLevel: Logger.Level = .info
     private let label: String
 
-    public init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
+    package init(label: String, metadataProvider: Logger.MetadataProvider? = nil) {
         self.label = label
         self.metadataProvider = metadataProvider
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var object: JSONObject = [
             "ts": .string(UnixTime.now().rfc3339), "level": .string(event.level.rawValue), "label": .string(label),
             "message": .string(event.message.description),
@@ -51,14 +51,14 @@ public struct JSONLogHandler: LogHandler {
 }
 
 /// How `hookline` writes its own log (not the audit log).
-public enum LogFormat: String, Sendable, CaseIterable {
+package enum LogFormat: String, Sendable, CaseIterable {
     /// Human text on a terminal, JSON lines otherwise.
     case auto
     case human
     case json
 
     /// Installs the process-wide log handler at `level`.
-    public func bootstrap(level: Logger.Level) {
+    package func bootstrap(level: Logger.Level) {
         let useJSON = self == .json || (self == .auto && isatty(STDERR_FILENO) != 1)
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = useJSON ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)

@@ -7,8 +7,8 @@ import Synchronization
 /// Hookline's metrics, in Prometheus text at `GET /metrics`: swift-metrics types backed by a
 /// per-runtime swift-prometheus registry (several runtimes in one process — the tests — each
 /// count only their own).
-public final class HooklineMetrics: Sendable, AuditWriteObserver {
-    public let registry: PrometheusCollectorRegistry
+package final class HooklineMetrics: Sendable, AuditWriteObserver {
+    package let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
     private let counters = Mutex<[String: CoreMetrics.Counter]>([:])
     /// The per-request metrics, by source and status without building a string key.
@@ -26,7 +26,7 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
         .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
     ]
 
-    public init() {
+    package init() {
         registry = PrometheusCollectorRegistry()
         var factory = PrometheusMetricsFactory(registry: registry)
         factory.durationHistogramBuckets = [
@@ -67,7 +67,7 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     /// An answer to a webhook delivery, and how long it took from its first byte. `source` is a
     /// configured name or `unknown` (`WebhookIngest.sourceLabel`): label values come from the
     /// configuration only.
-    public func answered(source: String, status: Int, duration: Duration) {
+    package func answered(source: String, status: Int, duration: Duration) {
         let key = Answer(source: source, status: status)
         let (counter, timer) =
             answers.withLock { $0[key] }
@@ -80,30 +80,30 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
                 return made
             }()
         counter.increment()
-        timer.recordNanoseconds(duration.nanoseconds)
+        timer.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     /// A delivery refused with a 4xx, by reason (`no_matching_signature`, `invalid_message`, …).
-    public func rejected(source: String, reason: String) {
+    package func rejected(source: String, reason: String) {
         counter("hookline_rejections_total", [("source", source), ("reason", reason)]).increment()
     }
 
     /// A rejection whose audit line the budget left out (a summary line counts it).
-    public func suppressed(source: String, reason: String) {
+    package func suppressed(source: String, reason: String) {
         counter("hookline_rejections_suppressed_total", [("source", source), ("reason", reason)]).increment()
     }
 
     // MARK: - Connections
 
     /// A connection refused because `server.max_connections` were open.
-    public func connectionRefused() {
+    package func connectionRefused() {
         counter("hookline_connections_refused_total", []).increment()
     }
 
     // MARK: - Targets
 
     /// One attempt at a target ended with `outcome` (`retry`, `applied`, `skipped`, `failed`, `dead`).
-    public func attempt(target: String, outcome: AuditOutcome) {
+    package func attempt(target: String, outcome: AuditOutcome) {
         counter("hookline_attempts_total", [("target", target), ("outcome", outcome.rawValue)]).increment()
         if outcome.endsTargetJob {
             counter("hookline_jobs_total", [("target", target), ("outcome", outcome.rawValue)]).increment()
@@ -111,30 +111,34 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     }
 
     /// One HTTP call to a target and its answer (`error` when there was none).
-    public func call(target: String, status: Int?, duration: Duration) {
-        timer("hookline_target_call_duration_seconds", [("target", target)]).recordNanoseconds(duration.nanoseconds)
+    package func call(target: String, status: Int?, duration: Duration) {
+        timer("hookline_target_call_duration_seconds", [("target", target)]).recordNanoseconds(duration.wholeNanoseconds)
         counter("hookline_target_calls_total", [("target", target), ("status", status.map(String.init) ?? "error")]).increment()
     }
 
     // MARK: - Audit log
 
-    public func wrote(bytes: Int, duration: Duration) {
-        timer("hookline_audit_write_duration_seconds", []).recordNanoseconds(duration.nanoseconds)
+    package func wrote(bytes: Int, duration: Duration) {
+        timer("hookline_audit_write_duration_seconds", []).recordNanoseconds(duration.wholeNanoseconds)
         counter("hookline_audit_bytes_total", []).increment(by: Int64(bytes))
     }
 
-    public func synced(duration: Duration) {
-        timer("hookline_audit_fsync_duration_seconds", []).recordNanoseconds(duration.nanoseconds)
+    package func synced(duration: Duration) {
+        timer("hookline_audit_fsync_duration_seconds", []).recordNanoseconds(duration.wholeNanoseconds)
     }
 
-    public func rotated() {
+    package func rotated() {
         counter("hookline_audit_rotations_total", []).increment()
+    }
+
+    package func couldNotCarry(events: Int) {
+        counter("hookline_audit_uncarried_events_total", []).increment(by: Int64(events))
     }
 
     // MARK: - Exposition
 
     /// The Prometheus text, with the gauges read from `state` at this moment.
-    public func render(_ state: GaugeReadings) -> String {
+    package func render(_ state: GaugeReadings) -> String {
         gauge("hookline_queue_depth").record(state.queueDepth)
         gauge("hookline_queue_jobs").record(state.queueJobs)
         gauge("hookline_queue_capacity").record(state.queueCapacity)
@@ -147,27 +151,22 @@ public final class HooklineMetrics: Sendable, AuditWriteObserver {
     }
 
     /// Values read at scrape time.
-    public struct GaugeReadings: Sendable {
-        public var queueDepth: Int
-        public var queueJobs: Int
-        public var queueCapacity: Int
-        public var inFlightCalls: [String: Int]
-        public var ready: Bool
+    package struct GaugeReadings: Sendable {
+        package var queueDepth: Int
+        package var queueJobs: Int
+        package var queueCapacity: Int
+        package var inFlightCalls: [String: Int]
+        package var ready: Bool
         /// Open connections admitted by the listener.
-        public var connections: Int
+        package var connections: Int
     }
 }
 
 /// What the audit writer reports about its I/O.
-public protocol AuditWriteObserver: Sendable {
+package protocol AuditWriteObserver: Sendable {
     func wrote(bytes: Int, duration: Duration)
     func synced(duration: Duration)
     func rotated()
-}
-
-extension Duration {
-    var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
-    }
+    /// Owed events a rotation could not carry into the new file (their line did not read back).
+    func couldNotCarry(events: Int)
 }

@@ -10,8 +10,6 @@ final class CompletionSignal: Sendable {
 
     private let state = Mutex(State())
 
-    var isSignalled: Bool { state.withLock { $0.done } }
-
     func signal() {
         let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
             state.done = true

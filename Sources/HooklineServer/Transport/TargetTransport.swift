@@ -4,29 +4,16 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// Why a call got no HTTP answer.
-public struct TransportFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    /// False when the request surely never reached the target (connection refused, connect
-    /// timeout): safe to retry even a POST. True when it may have (read timeout, connection lost).
-    public let mayHaveReachedTarget: Bool
-    public let description: String
-}
-
 /// The one HTTP client Hookline uses for every target call: AsyncHTTPClient, no redirects
 /// (credentials never follow a redirect elsewhere), no connection retries of its own (the retry
 /// policy decides), bodies read with a limit.
-public final class TargetTransport: Sendable {
+package final class TargetTransport: Sendable {
     let client: HTTPClient
-    /// The transport's own event loop (shut down with it).
-    private let group: MultiThreadedEventLoopGroup
     static let maximumResponseBytes = 1 << 20
 
-    /// A transport on its own event loop thread, running at lower CPU priority than the
-    /// listener's loops: when the cores are busy, answering senders comes before applying.
-    public init(connectionsPerHost: Int) {
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        group.next().execute { ThreadPriority.lowerCurrentThread() }
-        self.group = group
+    /// A transport on the apply threads' event loops, which run at lower CPU priority than the
+    /// listener's: when the cores are busy, answering senders comes before applying.
+    package init(connectionsPerHost: Int, group: any EventLoopGroup) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -37,7 +24,7 @@ public final class TargetTransport: Sendable {
     }
 
     /// Sends `call` to `url`; the answer, or why there was none.
-    public func send(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, TransportFailure> {
+    package func send(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, TransportFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method)
         request.headers.add(name: "User-Agent", value: "hookline/1")
@@ -81,8 +68,8 @@ public final class TargetTransport: Sendable {
         return TransportFailure(mayHaveReachedTarget: true, description: "\(error)")
     }
 
-    public func shutdown() async {
-        try? await client.shutdown()
-        try? await group.shutdownGracefully()
+    /// Closes the client's connections. Its event loops belong to `ApplyThreads`.
+    package func shutdown() async throws {
+        try await client.shutdown()
     }
 }

@@ -1,48 +1,45 @@
 import HooklineCore
 import Logging
 
-/// Applies one job: resolves a thin reference, finds the target's contact id, plans the calls,
-/// waits for rate-limit slots, calls, classifies — and writes one audit line for the attempt
-/// (`retry`, `applied`, `skipped`, `failed` or `dead`, plus `created` for each id learned).
-public final class JobRunner: Sendable {
+/// Applies one job: resolves a thin reference, plans the calls (`TargetPlanner`), waits for
+/// rate-limit slots, calls, and carries out what `AttemptDecision` says after each call — writing
+/// one audit line for the attempt (`retry`, `applied`, `skipped`, `failed` or `dead`, plus
+/// `created` for each id learned).
+package final class JobRunner: Sendable {
     /// Rate-limit waits up to this long are slept in the worker; longer ones park the job.
     static let inlineWait: Duration = .milliseconds(250)
 
-    private let executors: [String: TargetExecutor]
-    private let sources: [String: SourceSettings]
-    private let references: any ReferenceStore
+    private let endpoints: [String: TargetEndpoint]
+    private let events: EventJobs
+    let journal: any Journal
     private let resolved = ResolvedContactCache()
-    private let queue: WorkQueue
-    private let audit: AuditLogWriter
-    private let retryPolicy: RetryPolicy
-    private let metrics: HooklineMetrics?
-    private let logger: Logger
+    let queue: JobQueue
+    let policy: RetryPolicy
+    let metrics: HooklineMetrics?
+    let logger: Logger
 
-    public init(
-        executors: [TargetExecutor],
-        sources: [SourceSettings],
-        references: any ReferenceStore,
-        queue: WorkQueue,
-        audit: AuditLogWriter,
+    package init(
+        endpoints: [TargetEndpoint],
+        events: EventJobs,
+        journal: any Journal,
+        queue: JobQueue,
         retryPolicy: RetryPolicy,
         metrics: HooklineMetrics? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
+        self.events = events
+        self.journal = journal
+        self.queue = queue
+        self.policy = retryPolicy
         self.metrics = metrics
         self.logger = logger
-        self.executors = Dictionary(uniqueKeysWithValues: executors.map { ($0.name, $0) })
-        self.sources = Dictionary(uniqueKeysWithValues: sources.map { ($0.name, $0) })
-        self.references = references
-        self.queue = queue
-        self.audit = audit
-        self.retryPolicy = retryPolicy
     }
 
     /// The state of one attempt, for its audit line.
-    private struct Attempt {
+    struct Attempt {
         var job: Job
-        let number: Int
-        let firstAttemptAt: UnixTime
+        var state: AttemptState
         let started = ContinuousClock.now
         var requests: [String] = []
         var created: [String] = []
@@ -52,22 +49,35 @@ public final class JobRunner: Sendable {
 
     /// Runs `job` until it is finished or parked. When the task is cancelled (the drain deadline
     /// passed), the attempt ends without a line: the job stays owed and the next start retries it.
-    public func run(_ job: Job) async {
+    package func run(_ job: Job) async {
         guard !Task.isCancelled else { return }
-        var attempt = Attempt(job: job, number: job.attempt + 1, firstAttemptAt: job.firstAttemptAt ?? .now())
-        guard let executor = executors[job.target] else {
+        guard let endpoint = endpoints[job.target] else {
+            let state = AttemptState(number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: .now(), refreshableCredentials: false)
+            var attempt = Attempt(job: job, state: state)
             finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
             return
         }
+        var attempt = Attempt(
+            job: job,
+            state: AttemptState(
+                number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: job.firstAttemptAt ?? .now(),
+                refreshableCredentials: endpoint.refreshesCredentials))
 
-        // 1. The contact: carried by the message (read back from the journal), or fetched for a thin one.
+        // 1. The contact: carried by the job, re-read from the journal, or fetched for a thin one.
         var subject = job.event.contact
         if case .inJournal = subject {
-            guard let loaded = journaledSubject(of: job.event) else {
-                finish(&attempt, .failed, status: nil, error: "the event's line could not be read back from the audit log")
+            switch journal.opening(of: job.event.id) {
+            case .failure(let error):
+                finish(&attempt, .failed, status: nil, error: "\(error.description)")
                 return
+            case .success(let record):
+                switch events.message(of: record) {
+                case .success(let journaled): subject = journaled.message.contact
+                case .failure(let failure):
+                    finish(&attempt, .failed, status: nil, error: "the event's journaled line cannot be applied: \(failure)")
+                    return
+                }
             }
-            subject = loaded
         }
         let patch: ContactPatch
         switch subject {
@@ -77,28 +87,25 @@ public final class JobRunner: Sendable {
             guard let fetched = await resolve(reference, attempt: &attempt) else { return }
             patch = fetched
         case .inJournal:
-            finish(&attempt, .failed, status: nil, error: "the event's line in the audit log holds no contact")
+            finish(&attempt, .failed, status: nil, error: "the event's line in the journal holds no contact")
             return
         }
 
-        // 2. The contact's id at the target.
-        let contactID: String
-        switch ContactIDResolver.targetContactID(
-            rule: job.route.contactID, target: job.target, source: job.event.source, sourceContactID: job.event.contactID,
-            patch: patch, references: references)
-        {
-        case .success(let id): contactID = id
-        case .failure(let missing):
-            // A contact with no counterpart at this target: nothing to send, not an error.
-            finish(&attempt, .skipped, status: nil, error: missing.message)
+        // 2. The calls.
+        let references: any ReferenceLookup
+        do {
+            references = try await journal.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch))
+        } catch {
+            var generator = SystemRandomNumberGenerator()
+            let action = AttemptDecision.transientFailure(
+                attempt.state, status: nil, error: "the learned ids could not be read: \(error)", requested: nil, now: .now(), policy: policy,
+                using: &generator)
+            if case .retry(let delay, let status, let error) = action { retry(&attempt, after: delay, status: status, error: error) }
+            if case .finish(let outcome, let status, let error) = action { finish(&attempt, outcome, status: status, error: error) }
             return
         }
-
-        // 3. The calls.
-        let change = TargetChange(
-            kind: job.event.kind, patch: patch, contactID: contactID, sourceContactID: job.event.contactID, source: job.event.source)
         let calls: [TargetCall]
-        switch executor.client.plan(change, references: references) {
+        switch TargetPlanner.plan(job, patch: patch, client: endpoint.client, references: references) {
         case .nothing(let reason):
             finish(&attempt, .skipped, status: nil, error: reason)
             return
@@ -106,44 +113,59 @@ public final class JobRunner: Sendable {
             calls = planned
         }
 
-        // 4. Each call in turn; a failure ends the attempt.
-        guard let slots = await acquireSlots(calls.count, at: executor, attempt: &attempt) else { return }
+        // 3. Each call in turn; a failure ends the attempt.
+        guard let slots = await acquireSlots(calls.count, at: endpoint, attempt: &attempt) else { return }
         var lastStatus: Int?
         for (index, call) in calls.enumerated() {
             // Later slots were reserved with the first, one interval apart: waited for here.
             if index > 0 { await Self.sleep(until: slots[index]) }
             attempt.requests.append(call.summary)
-            let result = await executor.perform(call)
-            guard !Task.isCancelled else { return }
-            guard case .answered(let response, .success(let learned)) = result else {
-                handleFailure(result, of: call, at: executor, attempt: &attempt)
-                return
-            }
-            lastStatus = response.status
+            guard let (outcome, learned) = await perform(call, at: endpoint, attempt: &attempt) else { return }
+            lastStatus = outcome.status
             if let learned {
-                references.remember(target: job.target, key: learned.key, id: learned.id)
                 attempt.created.append(learned.id)
-                audit.append(
-                    record(attempt, .created, status: response.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key))
+                journal.remember(
+                    learned, at: job.target,
+                    line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key))
             }
         }
         finish(&attempt, .applied, status: lastStatus, error: nil)
     }
 
-    /// Decodes the contact of an event from its journaled line (what queued jobs hold instead of it).
-    private func journaledSubject(of event: ContactEvent) -> ContactSubject? {
-        guard let line = audit.openingLine(of: event.id), let record = try? AuditRecord(jsonLine: line),
-            let payload = record.payload, let kind = sources[event.source]?.kind, let decoder = MessageDecoders.decoder(forKind: kind),
-            case .contact(let message)? = try? decoder.decode(bytes: payload, context: MessageContext(messageID: record.message, eventType: record.type))
-        else { return nil }
-        return message.contact
+    /// Sends one call and carries out the decision: its outcome and what it created when the
+    /// plan goes on, nil when the attempt ended (retried, failed, dead) or the drain cancelled it.
+    private func perform(
+        _ call: TargetCall, at endpoint: TargetEndpoint, attempt: inout Attempt
+    ) async -> (CallOutcome, LearnedReference?)? {
+        var outcome = await endpoint.perform(call)
+        while true {
+            guard !Task.isCancelled else { return nil }
+            let now = MonotonicTime.now()
+            if let pause = AttemptDecision.targetPause(after: outcome, policy: policy) { endpoint.pause(until: now + pause) }
+            var generator = SystemRandomNumberGenerator()
+            switch AttemptDecision.decide(
+                outcome, of: call, at: endpoint.name, attempt: attempt.state, now: now, policy: policy, using: &generator)
+            {
+            case .proceed(let learned):
+                return (outcome, learned)
+            case .refreshCredentials:
+                attempt.state.refreshedCredentials = true
+                outcome = await endpoint.perform(call, refreshingToken: true)
+            case .retry(let delay, let status, let error):
+                retry(&attempt, after: delay, status: status, error: error)
+                return nil
+            case .finish(let outcome, let status, let error):
+                finish(&attempt, outcome, status: status, error: error)
+                return nil
+            }
+        }
     }
 
     /// The fetched contact of a thin delivery (cached for the event's other targets), or nil
     /// when the attempt ended (parked, retried or failed).
     private func resolve(_ reference: ContactReference, attempt: inout Attempt) async -> ContactPatch? {
         let event = attempt.job.event
-        guard let resolverName = sources[event.source]?.resolveWith, let resolver = executors[resolverName],
+        guard let resolverName = events.source(named: event.source)?.resolveWith, let resolver = endpoints[resolverName],
             let fetching = resolver.client as? any ContactFetching
         else {
             finish(&attempt, .failed, status: nil, error: "source \(event.source) has no resolve_with target to fetch thin deliveries from")
@@ -162,12 +184,7 @@ public final class JobRunner: Sendable {
 
         guard await acquireSlots(1, at: resolver, attempt: &attempt) != nil else { return nil }
         attempt.requests.append(call.summary)
-        let result = await resolver.perform(call)
-        guard !Task.isCancelled else { return nil }
-        guard case .answered(let response, .success) = result else {
-            handleFailure(result, of: call, at: resolver, attempt: &attempt)
-            return nil
-        }
+        guard case (.answered(let response, _), _)? = await perform(call, at: resolver, attempt: &attempt) else { return nil }
         do {
             fetched = try fetching.patch(fromFetched: response)
             return fetched
@@ -177,21 +194,20 @@ public final class JobRunner: Sendable {
         }
     }
 
-    /// Reserves a slot for each of `count` calls at `executor` at once (so a multi-call plan
+    /// Reserves a slot for each of `count` calls at `endpoint` at once (so a multi-call plan
     /// cannot be overtaken between its calls) and waits for the first: the slots to go on, or
     /// nil when the job was parked until its first slot (it keeps its slots and its lane).
-    private func acquireSlots(_ count: Int, at executor: TargetExecutor, attempt: inout Attempt) async -> [UnixTime]? {
-        let now = UnixTime.now()
-        var slots: [UnixTime] = []
-        if let held = attempt.job.reservedSlots, held.target == executor.name {
+    private func acquireSlots(_ count: Int, at endpoint: TargetEndpoint, attempt: inout Attempt) async -> [MonotonicTime]? {
+        let now = MonotonicTime.now()
+        var slots: [MonotonicTime] = []
+        if let held = attempt.job.reservedSlots, held.target == endpoint.name {
             slots = Array(held.times.prefix(count))
         }
         attempt.job.reservedSlots = nil
-        if slots.count < count { slots += executor.reserveSlots(count - slots.count, now: now) }
+        if slots.count < count { slots += endpoint.reserveSlots(count - slots.count, now: now) }
         guard let first = slots.first else { return [] }
-        let wait = first.since(now)
-        if wait > Self.inlineWait {
-            attempt.job.reservedSlots = ReservedSlots(target: executor.name, times: slots)
+        if first.since(now) > Self.inlineWait {
+            attempt.job.reservedSlots = ReservedSlots(target: endpoint.name, times: slots)
             queue.park(attempt.job, until: first)
             return nil
         }
@@ -199,86 +215,9 @@ public final class JobRunner: Sendable {
         return slots
     }
 
-    private static func sleep(until time: UnixTime) async {
+    private static func sleep(until time: MonotonicTime) async {
         let wait = time.since(.now())
+        // Cancellation (the drain deadline) ends the wait early; the caller checks it next.
         if wait > .zero { try? await Task.sleep(for: wait) }
-    }
-
-    private func handleFailure(_ result: TargetExecutor.CallResult, of call: TargetCall, at executor: TargetExecutor, attempt: inout Attempt) {
-        switch result {
-        case .answered(let response, .retry(let requested, let reason)):
-            if response.status == 429 {
-                executor.pause(until: .now() + (requested ?? retryPolicy.baseDelay))
-            }
-            scheduleRetry(&attempt, status: response.status, error: reason, requestedDelay: requested)
-        case .answered(let response, .permanent(let reason)):
-            finish(&attempt, .failed, status: response.status, error: reason)
-        case .answered(let response, .refreshCredentials), .answered(let response, .success):
-            finish(&attempt, .failed, status: response.status, error: "unexpected answer to \(call.summary)")
-        case .unreachable(let failure):
-            if failure.mayHaveReachedTarget && !call.isIdempotent {
-                finish(
-                    &attempt, .failed, status: nil,
-                    error: "\(failure.description) after sending \(call.summary); a POST that may have reached \(executor.name) is not repeated (it could create a duplicate) — check the target, then redrive")
-            } else {
-                scheduleRetry(&attempt, status: nil, error: failure.description, requestedDelay: nil)
-            }
-        }
-    }
-
-    private func scheduleRetry(_ attempt: inout Attempt, status: Int?, error: String, requestedDelay: Duration?) {
-        var generator = SystemRandomNumberGenerator()
-        let now = UnixTime.now()
-        // A redrive starts a fresh budget; its attempts keep counting for the log.
-        switch retryPolicy.decision(
-            afterAttempt: attempt.number - attempt.job.budgetStart, firstAttemptAt: attempt.firstAttemptAt, now: now,
-            requestedDelay: requestedDelay, using: &generator)
-        {
-        case .retry(let delay):
-            var line = record(attempt, .retry, status: status, error: error, request: attempt.requests.last)
-            line.retryInMs = Int(delay.wholeMilliseconds)
-            audit.append(line)
-            metrics?.attempt(target: attempt.job.target, outcome: .retry)
-            logger.debug("retrying", metadata: eventMetadata(attempt).merging(["in_ms": "\(line.retryInMs ?? 0)", "error": .string(error)]) { $1 })
-            var job = attempt.job
-            job.attempt = attempt.number
-            job.firstAttemptAt = attempt.firstAttemptAt
-            queue.park(job, until: now + delay)
-        case .giveUp(let reason):
-            finish(&attempt, .dead, status: status, error: "\(error); \(reason)")
-        }
-    }
-
-    private func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) {
-        var line = record(attempt, outcome, status: status, error: error, request: attempt.requests.isEmpty ? nil : attempt.requests.joined(separator: ", "))
-        if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
-        audit.append(line)
-        queue.finish(attempt.job)
-        metrics?.attempt(target: attempt.job.target, outcome: outcome)
-        switch outcome {
-        case .failed, .dead:
-            logger.warning(
-                "\(outcome.rawValue) at \(attempt.job.target)",
-                metadata: eventMetadata(attempt).merging(["error": .string(error ?? "")]) { $1 })
-        default:
-            logger.debug("\(outcome.rawValue) at \(attempt.job.target)", metadata: eventMetadata(attempt))
-        }
-    }
-
-    private func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {
-        [
-            "event": .string(attempt.job.event.id), "source": .string(attempt.job.event.source), "target": .string(attempt.job.target),
-            "attempt": "\(attempt.number)",
-        ]
-    }
-
-    private func record(
-        _ attempt: Attempt, _ outcome: AuditOutcome, status: Int?, error: String?, request: String?, ref: String? = nil, refKey: String? = nil
-    ) -> AuditRecord {
-        let event = attempt.job.event
-        return AuditRecord(
-            ts: .now(), outcome: outcome, event: event.id, source: event.source, type: event.type, contact: event.contactID,
-            target: attempt.job.target, attempt: attempt.number, status: status, ms: attempt.elapsedMilliseconds, request: request,
-            ref: ref, refKey: refKey, error: error)
     }
 }

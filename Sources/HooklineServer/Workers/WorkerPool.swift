@@ -1,26 +1,29 @@
 import HooklineCore
 
 /// `count` workers taking jobs from the queue until it closes; each finishes the job in hand.
-public struct WorkerPool: Sendable {
-    let queue: WorkQueue
+/// They run on the apply threads (`ApplyThreads`), which yield to the listener's loops.
+package struct WorkerPool: Sendable {
+    let queue: JobQueue
     let runner: JobRunner
     let count: Int
+    let threads: ApplyThreads
 
-    public init(queue: WorkQueue, runner: JobRunner, count: Int) {
+    package init(queue: JobQueue, runner: JobRunner, count: Int, threads: ApplyThreads) {
         self.queue = queue
         self.runner = runner
         self.count = count
+        self.threads = threads
     }
 
     /// Runs the workers; returns once the queue is closed and every worker has finished its job.
-    public func run() async {
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<count {
-                group.addTask { [queue, runner] in
-                    while let job = await queue.next() {
-                        // Whichever pool thread runs a job yields to the listener's loops.
-                        ThreadPriority.lowerCurrentThread()
-                        await runner.run(job)
+    package func run() async {
+        await withTaskExecutorPreference(threads) {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<count {
+                    group.addTask { [queue, runner] in
+                        while let job = await queue.next() {
+                            await runner.run(job)
+                        }
                     }
                 }
             }

@@ -37,8 +37,8 @@ struct CheckConfigCommand: ParsableCommand {
             let events = ContactEventKind.allCases.filter(route.events.contains).map(\.rawValue).joined(separator: ",")
             lines.append("  route      \(route.source) → \(route.target) [\(events)] contact id: \(route.contactID)")
         }
-        for source in configuration.sources where source.kind == "buildr" && source.resolveWith == nil {
-            lines.append("  warning    source \(source.name) has no resolve_with target: thin Buildr deliveries will fail")
+        for source in configuration.sources where source.kind.sendsThinReferences && source.resolveWith == nil {
+            lines.append("  warning    source \(source.name) has no resolve_with target: thin \(source.kind) deliveries will fail")
         }
         return lines.joined(separator: "\n") + "\n"
     }

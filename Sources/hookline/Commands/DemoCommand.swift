@@ -3,6 +3,7 @@ import Foundation
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTools
 import Logging
 import ServiceLifecycle
 
@@ -32,40 +33,40 @@ struct DemoCommand: AsyncParsableCommand {
             throw CommandFailure.usage("no Fixtures/ folder here or in the source tree; pass --fixtures DIR")
         }
         let auditPath = try audit ?? Self.temporaryAuditPath()
-        let colour = TextTable.standardOutputIsTerminal
         Console.show("Starting the sandbox CRMs (Buildr, Plannr, the X-Api-Key API) and Hookline on loopback…")
-        let demo: DemoRunner
+        let failures: Int
         do {
-            demo = try await DemoRunner.start(fixtures: fixtures, auditPath: auditPath, port: port)
+            failures = try await DemoRunner.withRunning(fixtures: fixtures, auditPath: auditPath, port: port) { demo in
+                try await show(demo, fixtures: fixtures, auditPath: auditPath)
+            }
+        } catch let failure as CommandFailure {
+            throw failure
         } catch let error as ConfigurationError {
             throw CommandFailure.usage(error.description)
         } catch {
-            throw CommandFailure.runtime("could not start the demo: \(error)")
+            throw CommandFailure.runtime("the demo failed: \(error)")
         }
+        if failures > 0 {
+            throw CommandFailure.runtime("\(failures) fixture\(failures == 1 ? "" : "s") did not reach the expected outcome")
+        }
+    }
+
+    /// Replays the fixtures, prints the table, and keeps serving if asked: the fixtures not as expected.
+    private func show(_ demo: DemoRunner, fixtures: String, auditPath: String) async throws -> Int {
         Console.show("Replaying \(demo.catalog.fixtures.count) fixtures from \(fixtures) to \(demo.baseURL) as signed webhooks…\n")
-        let checked: [DemoRunner.Checked]
-        do {
-            checked = try await demo.replay()
-        } catch {
-            await demo.stop()
-            throw CommandFailure.runtime("the replay failed: \(error)")
-        }
-        print(FixtureOutcome.table(checked.map(\.outcome)).render(colour: colour))  // its cells are escaped
+        let checked = try await demo.replay()
+        print(FixtureOutcome.table(checked.map(\.outcome)).render(colour: TextTable.standardOutputIsTerminal))  // its cells are escaped
         let failures = checked.filter { !$0.differences.isEmpty }
         Console.show(Self.summary(checked))
         for failure in failures {
             Console.show("  ✗ \(failure.fixture.path): \(failure.differences.joined(separator: "; "))")
         }
         Console.show("\nAudit log: \(auditPath)\n  hookline tail \(ShellQuote.quote(auditPath))")
-
         if keepRunning {
             Console.show(try keepRunningHint(demo: demo, fixtures: fixtures))
             try await Self.waitForSignal()
         }
-        await demo.stop()
-        if !failures.isEmpty {
-            throw CommandFailure.runtime("\(failures.count) fixture\(failures.count == 1 ? "" : "s") did not reach the expected outcome")
-        }
+        return failures.count
     }
 
     static func summary(_ checked: [DemoRunner.Checked]) -> String {
@@ -86,9 +87,9 @@ struct DemoCommand: AsyncParsableCommand {
     private func keepRunningHint(demo: DemoRunner, fixtures: String) throws -> String {
         let file = "\(fixtures)/standard/contact-updated.json"
         let body = try FileBytes.read(file)
-        guard let source = demo.runtime.configuration.source(named: "standard") else { return "" }
+        guard let source = demo.running.configuration.sources.first(where: { $0.kind == .standard }) else { return "" }
         let headers = try source.verifier.signatureHeaders(for: body, messageID: MessageIDGenerator.random(), timestamp: UnixTime.now().seconds)
-        let url = "\(demo.baseURL)/webhooks/standard"
+        let url = "\(demo.baseURL)/webhooks/\(source.name)"
         return """
 
             Hookline keeps serving at \(demo.baseURL) (Ctrl-C to stop). Send it a signed webhook:

@@ -9,10 +9,10 @@ struct RedriveCommand: AsyncParsableCommand {
         commandName: "redrive",
         abstract: "Queue the dead or failed targets of events in an audit log again.",
         discussion: """
-            Reads FILE (the audit log, or an archived one), picks each event target whose last line is dead
-            (or what --outcome names), and queues it again as a new attempt of the same event: a redriven line
-            carrying the payload, then the usual retry/applied/failed/dead lines. Attempts keep counting; the
-            retry budget starts afresh.
+            Reads FILE (the audit log, or an archived one) — or, without FILE, the journal of --config's
+            Hookline — picks each event target whose last line is dead (or what --outcome names), and queues
+            it again as a new attempt of the same event: a redriven line carrying the payload, then the usual
+            retry/applied/failed/dead lines. Attempts keep counting; the retry budget starts afresh.
 
             A running Hookline is reached through the control socket beside its audit log (<audit.path>.sock).
             With no Hookline running, --config runs the redrive in-process and waits for it to finish.
@@ -20,6 +20,7 @@ struct RedriveCommand: AsyncParsableCommand {
               hookline redrive /var/lib/hookline/audit.jsonl
               hookline redrive --outcome failed --since 2h /var/lib/hookline/audit.jsonl
               hookline redrive --event evt_01M8145QAR9JKCDJG38QP2QN8K --config hookline.yaml audit.jsonl
+              hookline redrive --config hookline.yaml            # select from the journal itself
             """
     )
 
@@ -35,47 +36,59 @@ struct RedriveCommand: AsyncParsableCommand {
     @Option(help: "Configuration, to redrive in-process when no Hookline is running (and to find its socket).")
     var config: String?
 
-    @Argument(help: "The audit log to read.")
-    var file: String
+    @Argument(help: "The audit log to select from (default: the journal of --config's Hookline).")
+    var file: String?
+
+    func validate() throws {
+        if file == nil && config == nil { throw ValidationError("give the audit log to read, or --config to select from its journal") }
+    }
 
     func run() async throws {
         let now = UnixTime.now()
-        let outcomes: Set<AuditOutcome>
-        let sinceTime: UnixTime?
+        let request: RedriveRequest
         do {
-            outcomes = try AuditFilter.outcomes([outcome])
-            sinceTime = try since.map { text throws(AuditFilterError) in try AuditFilter.since(text, now: now) }
-        } catch {
+            let outcomes = try AuditFilter.outcomes([outcome])
+            guard !outcomes.isEmpty, outcomes.isSubset(of: [.dead, .failed]) else {
+                throw CommandFailure.usage("--outcome: redrive takes dead, failed, or both")
+            }
+            request = RedriveRequest(
+                outcomes: outcomes, event: event, since: try since.map { text throws(AuditFilterError) in try AuditFilter.since(text, now: now) })
+        } catch let error as AuditFilterError {
             throw CommandFailure.usage(error.message)
         }
-        guard !outcomes.isEmpty, outcomes.isSubset(of: [.dead, .failed]) else {
-            throw CommandFailure.usage("--outcome: redrive takes dead, failed, or both")
-        }
-        var selection = RedriveSelection()
-        do {
-            _ = try AuditLogReader.forEachRecord(in: file) { selection.add($0) }
-        } catch {
-            throw CommandFailure.usage("\(error)")
-        }
-        let records = selection.select(outcomes: outcomes, event: event, since: sinceTime, now: now)
-        for missing in selection.missingPayload(outcomes: outcomes, event: event) {
-            Console.show("\(missing): its received line is not in \(file) (rotated?); redrive from the archived file that has it")
-        }
-        guard !records.isEmpty else {
-            Console.show("nothing to redrive in \(file)")
-            return
-        }
         let configuration = try config.map { try ConfigurationFile.load($0) }
-        let socket = (configuration?.audit.path ?? file) + ".sock"
+        let socket = (configuration?.audit.path ?? file ?? "") + ".sock"
+        let work: Work
+        if let file {
+            var selection = RedriveSelection()
+            do {
+                _ = try AuditLogReader.forEachRecord(in: file) { selection.add($0) }
+            } catch {
+                throw CommandFailure.usage("\(error)")
+            }
+            for missing in selection.missingPayload(outcomes: request.outcomes, event: event) {
+                Console.show("\(missing): its received line is not in \(file) (rotated?); redrive from the archived file that has it")
+            }
+            let records = selection.select(outcomes: request.outcomes, event: event, since: request.since, now: now)
+            guard !records.isEmpty else {
+                Console.show("nothing to redrive in \(file)")
+                return
+            }
+            work = .records(records)
+        } else {
+            work = .select(request)
+        }
         let results: [RedriveResult]
         do {
-            results = try await ControlClient.redrive(records, socket: socket)
+            results = try await work.send(to: socket)
             Console.show("sent to the running Hookline (\(socket)):")
         } catch let unreachable as ControlClient.Unreachable {
             guard let configuration else {
-                throw CommandFailure.runtime("\(unreachable); no Hookline is running for \(file) — give --config to redrive in-process")
+                throw CommandFailure.runtime("\(unreachable); no Hookline is running for \(file ?? socket) — give --config to redrive in-process")
             }
-            results = try await redriveInProcess(records, configuration: configuration)
+            results = try await redriveInProcess(work, configuration: configuration)
+        } catch {
+            throw CommandFailure.runtime("\(error)")
         }
         var failures = 0
         for result in results {
@@ -87,22 +100,36 @@ struct RedriveCommand: AsyncParsableCommand {
         if failures > 0 { throw CommandFailure.runtime("\(failures) events could not be redriven") }
     }
 
-    private func redriveInProcess(_ records: [AuditRecord], configuration: HooklineConfiguration) async throws -> [RedriveResult] {
-        let inProcess = try await InProcessRuntime.start(configuration)
-        let runtime = inProcess.runtime
-        let results = await runtime.redrive(records)
-        let redriven = Set(results.filter { !$0.targets.isEmpty }.map(\.event))
-        // Wait until the redriven events are no longer owed.
-        func stillOwed() -> Bool {
-            let journal = runtime.audit.journal
-            return redriven.contains { journal.pendingEvent($0) != nil }
+    /// What is redriven: records selected from a file, or a selection the journal makes.
+    private enum Work: Sendable {
+        case records([AuditRecord])
+        case select(RedriveRequest)
+
+        func send(to socket: String) async throws -> [RedriveResult] {
+            switch self {
+            case .records(let records): try await ControlClient.redrive(records, socket: socket)
+            case .select(let request): try await ControlClient.redrive(request, socket: socket)
+            }
         }
-        while stillOwed() {
-            try await Task.sleep(for: .milliseconds(50))
-            _ = await runtime.audit.flush()
+
+        func run(in running: RunningHookline) async throws -> [RedriveResult] {
+            switch self {
+            case .records(let records): await running.redrive(records)
+            case .select(let request): try await running.redrive(request)
+            }
         }
-        await runtime.stop()
-        await inProcess.workers.value
+    }
+
+    private func redriveInProcess(_ work: Work, configuration: HooklineConfiguration) async throws -> [RedriveResult] {
+        let results = try await withInProcessHookline(configuration) { running in
+            let results = try await work.run(in: running)
+            let redriven = Set(results.filter { !$0.targets.isEmpty }.map(\.event))
+            // Wait until the redriven events are no longer owed.
+            while redriven.contains(where: { running.journal.owedTargets(of: $0) != nil }) {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return results
+        }
         Console.show("redriven in-process; the outcomes are in \(configuration.audit.path) (hookline tail --event …)")
         return results
     }

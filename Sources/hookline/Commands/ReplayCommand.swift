@@ -1,6 +1,7 @@
 import ArgumentParser
 import HooklineCore
 import HooklineServer
+import HooklineTools
 
 /// `hookline replay`: send fixture files through Hookline — to a running endpoint, in-process,
 /// or just show the calls they would make.
@@ -60,10 +61,7 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func dryRunAll(_ items: [ReplayFiles.Item], configuration: HooklineConfiguration) throws -> Int {
-        let (journal, _) = (try? JournalRecovery.replay(path: configuration.audit.path)) ?? (AuditJournal(), AuditLogReader.Summary())
-        let references = InMemoryReferenceStore()
-        for reference in journal.references { references.remember(target: reference.target, key: reference.key, id: reference.id) }
-        let planner = DryRunPlanner(configuration: configuration, references: references)
+        let planner = DryRunPlanner(configuration: configuration, references: try DryRunPlanner.learnedReferences(in: configuration.audit.path))
         var failures = 0
         for item in items {
             Console.show("\(item.path) (\(item.source))")
@@ -135,46 +133,48 @@ struct ReplayCommand: AsyncParsableCommand {
     }
 
     private func runInProcess(_ items: [ReplayFiles.Item], configuration: HooklineConfiguration) async throws -> Int {
-        let inProcess = try await InProcessRuntime.start(configuration)
-        let runtime = inProcess.runtime
-        let local = runtime.configuration
-        let base = "http://127.0.0.1:\(runtime.port)"
-        let deliverer = WebhookDeliverer()
-        var outcomes: [FixtureOutcome] = []
-        var failures = 0
-        var progress = ProgressLine(total: items.count)
-        for (index, item) in items.enumerated() {
-            switch await deliver(item, to: base, configuration: local, deliverer: deliverer) {
-            case .success(let answer):
-                if !(200..<300).contains(answer.status) { failures += 1 }
-                outcomes.append(
-                    FixtureOutcome(
-                        path: item.path, source: item.source, answer: answer.status, answerText: answer.outcome ?? answer.error ?? "",
-                        eventID: answer.status == 202 ? answer.eventID : nil))
-            case .failure(let problem):
-                failures += 1
-                progress.finish()
-                Console.show("error  \(item.path): \(problem)")
+        let (outcomes, failures, path) = try await withInProcessHookline(configuration) { running in
+            let local = running.configuration
+            let deliverer = WebhookDeliverer()
+            var outcomes: [FixtureOutcome] = []
+            var failures = 0
+            var progress = ProgressLine(total: items.count)
+            for (index, item) in items.enumerated() {
+                switch await deliver(item, to: running.baseURL, configuration: local, deliverer: deliverer) {
+                case .success(let answer):
+                    if !(200..<300).contains(answer.status) { failures += 1 }
+                    outcomes.append(
+                        FixtureOutcome(
+                            path: item.path, source: item.source, answer: answer.status, answerText: answer.outcome ?? answer.error ?? "",
+                            eventID: answer.status == 202 ? answer.eventID : nil))
+                case .failure(let problem):
+                    failures += 1
+                    progress.finish()
+                    Console.show("error  \(item.path): \(problem)")
+                }
+                progress.update(done: index + 1, failed: failures)
             }
-            progress.update(done: index + 1, failed: failures)
+            progress.finish()
+            let records = try await Self.settle(outcomes, running: running, timeout: .seconds(120))
+            for index in outcomes.indices { outcomes[index].settle(from: records) }
+            return (outcomes, failures, local.audit.path)
         }
-        progress.finish()
-        var records: [AuditRecord] = []
-        let deadline = ContinuousClock.now + .seconds(120)
-        while ContinuousClock.now < deadline {
-            _ = await runtime.audit.flush()
-            records = []
-            _ = try AuditLogReader.forEachRecord(in: local.audit.path) { records.append($0) }
-            if FixtureOutcome.allSettled(outcomes, in: records) { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        for index in outcomes.indices { outcomes[index].settle(from: records) }
-        await runtime.stop()
-        await inProcess.workers.value
         print(FixtureOutcome.table(outcomes).render(colour: TextTable.standardOutputIsTerminal))  // its cells are escaped
         let unfinished = outcomes.flatMap(\.targets).filter { ["failed", "dead", "pending"].contains($0.outcome) }.count
-        Console.show("Audit log: \(local.audit.path)")
+        Console.show("Audit log: \(path)")
         return failures + unfinished
+    }
+
+    /// The audit log's records once every accepted body has finished at its targets (or at the deadline).
+    private static func settle(_ outcomes: [FixtureOutcome], running: RunningHookline, timeout: Duration) async throws -> [AuditRecord] {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            _ = await running.journal.flush()
+            var records: [AuditRecord] = []
+            _ = try AuditLogReader.forEachRecord(in: running.configuration.audit.path) { records.append($0) }
+            if FixtureOutcome.allSettled(outcomes, in: records) || ContinuousClock.now >= deadline { return records }
+            try await Task.sleep(for: .milliseconds(50))
+        }
     }
 }
 

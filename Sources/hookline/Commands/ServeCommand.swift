@@ -24,16 +24,40 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ConfigurationFile.load(config)
         logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "hookline")
-        let service = HooklineService(configuration: configuration, logger: logger)
+        let runtime = HooklineRuntime(configuration: configuration, logger: logger) { running in
+            Self.announce(running, logger: logger)
+        }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: service)],
+                services: [.init(service: runtime)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
             try await group.run()
         } catch {
             throw CommandFailure.runtime("\(error)")
+        }
+        logger.info("stopped")
+    }
+
+    /// The start-up line, with what recovery found.
+    private static func announce(_ running: RunningHookline, logger: Logger) {
+        let configuration = running.configuration
+        let recovery = running.recovery
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "http://\(configuration.server.host):\(running.port)",
+                "sources": .string(configuration.sources.map(\.name).joined(separator: ",")),
+                "audit": .string(configuration.audit.path),
+                "recovered_events": "\(recovery.recoveredEvents)",
+                "log_lines": "\(recovery.lines)",
+                "recovery_seconds": "\(Double(Int(recovery.seconds * 1000)) / 1000)",
+            ])
+        if recovery.unreadableLines > 0 || recovery.truncatedBytes > 0 {
+            logger.warning(
+                "the audit log had damaged lines",
+                metadata: ["unreadable_lines": "\(recovery.unreadableLines)", "truncated_bytes": "\(recovery.truncatedBytes)"])
         }
     }
 }

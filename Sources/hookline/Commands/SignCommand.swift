@@ -1,6 +1,7 @@
 import ArgumentParser
 import HooklineCore
 import HooklineServer
+import HooklineTools
 
 /// `hookline sign`: the headers a sender would attach to a body, so anyone can hand-craft a
 /// valid request with curl.

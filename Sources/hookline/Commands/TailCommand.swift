@@ -1,6 +1,7 @@
 import ArgumentParser
 import HooklineCore
 import HooklineServer
+import HooklineTools
 
 /// `hookline tail`: read the audit log, filtered, as columns or raw JSON; `-f` follows it.
 struct TailCommand: AsyncParsableCommand {

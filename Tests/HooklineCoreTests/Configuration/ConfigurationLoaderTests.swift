@@ -42,7 +42,7 @@ struct ConfigurationLoaderTests {
     func example() throws {
         let configuration = try Self.load(try Self.exampleText)
         #expect(configuration.sources.map(\.name) == ["buildr", "plannr", "standard"])
-        #expect(configuration.targets.map(\.kind) == ["buildr", "plannr", "omnichannel"])
+        #expect(configuration.targets.map(\.kind) == [.buildr, .plannr, .omnichannel])
         #expect(configuration.routes.count == 5)
         #expect(configuration.server.maxBodyBytes == 1 << 20)
         #expect(configuration.queue.dedupMaxAge == .seconds(86_400))

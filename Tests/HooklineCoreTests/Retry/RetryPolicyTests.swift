@@ -3,7 +3,7 @@ import Testing
 
 @Suite("retry policy and rate limiter")
 struct RetryPolicyTests {
-    static let t0 = UnixTime(seconds: 1_700_000_000)
+    static let t0 = MonotonicTime(nanoseconds: 1_000_000_000_000)
 
     @Test("backoff is full jitter under a doubling ceiling")
     func fullJitter() {
@@ -59,7 +59,7 @@ struct RetryPolicyTests {
 
     @Test("Buildr's default (10 per 10 s, burst 9) never overflows Buildr's leaky bucket of 10, even with one interval of send jitter")
     func leakyBucketSafe() {
-        let defaults = TargetKinds.kind(named: "buildr")?.defaultRateLimit
+        let defaults = TargetKind.buildr.defaultRateLimit
         var limiter = RateLimiter(limit: defaults?.requests ?? 0, period: defaults?.period ?? .zero, burst: defaults?.burst ?? 0)
         var level = 0.0
         var last: Int64 = 0
@@ -79,10 +79,10 @@ struct RetryPolicyTests {
 
     @Test("Plannr's default (500 a minute, evenly spaced) never puts more than 500 calls in any minute")
     func windowSafe() {
-        let defaults = TargetKinds.kind(named: "plannr")?.defaultRateLimit
+        let defaults = TargetKind.plannr.defaultRateLimit
         #expect(defaults == RateLimitSettings(requests: 500, period: .seconds(60), burst: 1))
         var limiter = RateLimiter(limit: 500, period: .seconds(60), burst: defaults?.burst ?? 0)
-        let slots = (0..<1500).map { step in limiter.reserve(now: Self.t0 + .milliseconds(Int64(step / 400) * 20_000)).milliseconds }
+        let slots = (0..<1500).map { step in limiter.reserve(now: Self.t0 + .milliseconds(Int64(step / 400) * 20_000)).since(Self.t0).wholeMilliseconds }
         var front = 0
         for end in slots.indices {
             while slots[end] - slots[front] >= 60_000 { front += 1 }

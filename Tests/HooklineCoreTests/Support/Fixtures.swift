@@ -13,7 +13,7 @@ enum Fixtures {
 
     static func decode(_ path: String, as kind: String? = nil, context: MessageContext = MessageContext()) throws -> DecodedMessage {
         let source = kind ?? String(path.split(separator: "/")[0])
-        guard let decoder = MessageDecoders.decoder(forKind: source) else {
+        guard let decoder = SourceKind(rawValue: source) else {
             throw MessageDecodeError(field: "", problem: "no decoder for \(source)")
         }
         return try decoder.decode(bytes: try bytes(path), context: context)

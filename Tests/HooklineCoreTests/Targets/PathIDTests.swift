@@ -14,11 +14,11 @@ struct PathIDTests {
     static let separators = ["a/b", "../x", "a\\b", "a%2fb", "a%2Fb", "a%252fb", "%5c", "..%5c"]
 
     static let buildr = BuildrContactsClient(
-        settings: TargetSettings(name: "buildr", kind: "buildr", baseURL: "https://api.buildr.com/api/2023-01", options: [:]))
+        settings: TargetSettings(name: "buildr", kind: .buildr, baseURL: "https://api.buildr.com/api/2023-01", options: [:]))
     static let plannr = PlannrContactDetailsClient(
-        settings: TargetSettings(name: "plannr", kind: "plannr", baseURL: "https://api.plannrcrm.com/api/v2", options: ["token": "t", "account_uuid": "a"]))
+        settings: TargetSettings(name: "plannr", kind: .plannr, baseURL: "https://api.plannrcrm.com/api/v2", options: ["token": "t", "account_uuid": "a"]))
     static let omnichannel = OmnichannelContactsClient(
-        settings: TargetSettings(name: "omni", kind: "omnichannel", baseURL: "https://omni.example/v1", options: ["api_key": "k"]))
+        settings: TargetSettings(name: "omni", kind: .omnichannel, baseURL: "https://omni.example/v1", options: ["api_key": "k"]))
 
     struct NoReferences: ReferenceLookup {
         var known: [String: String] = [:]

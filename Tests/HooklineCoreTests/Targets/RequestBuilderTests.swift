@@ -5,14 +5,14 @@ import Testing
 struct RequestBuilderTests {
     static let buildr = BuildrContactsClient(
         settings: TargetSettings(
-            name: "buildr", kind: "buildr", baseURL: "https://api.buildr.com/api/2023-01",
+            name: "buildr", kind: .buildr, baseURL: "https://api.buildr.com/api/2023-01",
             options: ["token_url": "https://api.buildr.com/oauth/token", "client_id": "cid", "client_secret": "csecret"]))
     static let plannr = PlannrContactDetailsClient(
         settings: TargetSettings(
-            name: "plannr", kind: "plannr", baseURL: "https://api.plannrcrm.com/api/v2",
+            name: "plannr", kind: .plannr, baseURL: "https://api.plannrcrm.com/api/v2",
             options: ["token": "ACCESS_TOKEN", "account_uuid": "{YOUR_PLANNR_ACCOUNT_UUID}"]))
     static let omnichannel = OmnichannelContactsClient(
-        settings: TargetSettings(name: "omni", kind: "omnichannel", baseURL: "https://omni.example/v1", options: ["api_key": "k-123"]))
+        settings: TargetSettings(name: "omni", kind: .omnichannel, baseURL: "https://omni.example/v1", options: ["api_key": "k-123"]))
 
     static func calls(_ plan: TargetPlan) -> [TargetCall] {
         if case .calls(let calls) = plan { return calls }
@@ -56,7 +56,7 @@ struct RequestBuilderTests {
         #expect(request.url == "https://api.buildr.com/oauth/token")
         #expect(request.call.method == "POST")
         #expect(request.call.bodyText == "grant_type=client_credentials&client_id=cid&client_secret=csecret&scope=read%20write")
-        let now = UnixTime(seconds: 1_700_000_000)
+        let now = MonotonicTime(nanoseconds: 1_000_000_000_000)
         let token = Self.buildr.token(from: TargetResponse(status: 200, body: Array(#"{"access_token":"tok","token_type":"Bearer","expires_in":3600,"scope":"read write"}"#.utf8)), now: now)
         #expect(token == AccessToken(value: "tok", expiresAt: now + .seconds(3540)))
         #expect(Self.buildr.token(from: TargetResponse(status: 401, body: []), now: now) == nil)

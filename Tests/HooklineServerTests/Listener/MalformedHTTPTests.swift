@@ -5,82 +5,82 @@ import Testing
 
 @Suite("malformed HTTP leaves the server serving", .timeLimit(.minutes(1)))
 struct MalformedHTTPTests {
-    static func healthy(_ hookline: RunningHookline) async throws -> Bool {
+    static func healthy(_ hookline: TestHookline) async throws -> Bool {
         try await HTTPGet.fetch("\(hookline.baseURL)/healthz").status == 200
     }
 
     @Test("a bad request line is answered 400 and the next client is served")
     func badRequestLine() async throws {
-        let hookline = try await RunningHookline.start()
-        defer { Task { await hookline.stop() } }
-        let connection = try RawConnection(port: hookline.runtime.port)
-        connection.send("THIS IS NOT HTTP\r\n\r\n")
-        let (text, closed) = await connection.readUntilClosed()
-        #expect(text.hasPrefix("HTTP/1.1 400"))
-        #expect(closed)
-        #expect(try await Self.healthy(hookline))
+        try await withHookline() { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            connection.send("THIS IS NOT HTTP\r\n\r\n")
+            let (text, closed) = await connection.readUntilClosed()
+            #expect(text.hasPrefix("HTTP/1.1 400"))
+            #expect(closed)
+            #expect(try await Self.healthy(hookline))
+        }
     }
 
     @Test("headers larger than the limit are answered 431 and the next client is served")
     func hugeHeader() async throws {
-        let hookline = try await RunningHookline.start()
-        defer { Task { await hookline.stop() } }
-        let connection = try RawConnection(port: hookline.runtime.port)
-        connection.send("POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 64 * 1024))\r\n\r\n")
-        let (text, closed) = await connection.readUntilClosed()
-        #expect(text.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large"))
-        #expect(text.contains(#"{"error":"the request line and headers are larger than 16384 bytes or have too many fields"}"#))
-        #expect(closed)
-        #expect(try await Self.healthy(hookline))
+        try await withHookline() { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            connection.send("POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 64 * 1024))\r\n\r\n")
+            let (text, closed) = await connection.readUntilClosed()
+            #expect(text.hasPrefix("HTTP/1.1 431 Request Header Fields Too Large"))
+            #expect(text.contains(#"{"error":"the request line and headers are larger than 16384 bytes or have too many fields"}"#))
+            #expect(closed)
+            #expect(try await Self.healthy(hookline))
+        }
     }
 
     @Test("a request trickled byte by byte is cut off at the request deadline")
     func slowloris() async throws {
-        let hookline = try await RunningHookline.start { TestConfiguration.yaml(auditPath: $0, requestTimeout: "1s") }
-        defer { Task { await hookline.stop() } }
-        let connection = try RawConnection(port: hookline.runtime.port)
-        let started = ContinuousClock.now
-        var cutOff = false
-        for character in "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nX-Slow: \(String(repeating: "z", count: 200))" {
-            guard connection.send(String(character)) else {
-                cutOff = true
-                break
+        try await withHookline(yaml: { TestConfiguration.yaml(auditPath: $0, requestTimeout: "1s") }) { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            let started = ContinuousClock.now
+            var cutOff = false
+            for character in "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nX-Slow: \(String(repeating: "z", count: 200))" {
+                guard connection.send(String(character)) else {
+                    cutOff = true
+                    break
+                }
+                // The attack itself: one byte every 50 ms keeps an idle timeout from ever firing.
+                try await Task.sleep(for: .milliseconds(50))
+                if ContinuousClock.now - started > .seconds(5) { break }
             }
-            // The attack itself: one byte every 50 ms keeps an idle timeout from ever firing.
-            try await Task.sleep(for: .milliseconds(50))
-            if ContinuousClock.now - started > .seconds(5) { break }
+            if !cutOff { cutOff = await connection.readUntilClosed().closed }
+            let elapsed = ContinuousClock.now - started
+            #expect(cutOff, "the trickling connection was closed")
+            #expect(elapsed >= .seconds(1) && elapsed < .seconds(4), "closed at the 1 s request deadline, after \(elapsed)")
+            #expect(try await Self.healthy(hookline))
         }
-        if !cutOff { cutOff = await connection.readUntilClosed().closed }
-        let elapsed = ContinuousClock.now - started
-        #expect(cutOff, "the trickling connection was closed")
-        #expect(elapsed >= .seconds(1) && elapsed < .seconds(4), "closed at the 1 s request deadline, after \(elapsed)")
-        #expect(try await Self.healthy(hookline))
     }
 
     @Test("a chunked body past the limit is answered 413 and the connection closed")
     func chunkedOversize() async throws {
-        let hookline = try await RunningHookline.start()
-        defer { Task { await hookline.stop() } }
-        let connection = try RawConnection(port: hookline.runtime.port)
-        connection.send("POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-        let chunk = String(repeating: "x", count: 64 * 1024)
-        for _ in 0..<5 where connection.send("10000\r\n\(chunk)\r\n") {}
-        let (text, _) = await connection.readUntilClosed()
-        #expect(text.hasPrefix("HTTP/1.1 413"))
-        #expect(text.contains(#"{"error":"the body is larger than 262144 bytes"}"#))
-        #expect(try await Self.healthy(hookline))
+        try await withHookline() { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            connection.send("POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
+            let chunk = String(repeating: "x", count: 64 * 1024)
+            for _ in 0..<5 where connection.send("10000\r\n\(chunk)\r\n") {}
+            let (text, _) = await connection.readUntilClosed()
+            #expect(text.hasPrefix("HTTP/1.1 413"))
+            #expect(text.contains(#"{"error":"the body is larger than 262144 bytes"}"#))
+            #expect(try await Self.healthy(hookline))
+        }
     }
 
     @Test("a keep-alive connection serves several requests in a row")
     func keepAlive() async throws {
-        let hookline = try await RunningHookline.start()
-        defer { Task { await hookline.stop() } }
-        let connection = try RawConnection(port: hookline.runtime.port)
-        for _ in 0..<3 {
-            connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
-            let response = await connection.readResponse()
-            #expect(response.hasPrefix("HTTP/1.1 200 OK"))
-            #expect(response.hasSuffix(#"{"status":"ok"}"# + "\n"))
+        try await withHookline() { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            for _ in 0..<3 {
+                connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                let response = await connection.readResponse()
+                #expect(response.hasPrefix("HTTP/1.1 200 OK"))
+                #expect(response.hasSuffix(#"{"status":"ok"}"# + "\n"))
+            }
         }
     }
 }

@@ -1,6 +1,8 @@
 import HooklineCore
 import HooklineSandbox
 import HooklineServer
+import HooklineTestSupport
+import HooklineTools
 import Testing
 
 @Suite("hookline demo's code path", .timeLimit(.minutes(2)))
@@ -8,11 +10,11 @@ struct DemoTests {
     @Test("every fixture reaches the outcome the manifest expects, and the log keeps its promise")
     func demoRuns() async throws {
         let directory = try TemporaryDirectory()
-        let demo = try await DemoRunner.start(fixtures: RepositoryFixtures.root, auditPath: directory.file("audit.jsonl"))
-        let checked = try await demo.replay(timeout: .seconds(60))
-        await demo.stop()
+        let (checked, fixtures) = try await DemoRunner.withRunning(fixtures: RepositoryFixtures.root, auditPath: directory.file("audit.jsonl")) { demo in
+            (try await demo.replay(timeout: .seconds(60)), demo.catalog.fixtures.count)
+        }
 
-        #expect(checked.count == demo.catalog.fixtures.count)
+        #expect(checked.count == fixtures)
         for item in checked {
             #expect(item.differences.isEmpty, "\(item.fixture.path): \(item.differences.joined(separator: "; "))")
         }
@@ -27,7 +29,7 @@ struct DemoTests {
     @Test("dry-run planning shows the exact calls a Buildr full message makes at each target")
     func dryRun() throws {
         let configuration = try DemoConfiguration.load(auditPath: "/dev/null", sandboxURL: "http://sandbox.test")
-        let planner = DryRunPlanner(configuration: configuration, references: InMemoryReferenceStore())
+        let planner = DryRunPlanner(configuration: configuration, references: try DryRunPlanner.learnedReferences(in: "/nonexistent/audit.jsonl"))
         let lines = try planner.describe(RepositoryFixtures.body("buildr/contact-update-full.json"), source: "buildr").get()
         #expect(
             lines == [
@@ -46,8 +48,7 @@ struct DemoTests {
     @Test("dry-run planning PUTs a detail already learned, and names what it cannot decode")
     func dryRunKnownAndBroken() throws {
         let configuration = try DemoConfiguration.load(auditPath: "/dev/null", sandboxURL: "http://sandbox.test")
-        let references = InMemoryReferenceStore()
-        references.remember(target: "plannr", key: "\(SandboxSeed.garethAccount)/email", id: "dba3e759-bab7-4ce4-8370-d661a492992b")
+        let references = KnownReferences([("plannr", "\(SandboxSeed.garethAccount)/email", "dba3e759-bab7-4ce4-8370-d661a492992b")])
         let planner = DryRunPlanner(configuration: configuration, references: references)
         let lines = try planner.describe(RepositoryFixtures.body("buildr/contact-update-full.json"), source: "buildr").get()
         #expect(lines[1] == "  → plannr: PUT http://sandbox.test/plannr/api/v2/contact-details/dba3e759-bab7-4ce4-8370-d661a492992b")

@@ -2,16 +2,16 @@
 /// the fields the event changed; `GET /contacts/{id}` to resolve thin deliveries. OAuth2
 /// client credentials, a token cached until expiry and refreshed once on 401; a 429 says how
 /// long to wait in `X-Rate-Limited-For`.
-public struct BuildrContactsClient: ContactFetching {
-    public let settings: TargetSettings
+package struct BuildrContactsClient: ContactFetching {
+    package let settings: TargetSettings
     /// Refresh a token this long before Buildr says it expires.
     static let expiryMargin: Duration = .seconds(60)
 
-    public init(settings: TargetSettings) {
+    package init(settings: TargetSettings) {
         self.settings = settings
     }
 
-    public func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
+    package func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
         guard change.kind != .deleted else {
             return .nothing(reason: "Buildr's API has no contact delete; deletes are not applied")
         }
@@ -41,7 +41,7 @@ public struct BuildrContactsClient: ContactFetching {
         ])
     }
 
-    public func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID> {
+    package func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID> {
         if let refusal = PathID.refusal(of: contactID, shape: .numeric, what: "Buildr contact id") {
             return .failure(RefusedPathID(reason: refusal))
         }
@@ -51,7 +51,7 @@ public struct BuildrContactsClient: ContactFetching {
                 headers: [HeaderField(name: "Accept", value: "application/json")]))
     }
 
-    public func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {
+    package func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {
         let body: JSONValue
         do {
             body = try JSONParser.parse(response.body)
@@ -64,19 +64,19 @@ public struct BuildrContactsClient: ContactFetching {
         return try BuildrContactMapper.patch(from: contact)
     }
 
-    public func authorize(_ call: TargetCall, token: String?) -> TargetCall {
+    package func authorize(_ call: TargetCall, token: String?) -> TargetCall {
         guard let token else { return call }
         var authorized = call
         authorized.headers.insert(HeaderField(name: "Authorization", value: "Bearer \(token)"), at: 0)
         return authorized
     }
 
-    public func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
+    package func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
         ResponseClassifier.classify(
             response, delayHeaders: ["X-Rate-Limited-For", "Retry-After"], refreshesOn401: true, secrets: secrets)
     }
 
-    public var tokenRequest: TokenRequest? {
+    package var tokenRequest: TokenRequest? {
         let form = URLEncoding.form([
             ("grant_type", "client_credentials"),
             ("client_id", settings.options["client_id"] ?? ""),
@@ -93,7 +93,7 @@ public struct BuildrContactsClient: ContactFetching {
         return TokenRequest(url: settings.options["token_url"] ?? "", call: call)
     }
 
-    public func token(from response: TargetResponse, now: UnixTime) -> AccessToken? {
+    package func token(from response: TargetResponse, now: MonotonicTime) -> AccessToken? {
         guard (200..<300).contains(response.status), let body = try? JSONParser.parse(response.body),
             let value = body["access_token"]?.stringValue, !value.isEmpty
         else { return nil }

@@ -1,13 +1,13 @@
 /// The X-Api-Key contacts API (seed 003): `PUT {base}/contacts/{id}`, where `id` is the contact's
 /// id or its external reference id — so a route can address a contact by the source's own id.
-public struct OmnichannelContactsClient: TargetClient {
-    public let settings: TargetSettings
+package struct OmnichannelContactsClient: TargetClient {
+    package let settings: TargetSettings
 
-    public init(settings: TargetSettings) {
+    package init(settings: TargetSettings) {
         self.settings = settings
     }
 
-    public func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
+    package func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
         guard change.kind != .deleted else {
             return .nothing(reason: "the contacts API has no delete call; deletes are not applied")
         }
@@ -36,7 +36,7 @@ public struct OmnichannelContactsClient: TargetClient {
         ])
     }
 
-    public func authorize(_ call: TargetCall, token: String?) -> TargetCall {
+    package func authorize(_ call: TargetCall, token: String?) -> TargetCall {
         var authorized = call
         authorized.headers = [
             HeaderField(name: "X-Api-Key", value: settings.options["api_key"] ?? ""),
@@ -46,7 +46,7 @@ public struct OmnichannelContactsClient: TargetClient {
         return authorized
     }
 
-    public func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
+    package func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
         ResponseClassifier.classify(response, delayHeaders: ["Retry-After"], refreshesOn401: false, secrets: secrets)
     }
 }

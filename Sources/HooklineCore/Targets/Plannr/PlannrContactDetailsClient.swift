@@ -4,8 +4,8 @@
 /// `Content-Type` and `X-PLANNR-ACCOUNT-UUID`. A non-GB phone is sent as `{"country","number"}`.
 ///
 /// The route's contact id is the Plannr *client account* uuid that owns the details.
-public struct PlannrContactDetailsClient: TargetClient {
-    public let settings: TargetSettings
+package struct PlannrContactDetailsClient: TargetClient {
+    package let settings: TargetSettings
 
     /// One contact detail a change touches.
     struct Detail {
@@ -16,11 +16,11 @@ public struct PlannrContactDetailsClient: TargetClient {
         var isPrimary: Bool
     }
 
-    public init(settings: TargetSettings) {
+    package init(settings: TargetSettings) {
         self.settings = settings
     }
 
-    public func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
+    package func plan(_ change: TargetChange, references: some ReferenceLookup) -> TargetPlan {
         guard change.kind != .deleted else {
             return .nothing(reason: "Plannr accounts are not deleted by Hookline")
         }
@@ -78,7 +78,7 @@ public struct PlannrContactDetailsClient: TargetClient {
     }
 
     /// `POST /contact-details` (seed 001's field order).
-    public static func createBody(
+    package static func createBody(
         type: String, name: String, value: JSONValue, isPrimary: Bool, accountUUIDs: [String], primaryAccountUUIDs: [String]?
     ) -> [UInt8] {
         var body: JSONObject = ["type": .string(type), "name": .string(name), "value": value, "is_primary": .bool(isPrimary)]
@@ -88,14 +88,14 @@ public struct PlannrContactDetailsClient: TargetClient {
     }
 
     /// `PUT /contact-details/{uuid}` (seed 000's field order; the type cannot change).
-    public static func updateBody(name: String, value: JSONValue, accountUUIDs: [String], primaryAccountUUIDs: [String]?) -> [UInt8] {
+    package static func updateBody(name: String, value: JSONValue, accountUUIDs: [String], primaryAccountUUIDs: [String]?) -> [UInt8] {
         var body: JSONObject = ["name": .string(name), "value": value]
         body["account_uuids"] = .array(accountUUIDs.map(JSONValue.string))
         if let primaryAccountUUIDs { body["primary_account_uuids"] = .array(primaryAccountUUIDs.map(JSONValue.string)) }
         return JSONWriter.bytes(.object(body))
     }
 
-    public func authorize(_ call: TargetCall, token: String?) -> TargetCall {
+    package func authorize(_ call: TargetCall, token: String?) -> TargetCall {
         var authorized = call
         authorized.headers = [
             HeaderField(name: "Authorization", value: "Bearer \(settings.options["token"] ?? "")"),
@@ -106,7 +106,7 @@ public struct PlannrContactDetailsClient: TargetClient {
         return authorized
     }
 
-    public func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
+    package func classify(_ response: TargetResponse, to call: TargetCall) -> CallVerdict {
         let verdict = ResponseClassifier.classify(response, delayHeaders: ["Retry-After"], refreshesOn401: false, secrets: secrets)
         guard case .success = verdict, let key = call.learns else { return verdict }
         guard let uuid = (try? JSONParser.parse(response.body))?["uuid"]?.stringValue, !uuid.isEmpty else {

@@ -1,0 +1,132 @@
+import DequeModule
+import HooklineCore
+import NIOCore
+import Synchronization
+
+/// The job queue shared by ingest (any event loop) and the workers (tasks): a `LaneQueue`
+/// behind a lock, with waiting.
+///
+/// Workers wait without polling: an enqueue, a finished lane or a parked lane's deadline wakes
+/// them. Deadlines are monotonic and scheduled on an event loop, so a retry waiting minutes holds no
+/// thread and a step of the wall clock moves none of them.
+package final class JobQueue: Sendable {
+    private struct State: Sendable {
+        var queue: LaneQueue
+        var waiters: Deque<CheckedContinuation<Void, Never>> = []
+        var closed = false
+
+        mutating func takeWaiters(_ count: Int) -> [CheckedContinuation<Void, Never>] {
+            var taken: [CheckedContinuation<Void, Never>] = []
+            while taken.count < count, let waiter = waiters.popFirst() { taken.append(waiter) }
+            return taken
+        }
+    }
+
+    private let state: Mutex<State>
+    private let timers: any EventLoop
+    package let capacity: Int
+
+    package init(capacity: Int, timers: any EventLoop) {
+        self.state = Mutex(State(queue: LaneQueue(capacity: capacity)))
+        self.timers = timers
+        self.capacity = capacity
+    }
+
+    /// Jobs admitted and not finished, reservations included.
+    package var count: Int { state.withLock { $0.queue.count } }
+    /// Jobs waiting (not in flight).
+    package var depth: Int { state.withLock { $0.queue.depth } }
+    /// Jobs being worked on.
+    package var inFlight: Int { state.withLock { $0.queue.inFlight } }
+
+    /// Claims room for `jobs` jobs, all or nothing.
+    package func reserve(_ jobs: Int) -> Bool {
+        state.withLock { $0.queue.reserve(jobs) }
+    }
+
+    package func cancelReservation(_ jobs: Int) {
+        state.withLock { $0.queue.cancelReservation(jobs) }
+    }
+
+    /// The event whose thin fetch with this key has not started yet.
+    package func waitingFetch(for key: String) -> String? {
+        state.withLock { $0.queue.waitingFetch(for: key) }
+    }
+
+    /// Adds jobs into reserved room and wakes workers for them.
+    package func enqueue(reserved jobs: [Job]) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            for job in jobs { state.queue.enqueue(reserved: job) }
+            return state.takeWaiters(jobs.count)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Adds recovered jobs regardless of capacity (nothing accepted may be dropped).
+    package func enqueue(overCapacity jobs: [Job]) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            for job in jobs { state.queue.enqueue(overCapacity: job) }
+            return state.takeWaiters(jobs.count)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// The next runnable job; waits for one. Nil once the queue is closed.
+    package func next() async -> Job? {
+        while true {
+            let taken = state.withLock { state -> (job: Job?, closed: Bool) in
+                if state.closed { return (nil, true) }
+                return (state.queue.next(now: .now()), false)
+            }
+            if taken.closed { return nil }
+            if let job = taken.job { return job }
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.closed || state.queue.hasRunnableJob(now: .now()) { return true }
+                    state.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        }
+    }
+
+    /// The job reached a terminal outcome.
+    package func finish(_ job: Job) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.queue.finish(job)
+            return state.takeWaiters(1)
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    /// Holds the job (and its lane) until `until`.
+    package func park(_ job: Job, until: MonotonicTime) {
+        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.queue.park(job, until: until)
+            // Another lane may have been waiting behind this worker.
+            return state.takeWaiters(1)
+        }
+        for waiter in woken { waiter.resume() }
+        let delay = max(0, until.since(.now()).wholeNanoseconds)
+        timers.scheduleTask(in: .nanoseconds(delay)) { [self] in self.wakeAll() }
+    }
+
+    /// Wakes every waiting worker with nil; later `next()` calls return nil at once.
+    package func close() {
+        let woken = state.withLock { state -> Deque<CheckedContinuation<Void, Never>> in
+            state.closed = true
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in woken { waiter.resume() }
+    }
+
+    private func wakeAll() {
+        let woken = state.withLock { state -> Deque<CheckedContinuation<Void, Never>> in
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in woken { waiter.resume() }
+    }
+}

@@ -1,0 +1,129 @@
+import HooklineCore
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+extension HooklineRuntime {
+    /// Everything a running Hookline is made of, built in order at start and closed in reverse.
+    struct Parts: Sendable {
+        let running: RunningHookline
+        let workers: WorkerPool
+        let applyThreads: ApplyThreads
+        let transport: TargetTransport
+        let control: ControlServer?
+        /// Ends each window of the rejected-lines budget, writing its summary lines.
+        let rejectionWindows: RepeatedTask
+
+        /// Opens and recovers the journal, then binds the listener and the control socket.
+        static func start(configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, logger: Logger) async throws -> Parts {
+            let started = ContinuousClock.now
+            let metrics = HooklineMetrics()
+            let journal = try FileJournal.open(
+                path: configuration.audit.path,
+                options: AuditLogWriter.Options(
+                    fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
+                    dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
+                observer: metrics, logger: logger)
+            let events = EventJobs(configuration)
+            let queue = JobQueue(capacity: configuration.queue.capacity, timers: group.next())
+            let recovered = OwedRecovery.jobs(owedBy: journal, events: events)
+            queue.enqueue(overCapacity: recovered.jobs)
+            let report = RecoveryReport(
+                lines: journal.report.lines, unreadableLines: journal.report.unreadableLines, truncatedBytes: journal.report.truncatedBytes,
+                recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
+
+            let applyThreads = ApplyThreads(threads: 1)
+            let transport = TargetTransport(connectionsPerHost: configuration.queue.workers, group: applyThreads.group)
+            let endpoints = configuration.targets.map { TargetEndpoint(client: $0.client, transport: transport, metrics: metrics) }
+            let runner = JobRunner(
+                endpoints: endpoints, events: events, journal: journal, queue: queue, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
+            let workers = WorkerPool(queue: queue, runner: runner, count: configuration.queue.workers, threads: applyThreads)
+            let ingest = WebhookIngest(
+                events: events, sources: configuration.sources, queue: queue, journal: journal, retryAfter: configuration.queue.retryAfter,
+                inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics, logger: logger)
+            let redriver = Redriver(events: events, journal: journal, queue: queue)
+
+            let listener: WebhookListener
+            let control: ControlServer?
+            do {
+                let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
+                let readiness: @Sendable () -> String? = {
+                    if !ingest.isAccepting { return "shutting down" }
+                    if let failure = journal.failure { return failure.description }
+                    if queue.count >= highWatermark { return "queue above its high watermark (\(queue.count) of \(queue.capacity))" }
+                    return nil
+                }
+                // The listener is bound after the surface is made; the gauge reads it through this box.
+                let openConnections = Mutex<(@Sendable () -> Int)?>(nil)
+                let surface = HTTPSurface(
+                    readiness: readiness,
+                    metrics: {
+                        metrics.render(
+                            HooklineMetrics.GaugeReadings(
+                                queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
+                                inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
+                                ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0))
+                    })
+                listener = try await WebhookListener.bind(
+                    settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
+                openConnections.withLock { [listener] in $0 = { listener.openConnections } }
+                control = try await ControlServer.socketPath(forAuditLog: configuration.audit.path).asyncMap { path in
+                    try await ControlServer.start(path: path, redriver: redriver, group: group, logger: logger)
+                }
+            } catch {
+                await Self.stop(transport: transport, applyThreads: applyThreads, journal: journal, logger: logger)
+                throw error
+            }
+            let window = TimeAmount.nanoseconds(configuration.audit.rejectedLines.window.wholeNanoseconds)
+            let rejectionWindows = group.next().scheduleRepeatedTask(initialDelay: window, delay: window) { _ in
+                ingest.endRejectionWindow()
+            }
+            let running = RunningHookline(
+                configuration: configuration, journal: journal, queue: queue, ingest: ingest, listener: listener, metrics: metrics,
+                recovery: report, redriver: redriver)
+            return Parts(
+                running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
+                rejectionWindows: rejectionWindows)
+        }
+
+        /// After the workers stopped: a `pending` line for each event still owed, then everything
+        /// closed in reverse order.
+        func close(logger: Logger) async {
+            let journal = running.journal
+            if let failure = await journal.flush() {
+                logger.error("the journal could not be flushed at shutdown", metadata: ["error": "\(failure)"])
+            }
+            let now = UnixTime.now()
+            for owed in journal.owedTargets() {
+                journal.append(
+                    AuditRecord(
+                        ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
+                        error: "Hookline stopped before these targets were done; the next start picks them up"))
+            }
+            await running.listener.close()
+            rejectionWindows.cancel()
+            running.ingest.endRejectionWindow(now: .now + running.configuration.audit.rejectedLines.window)
+            await control?.stop(logger: logger)
+            await Self.stop(transport: transport, applyThreads: applyThreads, journal: journal, logger: logger)
+        }
+
+        private static func stop(transport: TargetTransport, applyThreads: ApplyThreads, journal: any Journal, logger: Logger) async {
+            do {
+                try await transport.shutdown()
+            } catch {
+                logger.warning("the target transport did not shut down cleanly", metadata: ["error": "\(error)"])
+            }
+            await applyThreads.shutdown()
+            await journal.close()
+        }
+    }
+}
+
+extension Optional {
+    /// `map` for an async transform.
+    func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}

@@ -1,0 +1,65 @@
+import HooklineCore
+import Synchronization
+
+/// Everything Hookline keeps per target: its client (request building and classification), its
+/// client-side rate limiter, and its OAuth token (fetched once for concurrent callers).
+package final class TargetEndpoint: Sendable {
+    package let client: any TargetClient
+    private let limiter: Mutex<RateLimiter>?
+    private let tokens: TokenCache?
+    private let transport: TargetTransport
+    private let metrics: HooklineMetrics?
+    private let inFlight = Atomic<Int>(0)
+
+    /// Calls to this target awaiting an answer right now.
+    package var callsInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    package var name: String { client.settings.name }
+
+    /// Whether a refused token can be refreshed (an OAuth target).
+    package var refreshesCredentials: Bool { tokens != nil }
+
+    package init(client: any TargetClient, transport: TargetTransport, metrics: HooklineMetrics? = nil) {
+        self.client = client
+        self.transport = transport
+        self.metrics = metrics
+        self.limiter = client.settings.rateLimit.map { Mutex(RateLimiter(limit: $0.requests, period: $0.period, burst: $0.burst)) }
+        self.tokens = client.tokenRequest.map { TokenCache(client: client, request: $0, transport: transport) }
+    }
+
+    /// Reserves the next `count` call slots at `now` (all `now` when the target has no limit).
+    package func reserveSlots(_ count: Int, now: MonotonicTime) -> [MonotonicTime] {
+        limiter?.withLock { limiter in (0..<count).map { _ in limiter.reserve(now: now) } }
+            ?? Array(repeating: now, count: count)
+    }
+
+    /// The target said to wait: no call before `until`.
+    package func pause(until: MonotonicTime) {
+        limiter?.withLock { $0.pause(until: until) }
+    }
+
+    /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the
+    /// answer. What follows is `AttemptDecision`'s to say.
+    package func perform(_ call: TargetCall, refreshingToken: Bool = false) async -> CallOutcome {
+        var token: String?
+        if let tokens {
+            switch await tokens.token(forceRefresh: refreshingToken) {
+            case .granted(let value): token = value
+            case .refused(let outcome): return outcome
+            }
+        }
+        let authorized = client.authorize(call, token: token)
+        inFlight.add(1, ordering: .relaxed)
+        let started = ContinuousClock.now
+        let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: client.settings.timeout)
+        inFlight.subtract(1, ordering: .relaxed)
+        switch sent {
+        case .failure(let failure):
+            metrics?.call(target: name, status: nil, duration: .now - started)
+            return .unreachable(failure)
+        case .success(let response):
+            metrics?.call(target: name, status: response.status, duration: .now - started)
+            return .answered(response, client.classify(response, to: call))
+        }
+    }
+}
