@@ -43,14 +43,15 @@ struct RedriveProcessTests {
             let configuration = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:])
             let audit = "\(directory)/audit.jsonl"
 
-            // A running Hookline (in this process) where two events die.
+            // A running Hookline (in this process) where three events die.
             let second = try await withRunningHookline(configuration) { running in
                 let url = "\(running.baseURL)/webhooks/standard"
                 let first = try await WebhookDeliverer().deliver(LoadHarness.body("144", 1), to: url, source: configuration.sources[0])
                 let second = try await WebhookDeliverer().deliver(LoadHarness.body("2279", 1), to: url, source: configuration.sources[0])
+                let third = try await WebhookDeliverer().deliver(LoadHarness.body("48213", 1), to: url, source: configuration.sources[0])
                 try await eventuallyTrue {
                     _ = await running.journal.flush()
-                    return try Self.outcomes(audit, event: first.eventID).last == .dead && Self.outcomes(audit, event: second.eventID).last == .dead
+                    return try [first, second, third].allSatisfy { try Self.outcomes(audit, event: $0.eventID).last == .dead }
                 }
                 sandbox.clearFaults()
 
@@ -64,6 +65,16 @@ struct RedriveProcessTests {
                     return try Self.outcomes(audit, event: first.eventID).last == .applied
                 }
                 #expect(try Self.outcomes(audit, event: first.eventID) == [.retry, .dead, .redriven, .applied])
+
+                // Without a file, the running Hookline's journal selects.
+                let selected = try await ServeProcessTests.run(["redrive", "--config", configPath, "--event", third.eventID ?? ""], environment: [:])
+                #expect(selected.status == 0, "\(selected.output)\(selected.error)")
+                #expect(selected.output.contains("sent to the running Hookline (\(audit).sock)"))
+                #expect(selected.output.contains("\(third.eventID ?? "") → omnichannel"))
+                try await eventuallyTrue {
+                    _ = await running.journal.flush()
+                    return try Self.outcomes(audit, event: third.eventID).last == .applied
+                }
                 return second
             }
 

@@ -111,21 +111,22 @@ package enum AuditLineScanner {
             guard end < bytes.count else { return nil }
             index = end + 1
             let name = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            for candidate in Self.outcomeNames where candidate.bytes.count == name.count {
-                if candidate.bytes.withUnsafeBytes({ memcmp($0.baseAddress!, name.baseAddress!, name.count) }) == 0 {
-                    return candidate.outcome
-                }
+            for candidate in Self.outcomeNames where candidate.bytes.elementsEqual(name) {
+                return candidate.outcome
             }
             return nil
         }
 
-        /// A string value; escapes are decoded by the full parser (rare in ids).
+        /// A string value, read as strictly as the full parser reads it: escapes are decoded by
+        /// the parser itself (rare in ids); a raw control character or invalid UTF-8 makes the
+        /// line unreadable, as it does for `AuditRecord(jsonLine:)`.
         mutating func string() -> String? {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
             let start = index
             index += 1
             var escaped = false
             while index < bytes.count, bytes[index] != UInt8(ascii: "\"") {
+                if bytes[index] < 0x20 { return nil }
                 if bytes[index] == UInt8(ascii: "\\") {
                     escaped = true
                     index += 1
@@ -136,10 +137,10 @@ package enum AuditLineScanner {
             index += 1
             if escaped {
                 let literal = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
-                return (try? JSONParser.parse(literal))?.stringValue
+                guard case .success(.string(let text)) = Result(catching: { () throws(JSONParseError) in try JSONParser.parse(literal) }) else { return nil }
+                return text
             }
-            // Lines are read as UTF-8; anything invalid is repaired rather than trusted.
-            return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
+            return String(validating: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
         }
 
         mutating func integer() -> Int? {
@@ -168,10 +169,10 @@ package enum AuditLineScanner {
         /// A timestamp string parsed in place (no String, no array): the audit log's own
         /// `2026-11-22T07:19:05.123Z`, else any RFC 3339 form through the general parser.
         mutating func timestamp() -> UnixTime? {
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), let base = bytes.baseAddress else { return nil }
             let start = index + 1
-            guard let end = memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "\"")), bytes.count - start) else { return nil }
-            let length = bytes.baseAddress!.distance(to: UnsafeRawPointer(end)) - start
+            guard let end = memchr(base + start, Int32(UInt8(ascii: "\"")), bytes.count - start) else { return nil }
+            let length = base.distance(to: UnsafeRawPointer(end)) - start
             let text = UnsafeRawBufferPointer(rebasing: bytes[start..<(start + length)])
             index = start + length + 1
             if let fast = UnixTime(compactRFC3339: text) { return fast }
@@ -180,14 +181,14 @@ package enum AuditLineScanner {
 
         /// Skips any JSON value (the payload, the prose); strings without decoding them.
         mutating func skipValue(depth: Int) -> Bool {
-            guard depth < 64, index < bytes.count else { return false }
+            guard depth < 64, index < bytes.count, let base = bytes.baseAddress else { return false }
             switch bytes[index] {
             case UInt8(ascii: "\""):
                 // memchr to each quote; a quote after an odd run of backslashes is escaped.
                 var search = index + 1
                 while search < bytes.count {
-                    guard let found = memchr(bytes.baseAddress! + search, Int32(UInt8(ascii: "\"")), bytes.count - search) else { return false }
-                    let quote = bytes.baseAddress!.distance(to: UnsafeRawPointer(found))
+                    guard let found = memchr(base + search, Int32(UInt8(ascii: "\"")), bytes.count - search) else { return false }
+                    let quote = base.distance(to: UnsafeRawPointer(found))
                     var backslashes = 0
                     while quote - backslashes - 1 > index, bytes[quote - backslashes - 1] == UInt8(ascii: "\\") { backslashes += 1 }
                     if backslashes % 2 == 0 {

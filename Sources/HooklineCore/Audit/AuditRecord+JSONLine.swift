@@ -74,26 +74,43 @@ extension AuditRecord {
             throw AuditLineError(problem: "no known outcome")
         }
         self.init(ts: ts, outcome: outcome)
-        event = object["event"]?.stringValue
-        message = object["message"]?.stringValue
-        source = object["source"]?.stringValue
-        type = object["type"]?.stringValue
-        contact = object["contact"]?.stringValue
-        target = object["target"]?.stringValue
-        targets = object["targets"]?.arrayValue?.compactMap(\.stringValue)
-        attempt = object["attempt"]?.intValue
-        status = object["status"]?.intValue
-        ms = object["ms"]?.intValue
-        retryInMs = object["retry_in_ms"]?.intValue
-        count = object["count"]?.intValue
-        request = object["request"]?.stringValue
-        ref = object["ref"]?.stringValue
-        refKey = object["ref_key"]?.stringValue
-        into = object["into"]?.stringValue
-        reason = object["reason"]?.stringValue
-        error = object["error"]?.stringValue
-        remote = object["remote"]?.stringValue
-        payload = object["payload"]?.stringValue.map { Array($0.utf8) }
+        // A field of the wrong type makes the line unreadable, as it does for AuditLineScanner.
+        func string(_ key: String) throws(AuditLineError) -> String? {
+            guard let value = object[key] else { return nil }
+            guard case .string(let text) = value else { throw AuditLineError(problem: "\(key) is not a string") }
+            return text
+        }
+        func integer(_ key: String) throws(AuditLineError) -> Int? {
+            guard let value = object[key] else { return nil }
+            guard let number = value.intValue else { throw AuditLineError(problem: "\(key) is not an integer") }
+            return number
+        }
+        event = try string("event")
+        message = try string("message")
+        source = try string("source")
+        type = try string("type")
+        contact = try string("contact")
+        target = try string("target")
+        if let list = object["targets"] {
+            guard let items = list.arrayValue else { throw AuditLineError(problem: "targets is not a list") }
+            targets = try items.map { item throws(AuditLineError) in
+                guard case .string(let text) = item else { throw AuditLineError(problem: "targets holds a value that is not a string") }
+                return text
+            }
+        }
+        attempt = try integer("attempt")
+        status = try integer("status")
+        ms = try integer("ms")
+        retryInMs = try integer("retry_in_ms")
+        count = try integer("count")
+        request = try string("request")
+        ref = try string("ref")
+        refKey = try string("ref_key")
+        into = try string("into")
+        reason = try string("reason")
+        error = try string("error")
+        remote = try string("remote")
+        payload = try string("payload").map { Array($0.utf8) }
     }
 }
 

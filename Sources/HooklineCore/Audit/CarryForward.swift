@@ -30,26 +30,27 @@ package struct CarryForward: Sendable {
         var source = journal
         source.trimSeen(olderThan: now - dedupMaxAge, keeping: dedupMaxEntries)
         var result = CarryForward()
-        let pending = source.pending
-        // An owed event's own opening line carries its message id.
-        let pendingIDs = Set(pending.map(\.event))
-        for seen in source.seenMessages where !pendingIDs.contains(seen.eventID) {
-            result.add(AuditRecord(ts: seen.seenAt, outcome: .seen, event: seen.eventID, message: seen.message, source: seen.source, reason: "carried_forward"))
-        }
-        for reference in source.references {
-            result.add(AuditRecord(ts: now, outcome: .created, target: reference.target, ref: reference.id, refKey: reference.key, reason: "carried_forward"))
-        }
-        for event in pending {
+        var owed: [AuditRecord] = []
+        for event in source.pending {
             switch opening(event) {
             case .success(var record):
                 record.targets = event.remainingTargets
                 record.attempt = event.attempts.values.max() ?? record.attempt
                 record.reason = "carried_forward"
-                result.add(record)
+                owed.append(record)
             case .failure(let error):
                 result.uncarried.append(Uncarried(event: event.event, targets: event.remainingTargets, error: error))
             }
         }
+        // A carried opening line carries its own message id; every other id gets a `seen` line.
+        let carriedIDs = Set(owed.compactMap(\.event))
+        for seen in source.seenMessages where !carriedIDs.contains(seen.eventID) {
+            result.add(AuditRecord(ts: seen.seenAt, outcome: .seen, event: seen.eventID, message: seen.message, source: seen.source, reason: "carried_forward"))
+        }
+        for reference in source.references {
+            result.add(AuditRecord(ts: now, outcome: .created, target: reference.target, ref: reference.id, refKey: reference.key, reason: "carried_forward"))
+        }
+        for record in owed { result.add(record) }
         return result
     }
 

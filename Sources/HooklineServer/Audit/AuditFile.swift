@@ -17,11 +17,11 @@ package struct AuditFile: Sendable {
         do {
             locked = try SystemCalls.lockExclusively(descriptor, path: path)
         } catch {
-            SystemCalls.close(descriptor)
+            SystemCalls.closeAfterReading(descriptor)
             throw error
         }
         guard locked else {
-            SystemCalls.close(descriptor)
+            SystemCalls.closeAfterReading(descriptor)
             throw FileError(
                 path: path, operation: "open the audit log",
                 reason: "another hookline process is using it (send to that one with replay --to, or use another audit.path)")
@@ -48,5 +48,9 @@ package struct AuditFile: Sendable {
         try AuditLogReader.line(at: offset, in: descriptor, path: path)
     }
 
-    package func close() { SystemCalls.close(descriptor) }
+    /// Closes a file abandoned before anything was written to it (a failed open or rotation).
+    package func abandon() { SystemCalls.closeAfterReading(descriptor) }
+
+    /// Closes the file (its lock goes with it).
+    package func close() throws(FileError) { try SystemCalls.close(descriptor, path: path) }
 }

@@ -24,7 +24,7 @@ package struct AuditLogFollower: Sendable {
         var offset: Int64 = 0
         var partial: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 256 << 10)
-        defer { if let descriptor { SystemCalls.close(descriptor) } }
+        defer { if let descriptor { SystemCalls.closeAfterReading(descriptor) } }
 
         while !Task.isCancelled {
             guard let open = descriptor else {
@@ -67,7 +67,7 @@ package struct AuditLogFollower: Sendable {
             guard follow else { return }
             if let current = SystemCalls.inode(at: path), current != inode {
                 // Rotated: the old file is fully read; continue with the new one.
-                SystemCalls.close(open)
+                SystemCalls.closeAfterReading(open)
                 descriptor = nil
                 continue
             }

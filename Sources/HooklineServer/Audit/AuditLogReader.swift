@@ -29,7 +29,7 @@ package enum AuditLogReader {
     ) throws -> Summary {
         guard SystemCalls.exists(path) else { return Summary() }
         let descriptor = try SystemCalls.open(path, .readOnly, operation: "read the audit log")
-        defer { SystemCalls.close(descriptor) }
+        defer { SystemCalls.closeAfterReading(descriptor) }
         return try forEachLine(of: descriptor, path: path, body)
     }
 

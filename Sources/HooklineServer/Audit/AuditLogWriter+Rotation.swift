@@ -22,7 +22,12 @@ extension AuditLogWriter {
             logger.error("could not rotate the audit log; still writing to it", metadata: ["error": "\(failure)"])
             return
         }
-        state.file.close()
+        do {
+            try state.file.close()
+        } catch {
+            // Its lines were synced before the new file replaced it; the archive keeps them.
+            logger.warning("the archived audit log did not close cleanly", metadata: ["archive": .string(archive), "error": "\(error)"])
+        }
         let size = Int64(carried.lines.count)
         file.withLockedValue { current in
             current.file = next
@@ -70,7 +75,7 @@ extension AuditLogWriter {
             // The file is now at `path`, where the next rotation links it from.
             return (archive, AuditFile(path: path, descriptor: next.descriptor))
         } catch {
-            next.close()
+            next.abandon()
             removeLeftover(nextPath)
             throw error
         }

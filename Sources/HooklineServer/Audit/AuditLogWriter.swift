@@ -218,7 +218,11 @@ package final class AuditLogWriter: Sendable {
                 rotate()
             }
             if batch.closed {
-                self.file.withLockedValue { $0.file.close() }
+                do {
+                    try self.file.withLockedValue { try $0.file.close() }
+                } catch {
+                    logger.error("the audit log did not close cleanly; its last writes may be lost", metadata: ["error": "\(error)"])
+                }
                 finished.lock()
                 finished.unlock(withValue: true)
                 return

@@ -71,7 +71,7 @@ package final class FileJournal: Journal {
                 report.seconds = (ContinuousClock.now - started).secondsValue
                 return FileJournal(path: path, report: report, writer: writer, dedup: dedup, learned: learned)
             } catch {
-                file.close()
+                file.abandon()
                 throw error
             }
         } catch let error as FileError {

@@ -98,7 +98,7 @@ package final class WebhookListener: Sendable {
     }
 
     /// Stops accepting connections.
-    package func close() async {
-        try? await channel.close()
+    package func close() async throws {
+        try await channel.close()
     }
 }

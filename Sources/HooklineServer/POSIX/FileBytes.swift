@@ -5,7 +5,7 @@ package enum FileBytes {
     /// Every byte of the file at `path`; `-` reads standard input.
     package static func read(_ path: String, limit: Int = 64 << 20) throws(FileError) -> [UInt8] {
         let descriptor = path == "-" ? .standardInput : try SystemCalls.open(path, .readOnly, operation: "read")
-        defer { if descriptor != .standardInput { SystemCalls.close(descriptor) } }
+        defer { if descriptor != .standardInput { SystemCalls.closeAfterReading(descriptor) } }
         var result = [UInt8]()
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {

@@ -66,9 +66,19 @@ package enum SystemCalls {
         return try result.get()
     }
 
-    /// Closes `descriptor`; a failure to close a file only read or already synced changes nothing.
-    package static func close(_ descriptor: FileDescriptor) {
-        try? descriptor.close()
+    /// Closes a file that was written: a failure may mean lost writes, so it is the caller's to report.
+    package static func close(_ descriptor: FileDescriptor, path: String) throws(FileError) {
+        do {
+            try descriptor.close()
+        } catch {
+            throw FileError(path: path, operation: "close", error)
+        }
+    }
+
+    /// Closes a file that was only read. Nothing was written through it, so a failed close
+    /// loses nothing, and close(2) releases the descriptor either way.
+    package static func closeAfterReading(_ descriptor: FileDescriptor) {
+        _ = Glibc.close(descriptor.rawValue)
     }
 
     /// Forces the file's data to disk.
@@ -156,7 +166,7 @@ package enum SystemCalls {
     package static func syncDirectory(of path: String) throws(FileError) {
         let directory = path.contains("/") ? String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)]) : "."
         let descriptor = try open(directory.isEmpty ? "/" : directory, .readOnly, options: .directory, operation: "open the directory of")
-        defer { close(descriptor) }
+        defer { closeAfterReading(descriptor) }
         try call("fsync the directory of", path) { fsync(descriptor.rawValue) }
     }
 

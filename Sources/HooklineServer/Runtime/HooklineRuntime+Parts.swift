@@ -101,7 +101,11 @@ extension HooklineRuntime {
                         ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
                         error: "Hookline stopped before these targets were done; the next start picks them up"))
             }
-            await running.listener.close()
+            do {
+                try await running.listener.close()
+            } catch {
+                logger.warning("the listener did not close cleanly", metadata: ["error": "\(error)"])
+            }
             rejectionWindows.cancel()
             running.ingest.endRejectionWindow(now: .now + running.configuration.audit.rejectedLines.window)
             await control?.stop(logger: logger)

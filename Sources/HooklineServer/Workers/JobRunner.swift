@@ -218,6 +218,6 @@ package final class JobRunner: Sendable {
     private static func sleep(until time: MonotonicTime) async {
         let wait = time.since(.now())
         // Cancellation (the drain deadline) ends the wait early; the caller checks it next.
-        if wait > .zero { try? await Task.sleep(for: wait) }
+        if wait > .zero { _ = await HooklineRuntime.sleep(for: wait) }
     }
 }
