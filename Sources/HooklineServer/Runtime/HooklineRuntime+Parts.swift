@@ -33,7 +33,7 @@ extension HooklineRuntime {
                 lines: journal.report.lines, unreadableLines: journal.report.unreadableLines, truncatedBytes: journal.report.truncatedBytes,
                 recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
 
-            let applyThreads = ApplyThreads(threads: 1)
+            let applyThreads = ApplyThreads(threads: System.coreCount)
             let transport = TargetTransport(connectionsPerHost: configuration.queue.workers, group: applyThreads.group)
             let endpoints = configuration.targets.map { TargetEndpoint(client: $0.client, transport: transport, metrics: metrics) }
             let runner = JobRunner(

@@ -1,30 +1,24 @@
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// The threads that apply events — Hookline's own, at a lower CPU priority than the listener's
-/// loops (`ThreadPriority.applying`). Target calls run on their event loops, and the workers'
-/// tasks run on them as a `TaskExecutor`, so the shared concurrency pool (which the listener's
-/// callers use too) is never reniced.
-package final class ApplyThreads: TaskExecutor, Sendable {
+/// loops (`ThreadPriority.applying`). Target calls run on their event loops, and each worker's
+/// task runs on one of them as its `TaskExecutor`, so the shared concurrency pool (which the
+/// listener's callers use too) is never reniced.
+package final class ApplyThreads: Sendable {
     /// The event loops: AsyncHTTPClient's, for target calls.
     package let group: MultiThreadedEventLoopGroup
-    private let loops: [any EventLoop]
-    private let next = Atomic<Int>(0)
+    private let executors: [LoopExecutor]
 
     package init(threads: Int) {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, threads))
         self.group = group
-        self.loops = Array(group.makeIterator())
-        for loop in loops { loop.execute { ThreadPriority.lowerCurrentThread() } }
+        self.executors = group.makeIterator().map(LoopExecutor.init)
+        for executor in executors { executor.loop.execute { ThreadPriority.lowerCurrentThread() } }
     }
 
-    package func enqueue(_ job: consuming ExecutorJob) {
-        let job = UnownedJob(job)
-        let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-        let executor = asUnownedTaskExecutor()
-        loops[index % loops.count].execute { job.runSynchronously(on: executor) }
-    }
+    /// The executor for worker `index`: workers are spread over the loops, each kept on one.
+    package func executor(for index: Int) -> some TaskExecutor { executors[index % executors.count] }
 
     package func shutdown() async {
         do {
@@ -33,5 +27,16 @@ package final class ApplyThreads: TaskExecutor, Sendable {
             // Only a second shutdown throws; there is nothing left to stop.
             return
         }
+    }
+}
+
+/// One apply loop as a `TaskExecutor`: a worker's jobs run on it between suspensions.
+final class LoopExecutor: TaskExecutor, Sendable {
+    let loop: any EventLoop
+
+    init(_ loop: any EventLoop) { self.loop = loop }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        loop.enqueue(job)
     }
 }

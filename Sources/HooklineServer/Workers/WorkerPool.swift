@@ -17,13 +17,11 @@ package struct WorkerPool: Sendable {
 
     /// Runs the workers; returns once the queue is closed and every worker has finished its job.
     package func run() async {
-        await withTaskExecutorPreference(threads) {
-            await withDiscardingTaskGroup { group in
-                for _ in 0..<count {
-                    group.addTask { [queue, runner] in
-                        while let job = await queue.next() {
-                            await runner.run(job)
-                        }
+        await withDiscardingTaskGroup { group in
+            for index in 0..<count {
+                group.addTask(executorPreference: threads.executor(for: index)) { [queue, runner] in
+                    while let job = await queue.next() {
+                        await runner.run(job)
                     }
                 }
             }
