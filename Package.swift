@@ -19,6 +19,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         // Already resolved through swift-nio; its FileDescriptor is Hookline's file layer.
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
+        // The shared store for several Hooklines (store: {kind: postgres}); its TLS is swift-nio-ssl's,
+        // already resolved through async-http-client.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -48,6 +52,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "SystemPackage", package: "swift-system"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // The sandbox CRMs speak the three APIs on their own; they know nothing of the server.

@@ -29,7 +29,8 @@ package enum TestConfiguration {
         rotate: String = "0",
         drainTimeout: String = "5s",
         extraServer: String = "",
-        rejected: String = "{lines_per_reason: 1000, lines_total: 1000, window: 1m}"
+        rejected: String = "{lines_per_reason: 1000, lines_total: 1000, window: 1m}",
+        store: String? = nil
     ) -> String {
         """
         server:
@@ -51,6 +52,7 @@ package enum TestConfiguration {
           workers: \(workers)
           retry_after: 2s
         retry: \(retry)
+        \(store.map { "store: \($0)" } ?? "")
         sources:
           - name: buildr
             kind: buildr

@@ -55,7 +55,7 @@ struct Apply: AsyncParsableCommand {
             while running.queue.count > 0 { try await Task.sleep(for: .milliseconds(5)) }
             let seconds = (ContinuousClock.now - started).secondsValue
             _ = await running.journal.flush()
-            let applied = running.journal.owedTargets().isEmpty
+            let applied = try await running.journal.owedTargets().isEmpty
             print("apply: \(queued) events in \(String(format: "%.2f", seconds)) s = \(Int(Double(queued) / seconds)) events/s with \(workers) workers (all finished: \(applied))")
         }
         await sandbox.stop()

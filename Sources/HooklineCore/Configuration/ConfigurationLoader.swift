@@ -23,13 +23,14 @@ package enum ConfigurationLoader {
             throw ConfigurationError(file: file, path: "", problem: "not valid YAML")
         }
         let top = try YAMLSection(root, path: "", file: file, environment: environment)
-        try top.checkKeys(["server", "audit", "queue", "retry", "sources", "targets", "routes"])
+        try top.checkKeys(["server", "audit", "queue", "retry", "store", "sources", "targets", "routes"])
 
         var configuration = HooklineConfiguration()
         if let section = try top.section("server") { configuration.server = try server(section) }
         if let section = try top.section("audit") { configuration.audit = try audit(section) }
         if let section = try top.section("queue") { configuration.queue = try queue(section) }
         if let section = try top.section("retry") { configuration.retry = try retry(section) }
+        if let section = try top.section("store") { configuration.store = try store(section, dedupMaxAge: configuration.queue.dedupMaxAge) }
         configuration.targets = try targets(top.sections("targets"))
         configuration.sources = try sources(top.sections("sources"), targets: configuration.targets, top: top)
         configuration.routes = try routes(top.sections("routes"), configuration: configuration)

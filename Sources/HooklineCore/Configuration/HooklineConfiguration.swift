@@ -8,6 +8,7 @@ package struct HooklineConfiguration: Sendable {
     package var sources: [SourceSettings]
     package var targets: [TargetSettings]
     package var routes: [Route]
+    package var store: StoreSettings
 
     package init(
         server: ServerSettings = ServerSettings(),
@@ -16,7 +17,8 @@ package struct HooklineConfiguration: Sendable {
         retry: RetryPolicy = RetryPolicy(),
         sources: [SourceSettings] = [],
         targets: [TargetSettings] = [],
-        routes: [Route] = []
+        routes: [Route] = [],
+        store: StoreSettings = .file
     ) {
         self.server = server
         self.audit = audit
@@ -25,6 +27,7 @@ package struct HooklineConfiguration: Sendable {
         self.sources = sources
         self.targets = targets
         self.routes = routes
+        self.store = store
     }
 
     package func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }

@@ -17,6 +17,8 @@ package struct Job: Sendable {
     /// The target's contact id, when the route finds it in the event itself: jobs for one target
     /// contact then share a lane even when they come from different source contacts.
     package let targetContact: String?
+    /// The job's row in a shared store, when it came from one.
+    package var ticket: JobTicket?
 
     package init(
         event: ContactEvent,
@@ -57,6 +59,17 @@ package struct Job: Sendable {
     package var lane: LaneKey {
         if let targetContact { return LaneKey(target: route.target, contact: .atTarget(targetContact)) }
         return LaneKey(target: route.target, contact: .atSource(source: event.source, id: event.contactID))
+    }
+}
+
+/// Where a job claimed from a shared store lives there: its row and its lane's key.
+package struct JobTicket: Sendable, Hashable {
+    package var id: Int64
+    package var lane: String
+
+    package init(id: Int64, lane: String) {
+        self.id = id
+        self.lane = lane
     }
 }
 

@@ -6,8 +6,9 @@ extension AuditLogWriter {
     /// one hard-linked to its archive name, then the new one renamed over the path — at every
     /// moment the path holds a complete log. A failure leaves the current file in use.
     func rotate() {
-        let state = file.withLockedValue { $0 }
+        var state = file.withLockedValue { $0 }
         let now = UnixTime.now()
+        if !options.keepsJournal { state.journal = AuditJournal() }
         let carried = CarryForward.plan(
             state.journal, now: now, dedupMaxAge: options.dedupMaxAge, dedupMaxEntries: options.dedupMaxEntries,
             opening: { Self.record(at: $0.offset, of: $0.event, in: state.file) })

@@ -27,12 +27,20 @@ package final class AuditLogWriter: Sendable {
         /// The dedup window's bounds: message ids older or beyond are not carried forward.
         package var dedupMaxAge: Duration
         package var dedupMaxEntries: Int
+        /// Whether the log is the journal, whose owed events the writer tracks and rotation
+        /// carries forward. Not when the journal is elsewhere (store: postgres): the log is then
+        /// the record of what this instance did, and rotation carries nothing.
+        package var keepsJournal: Bool
 
-        package init(fsync: FsyncPolicy = .batch, rotateBytes: Int = 0, dedupMaxAge: Duration = .seconds(86_400), dedupMaxEntries: Int = 100_000) {
+        package init(
+            fsync: FsyncPolicy = .batch, rotateBytes: Int = 0, dedupMaxAge: Duration = .seconds(86_400), dedupMaxEntries: Int = 100_000,
+            keepsJournal: Bool = true
+        ) {
             self.fsync = fsync
             self.rotateBytes = rotateBytes
             self.dedupMaxAge = dedupMaxAge
             self.dedupMaxEntries = dedupMaxEntries
+            self.keepsJournal = keepsJournal
         }
     }
 
@@ -44,8 +52,14 @@ package final class AuditLogWriter: Sendable {
         var claim: String?
     }
 
+    /// A record to encode, or a line already encoded (copied from the database's outbox).
+    private enum Entry: Sendable {
+        case record(AuditRecord)
+        case line([UInt8])
+    }
+
     private struct Pending: Sendable {
-        var records: [AuditRecord] = []
+        var records: [Entry] = []
         var completions: [Waiter] = []
         var needsSync = false
         var closed = false
@@ -132,14 +146,25 @@ package final class AuditLogWriter: Sendable {
 
     /// Appends a record; returns at once.
     package func append(_ record: AuditRecord) {
-        submit(record, durable: false, waiter: nil)
+        submit(.record(record), durable: false, waiter: nil)
+    }
+
+    /// Appends lines already encoded (each with its newline) and calls `completion` once they
+    /// are written — and, under `fsync: batch`, on disk.
+    package func appendDurably(lines: [[UInt8]], completion: @escaping Completion) {
+        guard let last = lines.last else {
+            completion(nil)
+            return
+        }
+        for line in lines.dropLast() { submit(.line(line), durable: false, waiter: nil) }
+        submit(.line(last), durable: true, waiter: Waiter(loop: nil, completion: completion))
     }
 
     /// Appends a record and calls `completion` once it is written — and, under `fsync: batch`,
     /// on disk — on `loop` when given (a batch's completions for one loop run in a single hop).
     /// The caller answers its sender only then. `claim` is the dedup claim the record settles.
     package func appendDurably(_ record: AuditRecord, claim: String? = nil, on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
-        submit(record, durable: true, waiter: Waiter(loop: loop, completion: completion, claim: claim))
+        submit(.record(record), durable: true, waiter: Waiter(loop: loop, completion: completion, claim: claim))
     }
 
     /// Waits until everything submitted so far is written (and synced under `fsync: batch`).
@@ -164,7 +189,7 @@ package final class AuditLogWriter: Sendable {
         finished.unlock()
     }
 
-    private func submit(_ record: AuditRecord?, durable: Bool, waiter: Waiter?) {
+    private func submit(_ record: Entry?, durable: Bool, waiter: Waiter?) {
         let accepted = queue.withLockedValue { pending -> Bool in
             guard !pending.closed else { return false }
             if let record { pending.records.append(record) }
@@ -204,9 +229,14 @@ package final class AuditLogWriter: Sendable {
             let (file, start) = self.file.withLockedValue { ($0.file, $0.size) }
             buffer.removeAll(keepingCapacity: true)
             summaries.removeAll(keepingCapacity: true)
-            for record in batch.records {
-                summaries.append((AuditLineSummary(record), start + Int64(buffer.count)))
-                record.appendJSONLine(to: &buffer)
+            for entry in batch.records {
+                switch entry {
+                case .record(let record):
+                    if options.keepsJournal { summaries.append((AuditLineSummary(record), start + Int64(buffer.count))) }
+                    record.appendJSONLine(to: &buffer)
+                case .line(let line):
+                    buffer.append(contentsOf: line)
+                }
             }
             let error = write(buffer, summaries: summaries, to: file, sync: batch.needsSync)
             report(error)

@@ -6,13 +6,19 @@ import HooklineCore
 struct Redriver: Sendable {
     let events: EventJobs
     let journal: any Journal
-    let queue: JobQueue
+    let queue: any JobBoard
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         var results: [RedriveResult] = []
         for var record in records {
             guard record.outcome == .redriven, let eventID = record.event else { continue }
-            let owed = Set(journal.owedTargets(of: eventID) ?? [])
+            let owed: Set<String>
+            do {
+                owed = Set(try await journal.owedTargets(of: eventID) ?? [])
+            } catch {
+                results.append(RedriveResult(event: eventID, targets: [], problem: "the journal cannot be read: \(error)"))
+                continue
+            }
             var problems: [String] = []
             var targets: [String] = []
             for target in record.targets ?? [] {
@@ -38,12 +44,12 @@ struct Redriver: Sendable {
             }
             record.targets = jobs.map(\.target)
             let journaled = record
-            let failure: JournalFailure? = await withCheckedContinuation { continuation in
+            let outcome: OpeningOutcome = await withCheckedContinuation { continuation in
                 journal.appendOpening(journaled, jobs: jobs, claim: nil, on: nil) { continuation.resume(returning: $0) }
             }
-            if let failure {
+            guard outcome == .durable else {
                 queue.cancelReservation(jobs.count)
-                results.append(RedriveResult(event: eventID, targets: [], problem: failure.description))
+                results.append(RedriveResult(event: eventID, targets: [], problem: "the redriven line was not kept: \(outcome)"))
                 continue
             }
             queue.enqueue(reserved: jobs)
@@ -54,7 +60,7 @@ struct Redriver: Sendable {
 
     /// Redrives what the journal selects: the targets whose last outcome is in `outcomes`.
     func redrive(_ request: RedriveRequest) async throws(JournalFailure) -> [RedriveResult] {
-        await redrive(try journal.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
+        await redrive(try await journal.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
     }
 }
 

@@ -9,7 +9,7 @@ import Synchronization
 /// loop; the 202 goes out once the `received` line is durable.
 package final class WebhookIngest: Sendable {
     private let events: EventJobs
-    private let queue: JobQueue
+    private let queue: any JobBoard
     let journal: any Journal
     private let retryAfter: Duration
     /// Queue depth up to which new jobs hold their patch in memory; deeper, they re-read it
@@ -30,7 +30,7 @@ package final class WebhookIngest: Sendable {
     package init(
         events: EventJobs,
         sources: [SourceSettings],
-        queue: JobQueue,
+        queue: any JobBoard,
         journal: any Journal,
         retryAfter: Duration,
         inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
@@ -184,15 +184,24 @@ package final class WebhookIngest: Sendable {
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
-        journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [queue, logger] failure in
-            if failure != nil {
+        journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [queue, journal, logger, retryAfter] outcome in
+            switch outcome {
+            case .durable:
+                queue.enqueue(reserved: jobs)
+                respond(.status(202, "accepted", [("id", .string(eventID))]))
+                logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
+            case .duplicate(let original):
+                // Accepted before, by this instance or another: the shared store settled it.
                 queue.cancelReservation(jobs.count)
-                respond(.unavailable("the audit log cannot be written; retry later", retryAfter: .seconds(30)))
-                return
+                journal.append(
+                    AuditRecord(
+                        ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
+                        contact: message.contactID, into: original))
+                respond(.status(200, "duplicate", [("id", .string(original))]))
+            case .failed:
+                queue.cancelReservation(jobs.count)
+                respond(.unavailable("the journal cannot be written; retry later", retryAfter: retryAfter))
             }
-            queue.enqueue(reserved: jobs)
-            respond(.status(202, "accepted", [("id", .string(eventID))]))
-            logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
         }
     }
 }

@@ -95,10 +95,13 @@ package final class FileJournal: Journal {
 
     package func appendOpening(
         _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
-        completion: @escaping @Sendable (JournalFailure?) -> Void
+        completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
-        // The jobs live in the in-memory queue; the line is all this store keeps.
-        writer.appendDurably(record, claim: claim, on: loop, completion: completion)
+        // The jobs live in the in-memory queue; the line is all this store keeps. Dedup is
+        // settled by the claim: one process owns the log, so a duplicate never reaches here.
+        writer.appendDurably(record, claim: claim, on: loop) { failure in
+            completion(failure.map(OpeningOutcome.failed) ?? .durable)
+        }
     }
 
     package func append(_ record: AuditRecord) { writer.append(record) }
@@ -107,25 +110,25 @@ package final class FileJournal: Journal {
 
     // MARK: What is owed
 
-    package func forEachOwed(_ body: (OwedEvent) throws -> Void) rethrows {
+    package func forEachOwed(_ body: (OwedEvent) -> Void) async throws(JournalFailure) {
         let pending = writer.withJournal { $0.pending }
         for event in pending {
-            try body(
+            body(
                 OwedEvent(
                     event: event.event, opening: writer.opening(of: event.event), owed: event.remainingTargets, attempts: event.attempts,
                     firstAttemptAt: event.firstAttemptAt))
         }
     }
 
-    package func owedTargets() -> [(event: String, targets: [String])] {
+    package func owedTargets() async throws(JournalFailure) -> [(event: String, targets: [String])] {
         writer.withJournal { $0.pending.map { ($0.event, $0.remainingTargets) } }
     }
 
-    package func owedTargets(of event: String) -> [String]? {
+    package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? {
         writer.withJournal { $0.pendingEvent(event)?.remainingTargets }
     }
 
-    package func opening(of event: String) -> Result<AuditRecord, JournalReadError> { writer.opening(of: event) }
+    package func opening(of event: String) async -> Result<AuditRecord, JournalReadError> { writer.opening(of: event) }
 
     /// How many events are owed.
     package var owedCount: Int { writer.withJournal { $0.pendingCount } }
@@ -134,14 +137,14 @@ package final class FileJournal: Journal {
 
     package func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup { learned }
 
-    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) {
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure) {
         learned.remember(target: target, key: reference.key, id: reference.id)
         writer.append(line)
     }
 
     // MARK: Redrive
 
-    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) throws(JournalFailure) -> [AuditRecord] {
+    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
         var selection = RedriveSelection()
         do {
             _ = try AuditLogReader.forEachRecord(in: path) { selection.add($0) }

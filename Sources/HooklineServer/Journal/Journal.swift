@@ -11,6 +11,16 @@ package enum DedupClaim: Sendable, Hashable {
     case inProgress(eventID: String)
 }
 
+/// What became of an opening line handed to the journal.
+package enum OpeningOutcome: Sendable, Hashable {
+    /// It is durable: the sender may be answered 2xx.
+    case durable
+    /// Its message id was already accepted (by this instance or another): the original event.
+    case duplicate(of: String)
+    /// It was not kept; the sender is answered 503 and retries.
+    case failed(JournalFailure)
+}
+
 /// An event the journal owes: its opening line read back, and how far each owed target got.
 package struct OwedEvent: Sendable {
     package var event: String
@@ -39,13 +49,14 @@ package protocol Journal: Sendable {
 
     // MARK: Appending
 
-    /// Appends an event's opening line (`received` or `redriven`) and calls `completion` once it
-    /// is durable (nil) or with why it is not — on `loop` when given. Concurrent appends share
-    /// one commit. `claim` is the delivery's dedup claim, settled with it; `jobs` are the
-    /// event's jobs, for a store that keeps them.
+    /// Appends an event's opening line (`received` or `redriven`) with its jobs, and calls
+    /// `completion` once it is durable — or once it turns out a duplicate, or is not kept — on
+    /// `loop` when given. Concurrent appends share one commit. `claim` is the delivery's dedup
+    /// claim, settled with it; a store shared by several instances settles a redelivery to
+    /// another one here, as `.duplicate`.
     func appendOpening(
         _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
-        completion: @escaping @Sendable (JournalFailure?) -> Void)
+        completion: @escaping @Sendable (OpeningOutcome) -> Void)
     /// Appends an outcome line; returns at once.
     func append(_ record: AuditRecord)
     /// Waits until everything appended so far is durable.
@@ -54,26 +65,27 @@ package protocol Journal: Sendable {
     // MARK: What is owed
 
     /// Every owed event, in the order they were received.
-    func forEachOwed(_ body: (OwedEvent) throws -> Void) rethrows
+    func forEachOwed(_ body: (OwedEvent) -> Void) async throws(JournalFailure)
     /// Every owed event with the targets it still owes, in receive order (no lines read).
-    func owedTargets() -> [(event: String, targets: [String])]
+    func owedTargets() async throws(JournalFailure) -> [(event: String, targets: [String])]
     /// The targets `event` still owes, or nil when it owes none.
-    func owedTargets(of event: String) -> [String]?
+    func owedTargets(of event: String) async throws(JournalFailure) -> [String]?
     /// The opening line of an owed event (a queued job re-reads its payload from it).
-    func opening(of event: String) -> Result<AuditRecord, JournalReadError>
+    func opening(of event: String) async -> Result<AuditRecord, JournalReadError>
 
     // MARK: Learned references
 
     /// The ids learned at `target` that a job may need: those whose key starts with one of
     /// `prefixes` (a store may return more).
     func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup
-    /// Keeps an id a call created, with its `created` line.
-    func remember(_ reference: LearnedReference, at target: String, line: AuditRecord)
+    /// Keeps an id a call created, with its `created` line; once this returns, any instance's
+    /// next job at the target sees it.
+    func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure)
 
     // MARK: Redrive
 
     /// `redriven` records for the targets whose last terminal outcome is in `outcomes`.
-    func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) throws(JournalFailure) -> [AuditRecord]
+    func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord]
 
     // MARK: Health
 

@@ -135,6 +135,19 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         counter("hookline_audit_uncarried_events_total", []).increment(by: Int64(events))
     }
 
+    // MARK: - Database (store: postgres)
+
+    /// One round trip to the database, by what it did.
+    package func database(query: String, duration: Duration, failed: Bool) {
+        timer("hookline_db_query_duration_seconds", [("query", query)]).recordNanoseconds(duration.wholeNanoseconds)
+        if failed { counter("hookline_db_errors_total", [("query", query)]).increment() }
+    }
+
+    /// A lane another instance held was taken over after its lease ran out.
+    package func leaseTakeover() {
+        counter("hookline_lease_takeovers_total", []).increment()
+    }
+
     // MARK: - Exposition
 
     /// The Prometheus text, with the gauges read from `state` at this moment.
@@ -147,6 +160,10 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         }
         gauge("hookline_ready").record(state.ready ? 1 : 0)
         gauge("hookline_connections").record(state.connections)
+        if let pool = state.databasePool {
+            gauge("hookline_db_pool_connections").record(pool.size)
+            gauge("hookline_db_pool_in_use").record(pool.inUse)
+        }
         return registry.emitToString()
     }
 
@@ -159,6 +176,8 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         package var ready: Bool
         /// Open connections admitted by the listener.
         package var connections: Int
+        /// The database pool's size and the queries running on it (store: postgres).
+        package var databasePool: (size: Int, inUse: Int)?
     }
 }
 

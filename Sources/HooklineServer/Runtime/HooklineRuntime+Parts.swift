@@ -15,29 +15,32 @@ extension HooklineRuntime {
         /// Ends each window of the rejected-lines budget, writing its summary lines.
         let rejectionWindows: RepeatedTask
 
-        /// Opens and recovers the journal, then binds the listener and the control socket.
-        static func start(configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, logger: Logger) async throws -> Parts {
-            let started = ContinuousClock.now
-            let metrics = HooklineMetrics()
-            let journal = try FileJournal.open(
-                path: configuration.audit.path,
-                options: AuditLogWriter.Options(
-                    fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
-                    dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
-                observer: metrics, logger: logger)
+        /// What the store gave: its background work and its shutdown step among them.
+        let store: StoreParts
+
+        /// Opens the store (recovering what it owes), then binds the listener and the control socket.
+        static func start(
+            configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, metrics: HooklineMetrics, logger: Logger,
+            postgres: PostgresStore?
+        ) async throws -> Parts {
             let events = EventJobs(configuration)
-            let queue = JobQueue(capacity: configuration.queue.capacity, timers: group.next())
-            let recovered = OwedRecovery.jobs(owedBy: journal, events: events)
-            queue.enqueue(overCapacity: recovered.jobs)
-            let report = RecoveryReport(
-                lines: journal.report.lines, unreadableLines: journal.report.unreadableLines, truncatedBytes: journal.report.truncatedBytes,
-                recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
+            let store: StoreParts =
+                if let postgres {
+                    try await .postgres(postgres, configuration: configuration, events: events)
+                } else {
+                    try await .file(configuration: configuration, events: events, group: group, metrics: metrics, logger: logger)
+                }
+            let journal = store.journal
+            let queue = store.board
+            let report = store.report
 
             let applyThreads = ApplyThreads(threads: System.coreCount)
             let transport = TargetTransport(connectionsPerHost: configuration.queue.workers, group: applyThreads.group)
-            let endpoints = configuration.targets.map { TargetEndpoint(client: $0.client, transport: transport, metrics: metrics) }
+            let endpoints = configuration.targets.map {
+                TargetEndpoint(client: $0.client, limiter: store.limiter($0), transport: transport, metrics: metrics)
+            }
             let runner = JobRunner(
-                endpoints: endpoints, events: events, journal: journal, queue: queue, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
+                endpoints: endpoints, events: events, journal: journal, board: queue, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
             let workers = WorkerPool(queue: queue, runner: runner, count: configuration.queue.workers, threads: applyThreads)
             let ingest = WebhookIngest(
                 events: events, sources: configuration.sources, queue: queue, journal: journal, retryAfter: configuration.queue.retryAfter,
@@ -63,7 +66,8 @@ extension HooklineRuntime {
                             HooklineMetrics.GaugeReadings(
                                 queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
                                 inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
-                                ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0))
+                                ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0,
+                                databasePool: postgres.map { ($0.settings.poolSize, $0.queriesInFlight) }))
                     })
                 listener = try await WebhookListener.bind(
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
@@ -84,7 +88,7 @@ extension HooklineRuntime {
                 recovery: report, redriver: redriver)
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
-                rejectionWindows: rejectionWindows)
+                rejectionWindows: rejectionWindows, store: store)
         }
 
         /// After the workers stopped: a `pending` line for each event still owed, then everything
@@ -94,12 +98,21 @@ extension HooklineRuntime {
             if let failure = await journal.flush() {
                 logger.error("the journal could not be flushed at shutdown", metadata: ["error": "\(failure)"])
             }
-            let now = UnixTime.now()
-            for owed in journal.owedTargets() {
-                journal.append(
-                    AuditRecord(
-                        ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
-                        error: "Hookline stopped before these targets were done; the next start picks them up"))
+            if let release = store.release {
+                // A shared store: what this instance held goes back to the fleet at once.
+                await release()
+            } else {
+                let now = UnixTime.now()
+                do {
+                    for owed in try await journal.owedTargets() {
+                        journal.append(
+                            AuditRecord(
+                                ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
+                                error: "Hookline stopped before these targets were done; the next start picks them up"))
+                    }
+                } catch {
+                    logger.error("could not list what is still owed at shutdown", metadata: ["error": "\(error)"])
+                }
             }
             do {
                 try await running.listener.close()

@@ -70,9 +70,22 @@ package final class HooklineRuntime: Service, Sendable {
         let ownGroup = options.eventLoops == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.eventLoops ?? System.coreCount) : nil
         let group: any EventLoopGroup = options.eventLoops ?? ownGroup ?? MultiThreadedEventLoopGroup.singleton
         defer { state.withLock { $0 = .stopped } }
+        let metrics = HooklineMetrics()
         do {
-            let parts = try await Parts.start(configuration: configuration, options: options, group: group, logger: logger)
-            await serve(parts)
+            try await withThrowingTaskGroup(of: Void.self) { background in
+                // The shared store's pool runs for the whole life of the runtime, start-up included.
+                var postgres: PostgresStore?
+                if case .postgres(let settings) = configuration.store {
+                    let store = PostgresStore(settings: settings, metrics: metrics, logger: logger)
+                    background.addTask { await store.runPool() }
+                    postgres = store
+                }
+                let parts = try await Parts.start(
+                    configuration: configuration, options: options, group: group, metrics: metrics, logger: logger, postgres: postgres)
+                if let work = parts.store.work { background.addTask { await work() } }
+                await serve(parts)
+                background.cancelAll()
+            }
         } catch {
             await shutDown(ownGroup)
             throw error

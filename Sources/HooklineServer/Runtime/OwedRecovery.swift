@@ -4,10 +4,12 @@ import HooklineCore
 /// (`EventJobs.restore`), announced with a `recovered` line — or, when it can no longer be
 /// applied, ended with a `failed` line per target that says why.
 enum OwedRecovery {
-    static func jobs(owedBy journal: any Journal, events: EventJobs, now: MonotonicTime = .now(), wallNow: UnixTime = .now()) -> (jobs: [Job], events: Int) {
+    static func jobs(
+        owedBy journal: any Journal, events: EventJobs, now: MonotonicTime = .now(), wallNow: UnixTime = .now()
+    ) async throws(JournalFailure) -> (jobs: [Job], events: Int) {
         var jobs: [Job] = []
         var recovered = 0
-        journal.forEachOwed { owed in
+        try await journal.forEachOwed { owed in
             let record: AuditRecord? = if case .success(let line) = owed.opening { line } else { nil }
             func fail(_ targets: [String], _ reason: String) {
                 for target in targets {

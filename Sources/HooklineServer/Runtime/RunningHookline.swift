@@ -7,7 +7,8 @@ import NIOCore
 package struct RunningHookline: Sendable {
     package let configuration: HooklineConfiguration
     package let journal: any Journal
-    package let queue: JobQueue
+    /// Where jobs wait for the workers: in memory, or the shared store's jobs table.
+    package let queue: any JobBoard
     package let ingest: WebhookIngest
     package let listener: WebhookListener
     package let metrics: HooklineMetrics

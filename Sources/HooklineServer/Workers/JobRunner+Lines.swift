@@ -3,24 +3,28 @@ import Logging
 
 extension JobRunner {
     /// Writes the attempt's `retry` line and holds the job (and its lane) for `delay`.
-    func retry(_ attempt: inout Attempt, after delay: Duration, status: Int?, error: String) {
+    func retry(_ attempt: inout Attempt, after delay: Duration, status: Int?, error: String) async {
         var line = record(attempt, .retry, status: status, error: error, request: attempt.requests.last)
         line.retryInMs = Int(delay.wholeMilliseconds)
-        journal.append(line)
-        metrics?.attempt(target: attempt.job.target, outcome: .retry)
-        logger.debug("retrying", metadata: eventMetadata(attempt).merging(["in_ms": "\(line.retryInMs ?? 0)", "error": .string(error)]) { $1 })
         var job = attempt.job
         job.attempt = attempt.state.number
         job.firstAttemptAt = attempt.state.firstAttemptAt
-        queue.park(job, until: .now() + delay)
+        guard await board.park(job, until: .now() + delay, line: line, in: journal) else {
+            logger.notice("another instance took this job over; it ends the job", metadata: eventMetadata(attempt))
+            return
+        }
+        metrics?.attempt(target: attempt.job.target, outcome: .retry)
+        logger.debug("retrying", metadata: eventMetadata(attempt).merging(["in_ms": "\(line.retryInMs ?? 0)", "error": .string(error)]) { $1 })
     }
 
     /// Writes the attempt's terminal line; the job's lane moves on.
-    func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) {
+    func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) async {
         var line = record(attempt, outcome, status: status, error: error, request: attempt.requests.isEmpty ? nil : attempt.requests.joined(separator: ", "))
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
-        journal.append(line)
-        queue.finish(attempt.job)
+        guard await board.finish(attempt.job, line: line, in: journal) else {
+            logger.notice("another instance took this job over; it ends the job", metadata: eventMetadata(attempt))
+            return
+        }
         metrics?.attempt(target: attempt.job.target, outcome: outcome)
         switch outcome {
         case .failed, .dead:

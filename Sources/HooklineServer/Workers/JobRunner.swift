@@ -13,7 +13,7 @@ package final class JobRunner: Sendable {
     private let events: EventJobs
     let journal: any Journal
     private let resolved = ResolvedContactCache()
-    let queue: JobQueue
+    let board: any JobBoard
     let policy: RetryPolicy
     let metrics: HooklineMetrics?
     let logger: Logger
@@ -22,7 +22,7 @@ package final class JobRunner: Sendable {
         endpoints: [TargetEndpoint],
         events: EventJobs,
         journal: any Journal,
-        queue: JobQueue,
+        board: any JobBoard,
         retryPolicy: RetryPolicy,
         metrics: HooklineMetrics? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -30,7 +30,7 @@ package final class JobRunner: Sendable {
         self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
         self.events = events
         self.journal = journal
-        self.queue = queue
+        self.board = board
         self.policy = retryPolicy
         self.metrics = metrics
         self.logger = logger
@@ -54,7 +54,7 @@ package final class JobRunner: Sendable {
         guard let endpoint = endpoints[job.target] else {
             let state = AttemptState(number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: .now(), refreshableCredentials: false)
             var attempt = Attempt(job: job, state: state)
-            finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
+            await finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
             return
         }
         var attempt = Attempt(
@@ -66,15 +66,15 @@ package final class JobRunner: Sendable {
         // 1. The contact: carried by the job, re-read from the journal, or fetched for a thin one.
         var subject = job.event.contact
         if case .inJournal = subject {
-            switch journal.opening(of: job.event.id) {
+            switch await journal.opening(of: job.event.id) {
             case .failure(let error):
-                finish(&attempt, .failed, status: nil, error: "\(error.description)")
+                await finish(&attempt, .failed, status: nil, error: "\(error.description)")
                 return
             case .success(let record):
                 switch events.message(of: record) {
                 case .success(let journaled): subject = journaled.message.contact
                 case .failure(let failure):
-                    finish(&attempt, .failed, status: nil, error: "the event's journaled line cannot be applied: \(failure)")
+                    await finish(&attempt, .failed, status: nil, error: "the event's journaled line cannot be applied: \(failure)")
                     return
                 }
             }
@@ -87,7 +87,7 @@ package final class JobRunner: Sendable {
             guard let fetched = await resolve(reference, attempt: &attempt) else { return }
             patch = fetched
         case .inJournal:
-            finish(&attempt, .failed, status: nil, error: "the event's line in the journal holds no contact")
+            await finish(&attempt, .failed, status: nil, error: "the event's line in the journal holds no contact")
             return
         }
 
@@ -96,18 +96,13 @@ package final class JobRunner: Sendable {
         do {
             references = try await journal.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch))
         } catch {
-            var generator = SystemRandomNumberGenerator()
-            let action = AttemptDecision.transientFailure(
-                attempt.state, status: nil, error: "the learned ids could not be read: \(error)", requested: nil, now: .now(), policy: policy,
-                using: &generator)
-            if case .retry(let delay, let status, let error) = action { retry(&attempt, after: delay, status: status, error: error) }
-            if case .finish(let outcome, let status, let error) = action { finish(&attempt, outcome, status: status, error: error) }
+            await transientFailure(&attempt, "the learned ids could not be read: \(error)")
             return
         }
         let calls: [TargetCall]
         switch TargetPlanner.plan(job, patch: patch, client: endpoint.client, references: references) {
         case .nothing(let reason):
-            finish(&attempt, .skipped, status: nil, error: reason)
+            await finish(&attempt, .skipped, status: nil, error: reason)
             return
         case .calls(let planned):
             calls = planned
@@ -124,12 +119,20 @@ package final class JobRunner: Sendable {
             lastStatus = outcome.status
             if let learned {
                 attempt.created.append(learned.id)
-                journal.remember(
-                    learned, at: job.target,
-                    line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key))
+                do {
+                    try await journal.remember(
+                        learned, at: job.target,
+                        line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key))
+                } catch {
+                    // Repeating the call would create it again: the operator decides (redrive).
+                    await finish(
+                        &attempt, .failed, status: outcome.status,
+                        error: "\(call.summary) created \(learned.id) at \(job.target), but its id could not be kept (\(error)); the call is not repeated — check the target, then redrive")
+                    return
+                }
             }
         }
-        finish(&attempt, .applied, status: lastStatus, error: nil)
+        await finish(&attempt, .applied, status: lastStatus, error: nil)
     }
 
     /// Sends one call and carries out the decision: its outcome and what it created when the
@@ -141,7 +144,7 @@ package final class JobRunner: Sendable {
         while true {
             guard !Task.isCancelled else { return nil }
             let now = MonotonicTime.now()
-            if let pause = AttemptDecision.targetPause(after: outcome, policy: policy) { endpoint.pause(until: now + pause) }
+            if let pause = AttemptDecision.targetPause(after: outcome, policy: policy) { await endpoint.pause(until: now + pause, now: now) }
             var generator = SystemRandomNumberGenerator()
             switch AttemptDecision.decide(
                 outcome, of: call, at: endpoint.name, attempt: attempt.state, now: now, policy: policy, using: &generator)
@@ -152,10 +155,10 @@ package final class JobRunner: Sendable {
                 attempt.state.refreshedCredentials = true
                 outcome = await endpoint.perform(call, refreshingToken: true)
             case .retry(let delay, let status, let error):
-                retry(&attempt, after: delay, status: status, error: error)
+                await retry(&attempt, after: delay, status: status, error: error)
                 return nil
             case .finish(let outcome, let status, let error):
-                finish(&attempt, outcome, status: status, error: error)
+                await finish(&attempt, outcome, status: status, error: error)
                 return nil
             }
         }
@@ -168,14 +171,14 @@ package final class JobRunner: Sendable {
         guard let resolverName = events.source(named: event.source)?.resolveWith, let resolver = endpoints[resolverName],
             let fetching = resolver.client as? any ContactFetching
         else {
-            finish(&attempt, .failed, status: nil, error: "source \(event.source) has no resolve_with target to fetch thin deliveries from")
+            await finish(&attempt, .failed, status: nil, error: "source \(event.source) has no resolve_with target to fetch thin deliveries from")
             return nil
         }
         let call: TargetCall
         switch fetching.fetchCall(contactID: reference.id) {
         case .success(let fetch): call = fetch
         case .failure(let refused):
-            finish(&attempt, .skipped, status: nil, error: refused.reason)
+            await finish(&attempt, .skipped, status: nil, error: refused.reason)
             return nil
         }
         if case .cached(let patch) = await resolved.claim(event.id) { return patch }
@@ -189,7 +192,7 @@ package final class JobRunner: Sendable {
             fetched = try fetching.patch(fromFetched: response)
             return fetched
         } catch {
-            finish(&attempt, .failed, status: response.status, error: "\(resolverName) answered the fetch with an unusable contact: \(error)")
+            await finish(&attempt, .failed, status: response.status, error: "\(resolverName) answered the fetch with an unusable contact: \(error)")
             return nil
         }
     }
@@ -204,15 +207,32 @@ package final class JobRunner: Sendable {
             slots = Array(held.times.prefix(count))
         }
         attempt.job.reservedSlots = nil
-        if slots.count < count { slots += endpoint.reserveSlots(count - slots.count, now: now) }
+        if slots.count < count {
+            do {
+                slots += try await endpoint.reserveSlots(count - slots.count, now: now)
+            } catch {
+                await transientFailure(&attempt, "the shared rate limit could not be read: \(error)")
+                return nil
+            }
+        }
         guard let first = slots.first else { return [] }
         if first.since(now) > Self.inlineWait {
             attempt.job.reservedSlots = ReservedSlots(target: endpoint.name, times: slots)
-            queue.park(attempt.job, until: first)
+            _ = await board.park(attempt.job, until: first, line: nil, in: journal)
             return nil
         }
         await Self.sleep(until: first)
         return slots
+    }
+
+    /// A failure before any call (the store could not be read): retried like an unreachable target.
+    private func transientFailure(_ attempt: inout Attempt, _ error: String) async {
+        var generator = SystemRandomNumberGenerator()
+        switch AttemptDecision.transientFailure(attempt.state, status: nil, error: error, requested: nil, now: .now(), policy: policy, using: &generator) {
+        case .retry(let delay, let status, let error): await retry(&attempt, after: delay, status: status, error: error)
+        case .finish(let outcome, let status, let error): await finish(&attempt, outcome, status: status, error: error)
+        case .proceed, .refreshCredentials: return
+        }
     }
 
     private static func sleep(until time: MonotonicTime) async {

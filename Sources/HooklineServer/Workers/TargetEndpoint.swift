@@ -5,7 +5,7 @@ import Synchronization
 /// client-side rate limiter, and its OAuth token (fetched once for concurrent callers).
 package final class TargetEndpoint: Sendable {
     package let client: any TargetClient
-    private let limiter: Mutex<RateLimiter>?
+    private let limiter: (any TargetRateLimiter)?
     private let tokens: TokenCache?
     private let transport: TargetTransport
     private let metrics: HooklineMetrics?
@@ -19,23 +19,24 @@ package final class TargetEndpoint: Sendable {
     /// Whether a refused token can be refreshed (an OAuth target).
     package var refreshesCredentials: Bool { tokens != nil }
 
-    package init(client: any TargetClient, transport: TargetTransport, metrics: HooklineMetrics? = nil) {
+    /// `limiter` is the target's shared rate, when its settings give one.
+    package init(client: any TargetClient, limiter: (any TargetRateLimiter)?, transport: TargetTransport, metrics: HooklineMetrics? = nil) {
         self.client = client
         self.transport = transport
         self.metrics = metrics
-        self.limiter = client.settings.rateLimit.map { Mutex(RateLimiter(limit: $0.requests, period: $0.period, burst: $0.burst)) }
+        self.limiter = limiter
         self.tokens = client.tokenRequest.map { TokenCache(client: client, request: $0, transport: transport) }
     }
 
     /// Reserves the next `count` call slots at `now` (all `now` when the target has no limit).
-    package func reserveSlots(_ count: Int, now: MonotonicTime) -> [MonotonicTime] {
-        limiter?.withLock { limiter in (0..<count).map { _ in limiter.reserve(now: now) } }
-            ?? Array(repeating: now, count: count)
+    package func reserveSlots(_ count: Int, now: MonotonicTime) async throws(JournalFailure) -> [MonotonicTime] {
+        guard let limiter else { return Array(repeating: now, count: count) }
+        return try await limiter.reserve(count, now: now)
     }
 
     /// The target said to wait: no call before `until`.
-    package func pause(until: MonotonicTime) {
-        limiter?.withLock { $0.pause(until: until) }
+    package func pause(until: MonotonicTime, now: MonotonicTime) async {
+        await limiter?.pause(until: until, now: now)
     }
 
     /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the

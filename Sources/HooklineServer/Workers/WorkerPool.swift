@@ -3,12 +3,12 @@ import HooklineCore
 /// `count` workers taking jobs from the queue until it closes; each finishes the job in hand.
 /// They run on the apply threads (`ApplyThreads`), which yield to the listener's loops.
 package struct WorkerPool: Sendable {
-    let queue: JobQueue
+    let queue: any JobBoard
     let runner: JobRunner
     let count: Int
     let threads: ApplyThreads
 
-    package init(queue: JobQueue, runner: JobRunner, count: Int, threads: ApplyThreads) {
+    package init(queue: any JobBoard, runner: JobRunner, count: Int, threads: ApplyThreads) {
         self.queue = queue
         self.runner = runner
         self.count = count

@@ -125,8 +125,10 @@ struct RedriveCommand: AsyncParsableCommand {
             let results = try await work.run(in: running)
             let redriven = Set(results.filter { !$0.targets.isEmpty }.map(\.event))
             // Wait until the redriven events are no longer owed.
-            while redriven.contains(where: { running.journal.owedTargets(of: $0) != nil }) {
-                try await Task.sleep(for: .milliseconds(50))
+            var waiting = redriven
+            while !waiting.isEmpty {
+                for event in waiting where try await running.journal.owedTargets(of: event) == nil { waiting.remove(event) }
+                if !waiting.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             }
             return results
         }

@@ -1,0 +1,211 @@
+import Foundation
+import HooklineCore
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// The journal a fleet shares in PostgreSQL (`store: {kind: postgres}`). Events and their jobs
+/// commit together before the 2xx, a redelivery to any instance is settled by the unique key
+/// on (source, message id), and each instance writes its own audit log of what it accepted and
+/// did, through the outbox.
+package final class PostgresJournal: Journal {
+    let store: PostgresStore
+    let outbox: PostgresOutbox
+    let batcher: AcceptBatcher
+    /// Message ids being accepted on this instance right now (a second connection gets 409).
+    private let accepting = Mutex<[String: String]>([:])
+
+    init(store: PostgresStore, log: AuditLogWriter) {
+        self.store = store
+        self.outbox = PostgresOutbox(store: store, log: log)
+        self.batcher = AcceptBatcher(store: store, outbox: outbox)
+    }
+
+    var log: AuditLogWriter { outbox.log }
+
+    // MARK: Dedup
+
+    package func claim(message key: String, eventID: String, now: UnixTime) -> DedupClaim {
+        accepting.withLock { accepting in
+            if let other = accepting[key] { return .inProgress(eventID: other) }
+            accepting[key] = eventID
+            return .new
+        }
+    }
+
+    package func confirm(message key: String) { release(message: key) }
+
+    package func release(message key: String) { _ = accepting.withLock { $0.removeValue(forKey: key) } }
+
+    // MARK: Appending
+
+    package func appendOpening(
+        _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
+        completion: @escaping @Sendable (OpeningOutcome) -> Void
+    ) {
+        batcher.submit(AcceptBatcher.Item(record: record, jobs: jobs, loop: loop) { [weak self] outcome in
+            if let claim { self?.release(message: claim) }
+            completion(outcome)
+        })
+    }
+
+    package func append(_ record: AuditRecord) { log.append(record) }
+
+    package func flush() async -> JournalFailure? { await log.flush() }
+
+    // MARK: What is owed
+
+    package func forEachOwed(_ body: (OwedEvent) -> Void) async throws(JournalFailure) {
+        let rows = try await store.query(
+            """
+            SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload,
+                   array_agg(j.target ORDER BY j.id) AS owed, array_agg(j.attempt ORDER BY j.id) AS attempts,
+                   array_agg(coalesce(extract(epoch FROM j.first_attempt_at)::float8, -1) ORDER BY j.id) AS first_attempts,
+                   bool_or(j.opening = 'redriven') AS redriven, max(j.budget_start) AS budget
+            FROM hookline_jobs j JOIN hookline_events e ON e.id = j.event_id
+            WHERE NOT j.done GROUP BY e.id ORDER BY min(j.id)
+            """, "owed")
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            do {
+                var record = try Self.event(cells)
+                let owed = try cells["owed"].decode([String].self)
+                let attempts = try cells["attempts"].decode([Int].self)
+                let firsts = try cells["first_attempts"].decode([Double].self)
+                if try cells["redriven"].decode(Bool.self) {
+                    record.outcome = .redriven
+                    record.attempt = try cells["budget"].decode(Int.self)
+                }
+                var attemptsByTarget: [String: Int] = [:]
+                var firstByTarget: [String: UnixTime] = [:]
+                for (index, target) in owed.enumerated() {
+                    if attempts[index] > 0 { attemptsByTarget[target] = attempts[index] }
+                    if firsts[index] >= 0 { firstByTarget[target] = UnixTime(milliseconds: Int64((firsts[index] * 1000).rounded())) }
+                }
+                body(OwedEvent(event: record.event ?? "", opening: .success(record), owed: owed, attempts: attemptsByTarget, firstAttemptAt: firstByTarget))
+            } catch {
+                throw JournalFailure("an owed event's row cannot be read: \(error)")
+            }
+        }
+    }
+
+    package func owedTargets() async throws(JournalFailure) -> [(event: String, targets: [String])] {
+        let rows = try await store.query(
+            "SELECT event_id, array_agg(target ORDER BY id) FROM hookline_jobs WHERE NOT done GROUP BY event_id ORDER BY min(id)", "owed_targets")
+        return try Self.decodeAll(rows) { cells in (try cells[0].decode(String.self), try cells[1].decode([String].self)) }
+    }
+
+    package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? {
+        let rows = try await store.query("SELECT target FROM hookline_jobs WHERE event_id = \(event) AND NOT done ORDER BY id", "owed_targets_of")
+        let targets = try Self.decodeAll(rows) { try $0[0].decode(String.self) }
+        return targets.isEmpty ? nil : targets
+    }
+
+    package func opening(of event: String) async -> Result<AuditRecord, JournalReadError> {
+        do {
+            guard try await owedTargets(of: event) != nil else { return .failure(JournalReadError(event: event, .notOwed)) }
+            let rows = try await store.query(
+                "SELECT id, source, message, type, contact, targets, received_at, payload FROM hookline_events WHERE id = \(event)", "opening")
+            guard let row = rows.first else { return .failure(JournalReadError(event: event, .missing("no event row"))) }
+            return .success(try Self.event(row.makeRandomAccess()))
+        } catch {
+            return .failure(JournalReadError(event: event, .missing("\(error)")))
+        }
+    }
+
+    /// The `received` record an event row stands for.
+    static func event(_ cells: PostgresRandomAccessRow) throws -> AuditRecord {
+        let payload = try cells["payload"].decode(ByteBuffer.self)
+        return AuditRecord(
+            ts: UnixTime(try cells["received_at"].decode(Date.self)), outcome: .received, event: try cells["id"].decode(String.self),
+            message: try cells["message"].decode(String?.self), source: try cells["source"].decode(String.self),
+            type: try cells["type"].decode(String.self), contact: try cells["contact"].decode(String.self),
+            targets: try cells["targets"].decode([String].self), payload: Array(payload.readableBytesView))
+    }
+
+    static func decodeAll<Value>(_ rows: [PostgresRow], _ decode: (PostgresRandomAccessRow) throws -> Value) throws(JournalFailure) -> [Value] {
+        do {
+            return try rows.map { try decode($0.makeRandomAccess()) }
+        } catch {
+            throw JournalFailure("a row from the database cannot be read: \(error)")
+        }
+    }
+
+    // MARK: Learned references
+
+    package func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup {
+        let lows = prefixes
+        let highs = prefixes.map { $0 + "\u{10FFFF}" }
+        let rows = try await store.query(
+            """
+            SELECT r.key, r.id FROM hookline_references r JOIN unnest(\(lows)::text[], \(highs)::text[]) AS p(lo, hi)
+              ON r.key >= p.lo AND r.key < p.hi WHERE r.target = \(target)
+            """, "references")
+        let pairs = try Self.decodeAll(rows) { (try $0[0].decode(String.self), try $0[1].decode(String.self)) }
+        return KnownIDs(target: target, ids: Dictionary(pairs, uniquingKeysWith: { _, last in last }))
+    }
+
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure) {
+        try await store.query(
+            """
+            INSERT INTO hookline_references (target, key, id) VALUES (\(target), \(reference.key), \(reference.id))
+            ON CONFLICT (target, key) DO UPDATE SET id = excluded.id
+            """, "remember")
+        log.append(line)
+    }
+
+    /// Ids loaded for one job.
+    private struct KnownIDs: ReferenceLookup {
+        let target: String
+        let ids: [String: String]
+
+        func reference(target: String, key: String) -> String? { target == self.target ? ids[key] : nil }
+    }
+
+    // MARK: Redrive
+
+    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
+        let names = outcomes.map(\.rawValue)
+        let rows = try await store.query(
+            """
+            WITH latest AS (
+                SELECT DISTINCT ON (j.event_id, j.target) j.event_id, j.target, j.done, j.outcome, j.finished_at, j.attempt, j.id
+                FROM hookline_jobs j WHERE (\(event)::text IS NULL OR j.event_id = \(event))
+                ORDER BY j.event_id, j.target, j.id DESC
+            )
+            SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload,
+                   array_agg(l.target ORDER BY l.id) AS selected, max(l.attempt) AS attempt
+            FROM latest l JOIN hookline_events e ON e.id = l.event_id
+            WHERE l.done AND l.outcome = ANY (\(names)) AND (\(since.map { Date($0) })::timestamptz IS NULL OR l.finished_at >= \(since.map { Date($0) }))
+            GROUP BY e.id ORDER BY min(l.id)
+            """, "redrive_candidates")
+        return try Self.decodeAll(rows) { cells in
+            var record = try Self.event(cells)
+            record.ts = now
+            record.outcome = .redriven
+            record.targets = try cells["selected"].decode([String].self)
+            record.attempt = try cells["attempt"].decode(Int.self)
+            return record
+        }
+    }
+
+    // MARK: Health
+
+    package var failure: JournalFailure? { store.failure ?? log.lastError }
+
+    package func close() async {
+        batcher.close()
+        _ = await log.flush()
+        await outbox.prune()
+        log.close()
+    }
+}
+
+extension UnixTime {
+    init(_ date: Date) { self.init(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+}
+
+extension Date {
+    init(_ time: UnixTime) { self.init(timeIntervalSince1970: Double(time.milliseconds) / 1000) }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HooklineCore
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Copies the lines this instance committed to the outbox (openings, terminal lines) into its
+/// own audit log, then deletes them there. At start, what a crash left is copied — skipping
+/// any line the log already holds — so no committed line is lost, and none is written twice.
+final class PostgresOutbox: Sendable {
+    private let store: PostgresStore
+    let log: AuditLogWriter
+    /// Outbox rows written to the log and synced, waiting to be deleted.
+    private let written = Mutex<[Int64]>([])
+
+    init(store: PostgresStore, log: AuditLogWriter) {
+        self.store = store
+        self.log = log
+    }
+
+    /// Writes committed lines to the log; once they are on disk their rows go.
+    func copy(_ entries: [(seq: Int64, line: [UInt8])]) {
+        guard !entries.isEmpty else { return }
+        log.appendDurably(lines: entries.map(\.line)) { [self] failure in
+            // Unwritten rows stay in the outbox; the next start copies them.
+            if failure == nil { written.withLock { $0 += entries.map(\.seq) } }
+        }
+    }
+
+    /// Deletes the rows written so far (called on a timer, in bulk).
+    func prune() async {
+        let seqs = written.withLock { rows -> [Int64] in
+            defer { rows.removeAll() }
+            return rows
+        }
+        guard !seqs.isEmpty else { return }
+        do {
+            try await store.query("DELETE FROM hookline_outbox WHERE seq = ANY (\(seqs))", "outbox_delete")
+        } catch {
+            // Left for the next round; copying them again at a restart skips what the log holds.
+            written.withLock { $0 += seqs }
+        }
+    }
+
+    /// At start: copies into the log what this instance committed but had not written when it
+    /// stopped, skipping lines the log already holds.
+    func recover(logPath: String) async throws(JournalFailure) -> Int {
+        let rows = try await store.query(
+            "SELECT seq, event_id, line FROM hookline_outbox WHERE instance = \(store.instance) ORDER BY seq", "outbox_recover")
+        var pending: [(seq: Int64, event: String, line: [UInt8])] = []
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            do {
+                let buffer = try cells["line"].decode(ByteBuffer.self)
+                pending.append((try cells["seq"].decode(Int64.self), try cells["event_id"].decode(String.self), Array(buffer.readableBytesView)))
+            } catch {
+                throw JournalFailure("the outbox holds a row Hookline cannot read: \(error)")
+            }
+        }
+        guard !pending.isEmpty else { return 0 }
+        let events = Set(pending.map(\.event))
+        var present: Set<LineKey> = []
+        do {
+            _ = try AuditLogReader.forEachLine(in: logPath) { line, _ in
+                guard let summary = AuditLineScanner.scan(line), let event = summary.event, events.contains(event) else { return }
+                present.insert(LineKey(summary))
+            }
+        } catch {
+            throw JournalFailure("cannot read \(logPath) to see which outbox lines it holds: \(error)")
+        }
+        var missing: [(seq: Int64, line: [UInt8])] = []
+        var held: [Int64] = []
+        for row in pending {
+            guard let summary = AuditLineScanner.scan(Array(row.line.dropLast())) else { continue }
+            if present.contains(LineKey(summary)) { held.append(row.seq) } else { missing.append((row.seq, row.line)) }
+        }
+        written.withLock { $0 += held }
+        copy(missing)
+        if let failure = await log.flush() { throw failure }
+        await prune()
+        return missing.count
+    }
+
+    /// What makes an opening or a terminal line unique in a log: attempts keep counting across
+    /// a redrive, so (outcome, event, target, attempt) never repeats.
+    private struct LineKey: Hashable {
+        var outcome: AuditOutcome
+        var event: String?
+        var target: String?
+        var attempt: Int?
+
+        init(_ summary: AuditLineSummary) {
+            outcome = summary.outcome
+            event = summary.event
+            target = summary.target
+            attempt = summary.attempt
+        }
+    }
+}

@@ -1,0 +1,295 @@
+import HooklineCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+/// One Hookline's connection to the PostgreSQL that a fleet shares: the pool, the schema, and
+/// the background work a member of the fleet does — renewing its leases, listening for new
+/// jobs, counting unfinished ones, pruning what retention allows.
+package final class PostgresStore: Sendable {
+    package let settings: PostgresSettings
+    /// This process among the fleet's: what its leases carry.
+    package let instance: String
+    let client: PostgresClient
+    let logger: Logger
+    let metrics: HooklineMetrics?
+    /// The last time the database could not be reached, and why (`/readyz`).
+    private let health = Mutex<JournalFailure?>(nil)
+    /// Woken when jobs may be runnable (a notification, a local enqueue, a park's deadline).
+    let wake = WakeSignal()
+    private let inFlight = Atomic<Int>(0)
+
+    /// Queries running on the pool right now.
+    package var queriesInFlight: Int { inFlight.load(ordering: .relaxed) }
+
+    package init(settings: PostgresSettings, metrics: HooklineMetrics?, logger: Logger) {
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+        var generator = SystemRandomNumberGenerator()
+        self.instance = "hl-\(ProcessInfoLite.hostname)-\(ProcessInfoLite.pid)-\(String(UInt32.random(in: .min ... .max, using: &generator), radix: 36))"
+        let url = settings.url
+        let tls: PostgresClient.Configuration.TLS =
+            switch url.tls {
+            case .disable: .disable
+            case .prefer: .prefer(.makeClientConfiguration())
+            case .require: .require(.makeClientConfiguration())
+            }
+        var configuration = PostgresClient.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
+        configuration.options.maximumConnections = settings.poolSize
+        configuration.options.minimumConnections = min(2, settings.poolSize)
+        // Fail fast when the database is away: the sender is answered 503 and retries.
+        configuration.options.connectTimeout = .seconds(2)
+        client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "hookline.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
+    /// Runs the pool; returns when cancelled.
+    package func runPool() async {
+        await client.run()
+    }
+
+    /// Why the database cannot be used right now, or nil.
+    package var failure: JournalFailure? { health.withLock { $0 } }
+
+    /// Runs `query`, timing it and keeping the database's health current.
+    @discardableResult
+    func query(_ query: PostgresQuery, _ name: String) async throws(JournalFailure) -> [PostgresRow] {
+        let started = ContinuousClock.now
+        inFlight.add(1, ordering: .relaxed)
+        defer { inFlight.subtract(1, ordering: .relaxed) }
+        do {
+            let rows = try await client.query(query, logger: logger).collect()
+            metrics?.database(query: name, duration: .now - started, failed: false)
+            recovered()
+            return rows
+        } catch {
+            metrics?.database(query: name, duration: .now - started, failed: true)
+            let failure = Self.describe(error)
+            failed(failure)
+            throw failure
+        }
+    }
+
+    private func failed(_ failure: JournalFailure) {
+        let first = health.withLock { health -> Bool in
+            defer { health = failure }
+            return health == nil
+        }
+        if first { logger.error("the database cannot be used; deliveries are answered 503", metadata: ["error": "\(failure)"]) }
+    }
+
+    private func recovered() {
+        let was = health.withLock { health -> JournalFailure? in
+            defer { health = nil }
+            return health
+        }
+        if let was { logger.notice("the database is reachable again", metadata: ["was": "\(was)"]) }
+    }
+
+    /// A sentence for an error from the database or the pool: the server's message when it
+    /// sent one (never the connection's password).
+    static func describe(_ error: any Error) -> JournalFailure {
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
+                return JournalFailure("PostgreSQL: \(message)\(state)")
+            }
+            return JournalFailure("PostgreSQL: \(error.code.description)")
+        }
+        return JournalFailure("PostgreSQL: \(error)")
+    }
+
+    // MARK: - Schema
+
+    /// Runs the migrations not yet applied, under an advisory lock so instances starting
+    /// together do not race; returns the versions applied now.
+    @discardableResult
+    package func migrate() async throws(JournalFailure) -> [Int] {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger)
+                do {
+                    try await connection.query(
+                        "CREATE TABLE IF NOT EXISTS hookline_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                        logger: logger)
+                    var applied: Set<Int> = []
+                    for try await version in try await connection.query("SELECT version FROM hookline_migrations", logger: logger).decode(Int.self) {
+                        applied.insert(version)
+                    }
+                    var now: [Int] = []
+                    for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                        try await connection.query("BEGIN", logger: logger)
+                        do {
+                            for statement in migration.statements {
+                                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                            }
+                            try await connection.query("INSERT INTO hookline_migrations (version) VALUES (\(migration.version))", logger: logger)
+                            try await connection.query("COMMIT", logger: logger)
+                        } catch {
+                            await Self.bestEffort("roll back a failed migration", logger: logger) { try await connection.query("ROLLBACK", logger: logger) }
+                            throw error
+                        }
+                        now.append(migration.version)
+                    }
+                    try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+                    return now
+                } catch {
+                    // The lock goes with the connection too; unlocking is a courtesy.
+                    await Self.bestEffort("release the migration lock", logger: logger) {
+                        try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+                    }
+                    throw error
+                }
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            throw Self.describe(error)
+        }
+    }
+}
+
+extension PostgresStore {
+    /// Runs a clean-up after a failure already being reported; its own failure is logged.
+    static func bestEffort(_ what: String, logger: Logger, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch {
+            logger.warning("could not \(what)", metadata: ["error": "\(describe(error))"])
+        }
+    }
+}
+
+/// The host name and process id, for the instance's name in leases.
+enum ProcessInfoLite {
+    static var hostname: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "host" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40))
+    }
+
+    static var pid: Int32 { getpid() }
+}
+
+extension PostgresStore {
+    /// Opens the store for a runtime: the schema migrated, this instance's leases from before a
+    /// crash released, what its outbox still held copied into its log.
+    package func open(configuration: HooklineConfiguration, events: EventJobs) async throws(JournalFailure) -> (PostgresJournal, PostgresJobBoard) {
+        try await migrate()
+        let path = configuration.audit.path
+        let log: AuditLogWriter
+        do {
+            let file = try AuditFile.openLocked(path)
+            let summary = try AuditLogReader.forEachLine(of: file.descriptor, path: path) { _, _ in }
+            if summary.partialTail > 0 { try file.truncate(to: summary.completeBytes) }
+            log = try AuditLogWriter(
+                file: file,
+                options: AuditLogWriter.Options(fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes, keepsJournal: false),
+                observer: metrics, logger: logger)
+        } catch let error as FileError {
+            throw JournalFailure(error)
+        } catch {
+            throw JournalFailure("cannot open the audit log \(path): \(error)")
+        }
+        let journal = PostgresJournal(store: self, log: log)
+        try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_own")
+        let copied = try await journal.outbox.recover(logPath: path)
+        if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
+        let board = PostgresJobBoard(store: self, events: events, capacity: configuration.queue.capacity)
+        await board.recount()
+        return (journal, board)
+    }
+
+    /// The work a member of the fleet does while it runs: committing batches, claiming lanes,
+    /// renewing its leases, listening for new jobs, recounting, copying and pruning. Returns
+    /// when cancelled.
+    package func work(journal: PostgresJournal, board: PostgresJobBoard, retention: Duration) async {
+        await withDiscardingTaskGroup { group in
+            for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
+            group.addTask { await board.claimLoop(journal: journal) }
+            group.addTask { await self.every(.milliseconds(Int64(self.settings.lease.secondsValue * 1000 / 3))) { await self.renewLeases() } }
+            group.addTask { await self.every(.seconds(1)) { await board.recount() } }
+            group.addTask { await self.every(.milliseconds(200)) { await journal.outbox.prune() } }
+            group.addTask { await self.every(.seconds(60)) { await self.prune(retention: retention) } }
+            group.addTask { await self.listen() }
+        }
+    }
+
+    /// Looks for work again at `time` (a lane parked here becomes runnable then).
+    func wakeAt(_ time: MonotonicTime) {
+        let delay = max(.zero, time.since(.now()))
+        Task { [wake] in
+            if await HooklineRuntime.sleep(for: delay) { wake.signal() }
+        }
+    }
+
+    private func every(_ interval: Duration, _ body: () async -> Void) async {
+        while await HooklineRuntime.sleep(for: interval) { await body() }
+    }
+
+    private func renewLeases() async {
+        do {
+            try await query(
+                "UPDATE hookline_lanes SET lease_until = now() + make_interval(secs => \(settings.lease.secondsValue)) WHERE holder = \(instance)",
+                "renew_leases")
+        } catch {
+            logger.warning("could not renew this instance's leases", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Gives the lanes this instance holds back to the fleet (at shutdown).
+    func releaseLeases() async {
+        do {
+            try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_leases")
+        } catch {
+            logger.warning("could not release this instance's leases; they run out after their lease", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Deletes finished events older than `retention`, a batch at a time, with their jobs.
+    private func prune(retention: Duration) async {
+        do {
+            try await query(
+                """
+                WITH old AS (
+                    SELECT e.id FROM hookline_events e
+                    WHERE e.received_at < now() - make_interval(secs => \(retention.secondsValue))
+                      AND NOT EXISTS (SELECT 1 FROM hookline_jobs j WHERE j.event_id = e.id AND NOT j.done)
+                    LIMIT 1000
+                ), gone AS (DELETE FROM hookline_jobs j USING old WHERE j.event_id = old.id)
+                DELETE FROM hookline_events e USING old WHERE e.id = old.id
+                """, "prune")
+        } catch {
+            logger.warning("could not prune finished events", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Wakes idle workers on every new job anywhere in the fleet; reconnects with backoff.
+    private func listen() async {
+        var delay = Duration.milliseconds(200)
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { connection in
+                    try await connection.listen(on: "hookline_jobs") { notifications in
+                        delay = .milliseconds(200)
+                        wake.signal()
+                        for try await _ in notifications { wake.signal() }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                logger.debug("listening for new jobs stopped; listening again", metadata: ["error": "\(error)", "in_ms": "\(delay.wholeMilliseconds)"])
+            }
+            guard await HooklineRuntime.sleep(for: delay) else { return }
+            delay = min(delay * 2, .seconds(5))
+        }
+    }
+}
