@@ -52,6 +52,24 @@ package struct TestHookline: Sendable {
     package var rotations: Int { running.fileJournal?.writer.rotations ?? 0 }
 }
 
+/// Waits until every event received by any of `instances` has a terminal line for each of its
+/// targets in one of their logs — the promise over the union of a fleet's logs.
+package func settled(across instances: [TestHookline], timeout: Duration = .seconds(20)) async throws -> [AuditRecord] {
+    var records: [AuditRecord] = []
+    try await eventually(timeout: timeout, "every received event to finish at every target, over the fleet's logs") {
+        records = try await union(of: instances)
+        return AuditInvariant.unfinished(records).isEmpty && instances.allSatisfy { $0.running.queue.count == 0 }
+    }
+    return records
+}
+
+/// The records of every instance's log, merged by time (as `hookline tail` merges files).
+package func union(of instances: [TestHookline]) async throws -> [AuditRecord] {
+    var logs: [[AuditRecord]] = []
+    for instance in instances { logs.append(try await instance.auditRecords()) }
+    return AuditLogMerge.merged(logs)
+}
+
 /// Runs Hookline for the length of `body` without workers: jobs stay in the queue for the test
 /// to read. `group` runs its listener (default: the process-wide one the other tests share).
 package func withHookline<Result: Sendable>(
