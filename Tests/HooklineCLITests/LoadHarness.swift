@@ -137,6 +137,12 @@ final class LoadHarness: Sendable {
 
 /// The log's promises, checked over all its lines.
 enum LogPromises {
+    /// The same over several instances' logs: counted per (event, target), in any order.
+    static func fleetProblems(_ records: [AuditRecord]) -> [String] {
+        let ledger = AuditLedger(counting: records)
+        return ledger.unopenedEnds.map { "\($0.key): more terminal lines than openings" } + ledger.unfinished.map { "\($0): no terminal line" }
+    }
+
     /// Each opening (received or redriven) of an (event, target) ends in exactly one terminal line.
     static func problems(_ records: [AuditRecord]) -> [String] {
         let ledger = AuditLedger(records)

@@ -39,6 +39,21 @@ package struct AuditLedger: Sendable {
         unopenedEnds = unopened
     }
 
+    /// The promise over several instances' logs, whose clocks need not agree: per (event,
+    /// target), as many terminal lines as openings, whatever order the lines came in.
+    package init(counting records: some Sequence<AuditRecord>) {
+        var balance: [String: Int] = [:]
+        for record in records {
+            if record.outcome == .received || record.outcome == .redriven, let event = record.event, record.reason != "carried_forward" {
+                for target in record.targets ?? [] { balance["\(event)→\(target)", default: 0] += 1 }
+            } else if record.outcome.endsTargetJob, let event = record.event, let target = record.target {
+                balance["\(event)→\(target)", default: 0] -= 1
+            }
+        }
+        unfinished = balance.filter { $0.value > 0 }.keys.sorted()
+        unopenedEnds = balance.filter { $0.value < 0 }.keys.sorted().map { UnopenedEnd(key: $0, outcome: .applied) }
+    }
+
     /// Whether every opening has ended exactly once.
     package var isKept: Bool { unfinished.isEmpty && unopenedEnds.isEmpty }
 }

@@ -53,3 +53,10 @@ package struct TimedOut: Error, CustomStringConvertible {
         self.timeout = timeout
     }
 }
+
+/// A test's own failure, said in a sentence.
+package struct TestFailure: Error, CustomStringConvertible {
+    package let description: String
+
+    package init(_ description: String) { self.description = description }
+}

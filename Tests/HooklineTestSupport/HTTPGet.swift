@@ -11,8 +11,8 @@ package enum HTTPGet {
         package var headers: [HeaderField]
     }
 
-    package static func fetch(_ url: String) async throws -> Response {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+    package static func fetch(_ url: String, timeout: Duration = .seconds(10)) async throws -> Response {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .nanoseconds(Int64(timeout.secondsValue * 1e9)))
         let body = try await response.body.collect(upTo: 4 << 20)
         return Response(
             status: Int(response.status.code), body: String(buffer: body),

@@ -71,8 +71,10 @@ package final class PostgresCluster: Sendable {
             "\(binaries)/pg_ctl",
             [
                 "-D", "\(directory)/data", "-l", "\(directory)/server.log", "-w", "-t", "30",
-                // A test cluster is thrown away: it need not survive a power cut, only be quick.
-                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+                // A test cluster is thrown away: it need not survive a power cut, only be quick
+                // (fsync off). It must survive its server's crash, as the tests crash it: a commit
+                // is written to the kernel before it is answered (synchronous_commit stays on).
+                "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=off -c full_page_writes=off",
                 "start",
             ])
     }

@@ -1,5 +1,5 @@
 extension ConfigurationLoader {
-    /// `store: {kind: file}` or `store: {kind: postgres, url, pool_size, lease, retention}`.
+    /// `store: {kind: file}` or `store: {kind: postgres, url, pool_size, lease, retention, adopt_after}`.
     static func store(_ section: YAMLSection, dedupMaxAge: Duration) throws(ConfigurationError) -> StoreSettings {
         let kind = try section.string("kind") ?? "file"
         switch kind {
@@ -7,7 +7,7 @@ extension ConfigurationLoader {
             try section.checkKeys(["kind"])
             return .file
         case "postgres":
-            try section.checkKeys(["kind", "url", "pool_size", "lease", "retention"])
+            try section.checkKeys(["kind", "url", "pool_size", "lease", "retention", "adopt_after"])
             let text = try section.requiredString("url")
             let url: PostgresURL
             do {
@@ -27,6 +27,11 @@ extension ConfigurationLoader {
                     throw section.error("retention", "must be at least queue.dedup.max_age (\(dedupMaxAge.configurationText)): pruning must keep the dedup window")
                 }
                 settings.retention = value
+            }
+            if let value = try section.duration("adopt_after") { settings.adoptAfter = value }
+            // A restart must never look like a departure.
+            guard settings.adoptAfter >= settings.lease * 2 else {
+                throw section.error("adopt_after", "must be at least twice the lease (\((settings.lease * 2).configurationText))")
             }
             return .postgres(settings)
         default:

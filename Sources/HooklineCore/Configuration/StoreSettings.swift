@@ -23,12 +23,19 @@ package struct PostgresSettings: Sendable, Hashable {
     package var lease: Duration
     /// Finished events are pruned after this (in batches); at least the dedup window.
     package var retention: Duration
+    /// An instance silent this long is gone for good: another copies the audit lines it had
+    /// committed but not written into its own log.
+    package var adoptAfter: Duration
 
-    package init(url: PostgresURL, poolSize: Int = 10, lease: Duration = .seconds(30), retention: Duration = .seconds(7 * 86_400)) {
+    package init(
+        url: PostgresURL, poolSize: Int = 10, lease: Duration = .seconds(30), retention: Duration = .seconds(7 * 86_400),
+        adoptAfter: Duration = .seconds(3600)
+    ) {
         self.url = url
         self.poolSize = poolSize
         self.lease = lease
         self.retention = retention
+        self.adoptAfter = adoptAfter
     }
 }
 

@@ -76,7 +76,7 @@ package final class HooklineRuntime: Service, Sendable {
                 // The shared store's pool runs for the whole life of the runtime, start-up included.
                 var postgres: PostgresStore?
                 if case .postgres(let settings) = configuration.store {
-                    let store = PostgresStore(settings: settings, metrics: metrics, logger: logger)
+                    let store = try PostgresStore(settings: settings, auditPath: configuration.audit.path, metrics: metrics, logger: logger)
                     background.addTask { await store.runPool() }
                     postgres = store
                 }

@@ -44,7 +44,8 @@ struct JournalStore: Sendable, CustomStringConvertible {
         let configuration = try TestConfiguration.make(
             TestConfiguration.yaml(auditPath: place.file("audit.jsonl"), store: "{kind: postgres, url: \"\(cluster.url(database))\"}"))
         guard case .postgres(let settings) = configuration.store else { preconditionFailure("the test store is not postgres") }
-        let store = PostgresStore(settings: settings, metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try PostgresStore(
+            settings: settings, auditPath: place.file("audit.jsonl"), metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.runPool() }
             let (journal, board) = try await store.open(configuration: configuration, events: EventJobs(configuration))

@@ -5,8 +5,11 @@ import Testing
 
 @Suite("malformed HTTP leaves the server serving", .timeLimit(.minutes(1)))
 struct MalformedHTTPTests {
+    /// Whether a new client is served. A flood leaves the server's loop with a backlog to answer
+    /// first, which a debug build on two busy cores takes its time over: this asks whether it is
+    /// served, not how fast (Benchmarks/hostile.py times that on a release build).
     static func healthy(_ hookline: TestHookline) async throws -> Bool {
-        try await HTTPGet.fetch("\(hookline.baseURL)/healthz").status == 200
+        try await HTTPGet.fetch("\(hookline.baseURL)/healthz", timeout: .seconds(30)).status == 200
     }
 
     @Test("a bad request line is answered 400 and the next client is served")

@@ -116,6 +116,12 @@ final class AcceptBatcher: Sendable {
                 jobBudgets.append(Int32(clamping: job.budgetStart))
             }
         }
+        // While the database cannot be reached, senders hear so at once rather than after the
+        // query timeout; the store's background queries find out when it is back.
+        if store.unreachable, let failure = store.failure {
+            for item in batch { Self.complete(item, .failed(failure)) }
+            return
+        }
         let rows: [PostgresRow]
         do {
             rows = try await store.query(
@@ -125,6 +131,8 @@ final class AcceptBatcher: Sendable {
                     \(redrives), \(lines), \(jobEvents), \(jobTargets), \(jobLanes), \(jobOpenings), \(jobAttempts), \(jobBudgets))
                 """, "accept")
         } catch {
+            // Perhaps committed all the same (the answer was lost): the outbox sweep writes its
+            // lines, and the senders' retries are answered duplicate.
             for item in batch { Self.complete(item, .failed(error)) }
             return
         }
@@ -141,7 +149,8 @@ final class AcceptBatcher: Sendable {
                 }
             }
         } catch {
-            // Committed, but the answer is unreadable: the senders retry and are answered duplicate.
+            // Committed, but the answer is unreadable: the senders retry and are answered
+            // duplicate, and the outbox sweep writes the lines.
             let failure = JournalFailure("the database's answer to a commit cannot be read: \(error)")
             for item in batch { Self.complete(item, .failed(failure)) }
             return

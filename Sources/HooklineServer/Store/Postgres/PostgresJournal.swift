@@ -11,7 +11,7 @@ import Synchronization
 /// did, through the outbox.
 package final class PostgresJournal: Journal {
     let store: PostgresStore
-    let outbox: PostgresOutbox
+    package let outbox: PostgresOutbox
     let batcher: AcceptBatcher
     /// Message ids being accepted on this instance right now (a second connection gets 409).
     private let accepting = Mutex<[String: String]>([:])

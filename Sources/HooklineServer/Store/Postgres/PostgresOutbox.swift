@@ -8,11 +8,17 @@ import Synchronization
 /// Copies the lines this instance committed to the outbox (openings, terminal lines) into its
 /// own audit log, then deletes them there. At start, what a crash left is copied — skipping
 /// any line the log already holds — so no committed line is lost, and none is written twice.
-final class PostgresOutbox: Sendable {
+package final class PostgresOutbox: Sendable {
     private let store: PostgresStore
     let log: AuditLogWriter
     /// Outbox rows written to the log and synced, waiting to be deleted.
     private let written = Mutex<[Int64]>([])
+    /// Outbox rows on their way to the log or waiting to be deleted: the sweep leaves them be.
+    private let known = Mutex<Set<Int64>>([])
+
+    /// How old an outbox row of this instance's must be before the sweep takes it for one whose
+    /// commit's answer was lost: far past the query timeout, so no answer can still arrive.
+    static let sweepAge: Duration = .seconds(30)
 
     init(store: PostgresStore, log: AuditLogWriter) {
         self.store = store
@@ -22,10 +28,40 @@ final class PostgresOutbox: Sendable {
     /// Writes committed lines to the log; once they are on disk their rows go.
     func copy(_ entries: [(seq: Int64, line: [UInt8])]) {
         guard !entries.isEmpty else { return }
+        known.withLock { $0.formUnion(entries.map(\.seq)) }
         log.appendDurably(lines: entries.map(\.line)) { [self] failure in
-            // Unwritten rows stay in the outbox; the next start copies them.
-            if failure == nil { written.withLock { $0 += entries.map(\.seq) } }
+            if failure == nil {
+                written.withLock { $0 += entries.map(\.seq) }
+            } else {
+                // Unwritten rows stay in the outbox; the sweep (or the next start) copies them.
+                known.withLock { $0.subtract(entries.map(\.seq)) }
+            }
         }
+    }
+
+    /// Copies this instance's outbox rows that nothing here is writing and that are older than
+    /// `age`: lines whose commit's answer never arrived, or whose write failed. How many.
+    package func sweep(olderThan age: Duration = sweepAge) async throws(JournalFailure) -> Int {
+        let rows = try await store.query(
+            """
+            SELECT seq, line FROM hookline_outbox
+            WHERE instance = \(store.instance) AND committed_at < now() - make_interval(secs => \(age.secondsValue))
+            ORDER BY seq LIMIT 1000
+            """, "outbox_sweep")
+        var entries: [(seq: Int64, line: [UInt8])] = []
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            do {
+                let seq = try cells["seq"].decode(Int64.self)
+                let buffer = try cells["line"].decode(ByteBuffer.self)
+                entries.append((seq, Array(buffer.readableBytesView)))
+            } catch {
+                throw JournalFailure("the outbox holds a row Hookline cannot read: \(error)")
+            }
+        }
+        let unknown = known.withLock { known in entries.filter { !known.contains($0.seq) } }
+        copy(unknown)
+        return unknown.count
     }
 
     /// Deletes the rows written so far (called on a timer, in bulk).
@@ -37,6 +73,7 @@ final class PostgresOutbox: Sendable {
         guard !seqs.isEmpty else { return }
         do {
             try await store.query("DELETE FROM hookline_outbox WHERE seq = ANY (\(seqs))", "outbox_delete")
+            known.withLock { $0.subtract(seqs) }
         } catch {
             // Left for the next round; copying them again at a restart skips what the log holds.
             written.withLock { $0 += seqs }
@@ -75,11 +112,34 @@ final class PostgresOutbox: Sendable {
             guard let summary = AuditLineScanner.scan(Array(row.line.dropLast())) else { continue }
             if present.contains(LineKey(summary)) { held.append(row.seq) } else { missing.append((row.seq, row.line)) }
         }
+        known.withLock { $0.formUnion(held) }
         written.withLock { $0 += held }
         copy(missing)
         if let failure = await log.flush() { throw failure }
         await prune()
         return missing.count
+    }
+
+    /// Takes over what instances silent for `after` left in the outbox (gone for good, with
+    /// their logs) and writes it into this instance's log; how many lines, from which instances.
+    func adopt(after: Duration) async throws(JournalFailure) -> (lines: Int, from: Set<String>) {
+        let rows = try await store.query(
+            "SELECT seq, line, previous FROM hookline_adopt(\(store.instance), \(after.secondsValue))", "outbox_adopt")
+        var entries: [(seq: Int64, line: [UInt8])] = []
+        var from: Set<String> = []
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            do {
+                let buffer = try cells["line"].decode(ByteBuffer.self)
+                entries.append((try cells["seq"].decode(Int64.self), Array(buffer.readableBytesView)))
+                from.insert(try cells["previous"].decode(String.self))
+            } catch {
+                // The rows are this instance's now: a restart copies them, or reports them unreadable.
+                throw JournalFailure("the outbox holds a row Hookline cannot read: \(error)")
+            }
+        }
+        copy(entries)
+        return (entries.count, from)
     }
 
     /// What makes an opening or a terminal line unique in a log: attempts keep counting across

@@ -16,6 +16,9 @@ package final class PostgresStore: Sendable {
     package let settings: PostgresSettings
     /// This process among the fleet's: what its leases carry.
     package let instance: String
+    /// This run of the instance, as its connections name themselves (`application_name`): a
+    /// restart ends the sessions an earlier run left behind before it reads its outbox.
+    let incarnation: String
     let client: PostgresClient
     let logger: Logger
     let metrics: HooklineMetrics?
@@ -28,12 +31,14 @@ package final class PostgresStore: Sendable {
     /// Queries running on the pool right now.
     package var queriesInFlight: Int { inFlight.load(ordering: .relaxed) }
 
-    package init(settings: PostgresSettings, metrics: HooklineMetrics?, logger: Logger) {
+    /// `instance` is this process's name in the fleet (`InstanceIdentity`, beside its audit log).
+    package init(settings: PostgresSettings, instance: String, metrics: HooklineMetrics?, logger: Logger) {
         self.settings = settings
         self.metrics = metrics
         self.logger = logger
+        self.instance = instance
         var generator = SystemRandomNumberGenerator()
-        self.instance = "hl-\(ProcessInfoLite.hostname)-\(ProcessInfoLite.pid)-\(String(UInt32.random(in: .min ... .max, using: &generator), radix: 36))"
+        self.incarnation = "\(instance)#\(String(UInt32.random(in: .min ... .max, using: &generator), radix: 36))"
         let url = settings.url
         let tls: PostgresClient.Configuration.TLS =
             switch url.tls {
@@ -47,16 +52,28 @@ package final class PostgresStore: Sendable {
         configuration.options.minimumConnections = min(2, settings.poolSize)
         // Fail fast when the database is away: the sender is answered 503 and retries.
         configuration.options.connectTimeout = .seconds(2)
+        configuration.options.additionalStartupParameters = [("application_name", incarnation)]
         client = PostgresClient(configuration: configuration, backgroundLogger: Logger(label: "hookline.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
     }
 
-    /// Runs the pool; returns when cancelled.
+    /// Runs the pool; returns when cancelled. A graceful shutdown does not stop it (the client
+    /// would close its pool at once): draining still commits what the workers finish and gives
+    /// the leases back, and the runtime cancels the pool after that.
     package func runPool() async {
-        await client.run()
+        let pool = Task.detached { [client] in await client.run() }
+        await withTaskCancellationHandler { await pool.value } onCancel: { pool.cancel() }
     }
 
     /// Why the database cannot be used right now, or nil.
     package var failure: JournalFailure? { health.withLock { $0 } }
+
+    /// How long a query may take, waiting for a connection included; then the caller is told
+    /// the database is unavailable (a sender is answered 503).
+    static let queryTimeout: Duration = .seconds(5)
+
+    /// Whether the last failure says the database cannot be reached (not a statement's error):
+    /// deliveries are answered 503 at once until a query gets through again.
+    package var unreachable: Bool { health.withLock { $0?.unreachable ?? false } }
 
     /// Runs `query`, timing it and keeping the database's health current.
     @discardableResult
@@ -65,7 +82,7 @@ package final class PostgresStore: Sendable {
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            let rows = try await client.query(query, logger: logger).collect()
+            let rows = try await withDeadline(Self.queryTimeout) { [client, logger] in try await client.query(query, logger: logger).collect() }
             metrics?.database(query: name, duration: .now - started, failed: false)
             recovered()
             return rows
@@ -98,12 +115,17 @@ package final class PostgresStore: Sendable {
     static func describe(_ error: any Error) -> JournalFailure {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
-                let state = error.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? ""
-                return JournalFailure("PostgreSQL: \(message)\(state)")
+                let code = error.serverInfo?[.sqlState]
+                let state = code.map { " (SQLSTATE \($0))" } ?? ""
+                // Class 08 is a connection exception; 57P01–57P03 a server shutting down or starting.
+                let away = code.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
+                return JournalFailure("PostgreSQL: \(message)\(state)", unreachable: away)
             }
-            return JournalFailure("PostgreSQL: \(error.code.description)")
+            return JournalFailure("PostgreSQL: \(error.code.description)", unreachable: true)
         }
-        return JournalFailure("PostgreSQL: \(error)")
+        if let error = error as? DeadlinePassed { return JournalFailure("PostgreSQL: \(error)", unreachable: true) }
+        // The pool's own errors (shut down, no connection to be had).
+        return JournalFailure("PostgreSQL: \(error)", unreachable: true)
     }
 
     // MARK: - Schema
@@ -167,7 +189,7 @@ extension PostgresStore {
     }
 }
 
-/// The host name and process id, for the instance's name in leases.
+/// The host name, for the instance's name in leases.
 enum ProcessInfoLite {
     static var hostname: String {
         var buffer = [CChar](repeating: 0, count: 256)
@@ -175,11 +197,14 @@ enum ProcessInfoLite {
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return String(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40))
     }
-
-    static var pid: Int32 { getpid() }
 }
 
 extension PostgresStore {
+    /// The store for an instance whose audit log is at `auditPath`, named as before if it ran before.
+    package convenience init(settings: PostgresSettings, auditPath: String, metrics: HooklineMetrics?, logger: Logger) throws(JournalFailure) {
+        self.init(settings: settings, instance: try InstanceIdentity.load(auditPath: auditPath), metrics: metrics, logger: logger)
+    }
+
     /// Opens the store for a runtime: the schema migrated, this instance's leases from before a
     /// crash released, what its outbox still held copied into its log.
     package func open(configuration: HooklineConfiguration, events: EventJobs) async throws(JournalFailure) -> (PostgresJournal, PostgresJobBoard) {
@@ -200,12 +225,36 @@ extension PostgresStore {
             throw JournalFailure("cannot open the audit log \(path): \(error)")
         }
         let journal = PostgresJournal(store: self, log: log)
+        try await endEarlierSessions()
+        // Seen before the outbox is read: no other instance adopts it from here on.
+        try await heartbeat()
         try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_own")
         let copied = try await journal.outbox.recover(logPath: path)
         if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
         let board = PostgresJobBoard(store: self, events: events, capacity: configuration.queue.capacity)
         await board.recount()
         return (journal, board)
+    }
+
+    /// Ends the sessions an earlier run of this instance left (a SIGKILL leaves them until the
+    /// server notices): a statement still running in one could commit an outbox line after this
+    /// run copied the outbox, and the line would wait for the next restart.
+    private func endEarlierSessions() async throws(JournalFailure) {
+        let pattern = instance.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "#%"
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let rows = try await query(
+                """
+                SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+                WHERE application_name LIKE \(pattern) AND application_name <> \(incarnation)
+                """, "end_sessions")
+            let remaining = try PostgresJournal.decodeAll(rows) { try $0[0].decode(Int.self) }.first ?? 0
+            if remaining == 0 { return }
+            guard ContinuousClock.now < deadline else {
+                throw JournalFailure("\(remaining) sessions of an earlier run of \(instance) would not end")
+            }
+            _ = await HooklineRuntime.sleep(for: .milliseconds(50))
+        }
     }
 
     /// The work a member of the fleet does while it runs: committing batches, claiming lanes,
@@ -216,6 +265,8 @@ extension PostgresStore {
             for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
             group.addTask { await board.claimLoop(journal: journal) }
             group.addTask { await self.every(.milliseconds(Int64(self.settings.lease.secondsValue * 1000 / 3))) { await self.renewLeases() } }
+            group.addTask { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } }
+            group.addTask { await self.every(.seconds(10)) { await self.sweep(journal: journal) } }
             group.addTask { await self.every(.seconds(1)) { await board.recount() } }
             group.addTask { await self.every(.milliseconds(200)) { await journal.outbox.prune() } }
             group.addTask { await self.every(.seconds(60)) { await self.prune(retention: retention) } }
@@ -235,13 +286,49 @@ extension PostgresStore {
         while await HooklineRuntime.sleep(for: interval) { await body() }
     }
 
+    /// Renews the leases this instance holds and says it is still here, in one round trip.
     private func renewLeases() async {
         do {
             try await query(
-                "UPDATE hookline_lanes SET lease_until = now() + make_interval(secs => \(settings.lease.secondsValue)) WHERE holder = \(instance)",
-                "renew_leases")
+                """
+                WITH seen AS (
+                    INSERT INTO hookline_instances (name, seen_at) VALUES (\(instance), now())
+                    ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at
+                )
+                UPDATE hookline_lanes SET lease_until = now() + make_interval(secs => \(settings.lease.secondsValue)) WHERE holder = \(instance)
+                """, "renew_leases")
         } catch {
             logger.warning("could not renew this instance's leases", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func heartbeat() async throws(JournalFailure) {
+        try await query(
+            "INSERT INTO hookline_instances (name, seen_at) VALUES (\(instance), now()) ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at",
+            "heartbeat")
+    }
+
+    /// Writes the lines of commits whose answer was lost.
+    private func sweep(journal: PostgresJournal) async {
+        do {
+            let copied = try await journal.outbox.sweep()
+            guard copied > 0 else { return }
+            logger.notice("wrote audit lines committed earlier whose commit's answer was lost", metadata: ["lines": "\(copied)"])
+        } catch {
+            logger.warning("could not look for committed lines not yet written", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Copies into this log what instances gone for `store.adopt_after` committed and never wrote.
+    private func adopt(journal: PostgresJournal) async {
+        do {
+            let adopted = try await journal.outbox.adopt(after: settings.adoptAfter)
+            guard adopted.lines > 0 else { return }
+            logger.notice(
+                "copied into this audit log the lines instances gone for store.adopt_after had committed but not written",
+                metadata: ["lines": "\(adopted.lines)", "instances": "\(adopted.from.sorted().joined(separator: ","))"])
+        } catch {
+            logger.warning("could not look for lines left by instances that are gone", metadata: ["error": "\(error)"])
         }
     }
 

@@ -1,0 +1,172 @@
+import Foundation
+import HooklineCore
+import HooklineSandbox
+import HooklineServer
+import HooklineTestSupport
+import HooklineTools
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several `hookline serve` processes on one PostgreSQL database, a sandbox target in this
+/// process, and senders that behave like real ones — per contact, update k+1 only after update
+/// k got a 2xx; each delivery to a random instance; any failure retried (to any instance) with
+/// the same message id.
+final class FleetHarness: Sendable {
+    static let contacts = LoadHarness.contacts
+    let directory: String
+    let cluster: PostgresCluster
+    let database: String
+    let sandbox: SandboxCRM
+    let ports: [Int]
+    private let processes: Mutex<[Process?]>
+    /// Event ids the fleet answered 2xx with, by message id.
+    let acknowledged = Mutex<[String: String]>([:])
+    let source: SourceSettings
+
+    func auditPath(_ instance: Int) -> String { "\(directory)/audit-\(instance).jsonl" }
+    func configPath(_ instance: Int) -> String { "\(directory)/hookline-\(instance).yaml" }
+
+    init(instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none") async throws {
+        directory = NSTemporaryDirectory() + "hookline-fleet-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        cluster = try await PostgresCluster.shared()
+        database = try await cluster.createDatabase()
+        sandbox = try await SandboxCRM.start()
+        sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))
+        ports = try (0..<instances).map { _ in try ServeProcessTests.freePort() }
+        processes = Mutex(Array(repeating: nil, count: instances))
+        var source: SourceSettings?
+        let directory = self.directory
+        for instance in 0..<instances {
+            let auditPath = "\(directory)/audit-\(instance).jsonl"
+            let configPath = "\(directory)/hookline-\(instance).yaml"
+            let yaml = """
+                server: {host: 127.0.0.1, port: \(ports[instance]), drain_timeout: 5s}
+                audit: {path: "\(auditPath)", fsync: \(fsync)}
+                queue: {workers: 8}
+                retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
+                store: {kind: postgres, url: "\(cluster.url(database))", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}
+                sources:
+                  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(LoadHarness.secret)"}}
+                targets:
+                  - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
+                routes:
+                  - {from: standard, to: omnichannel, contact_id: source_id}
+                """
+            try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+            source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
+        }
+        guard let source else { throw ProcessTestError("no instances") }
+        self.source = source
+    }
+
+    /// Starts instance `index` and waits until it answers.
+    func start(_ index: Int) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ServeProcessTests.binary())
+        process.arguments = ["serve", "--config", configPath(index), "--log-format", "json"]
+        // O_APPEND: every run of the instance adds to one log.
+        let descriptor = Glibc.open("\(directory)/serve-\(index).log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw ProcessTestError("cannot open serve-\(index).log: errno \(errno)") }
+        process.standardError = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        try processes.withLock { processes in
+            if let running = processes[index], running.isRunning { throw ProcessTestError("instance \(index) is already running") }
+            try process.run()
+            processes[index] = process
+        }
+        try await eventuallyTrue(timeout: .seconds(30)) {
+            guard process.isRunning else { throw ProcessTestError("instance \(index) exited (\(process.terminationStatus)):\n\(self.serveLog(index).suffix(1500))") }
+            return (try? await HTTPGet.status("http://127.0.0.1:\(self.ports[index])/healthz")) == 200
+        }
+    }
+
+    /// What instance `index` logged (its process log, not its audit log).
+    func serveLog(_ index: Int) -> String { (try? String(contentsOfFile: "\(directory)/serve-\(index).log", encoding: .utf8)) ?? "" }
+
+    /// SIGKILL instance `index`: no chance to flush, drain or give its leases back.
+    func kill(_ index: Int) {
+        guard let process = processes.withLock({ $0[index] }) else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// SIGTERM instance `index`; its exit status.
+    func terminate(_ index: Int) -> Int32 {
+        guard let process = processes.withLock({ $0[index] }) else { return -1 }
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Sends `updates` updates to every contact, each delivery to a random instance.
+    func send(updates: Int, onAcknowledged: @escaping @Sendable (Int) async -> Void) async throws {
+        let deliverer = WebhookDeliverer()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for contact in Self.contacts {
+                group.addTask { [self] in
+                    var generator = SystemRandomNumberGenerator()
+                    for sequence in 1...updates {
+                        let messageID = "msg_\(contact)_\(sequence)"
+                        let deadline = ContinuousClock.now + .seconds(90)
+                        while true {
+                            guard ContinuousClock.now < deadline else { throw ProcessTestError("\(messageID) was never acknowledged") }
+                            // As a load balancer with health checks would: to a running instance when there is one.
+                            let running = processes.withLock { processes in processes.indices.filter { processes[$0]?.isRunning == true } }
+                            let port = ports[(running.isEmpty ? Array(ports.indices) : running).randomElement(using: &generator) ?? 0]
+                            if let answer = try? await deliverer.deliver(
+                                LoadHarness.body(contact, sequence), to: "http://127.0.0.1:\(port)/webhooks/standard", source: source,
+                                messageID: messageID, timeout: .seconds(5)),
+                                (200..<300).contains(answer.status), let event = answer.eventID
+                            {
+                                let count = acknowledged.withLock { acknowledged in
+                                    acknowledged[messageID] = event
+                                    return acknowledged.count
+                                }
+                                await onAcknowledged(count)
+                                break
+                            }
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    /// Every line of every instance's log and archives, merged by time.
+    func records() throws -> [AuditRecord] {
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        var logs: [[AuditRecord]] = []
+        for instance in ports.indices {
+            let base = "audit-\(instance).jsonl"
+            var records: [AuditRecord] = []
+            let archives = names.filter { $0.hasPrefix(base + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".next") && !$0.hasSuffix(".instance") }.sorted()
+            for path in archives.map({ "\(directory)/\($0)" }) + [auditPath(instance)] {
+                _ = try AuditLogReader.forEachRecord(in: path) { records.append($0) }
+            }
+            logs.append(records)
+        }
+        return AuditLogMerge.merged(logs)
+    }
+
+    /// The first names the sandbox was sent for `contact`, in arrival order (answered 200).
+    func appliedNames(_ contact: String) -> [Int] {
+        sandbox.requests(pathPrefix: "/omnichannel/contacts/\(contact)").filter { $0.status == 200 }
+            .compactMap { $0.json?["first_name"]?.stringValue }.compactMap { Int($0.dropFirst()) }
+    }
+
+    func cleanUp() async {
+        for process in processes.withLock({ $0 }) {
+            if let process, process.isRunning {
+                Glibc.kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+        await sandbox.stop()
+        if ProcessInfo.processInfo.environment["HOOKLINE_KEEP_FLEET"] == nil { try? FileManager.default.removeItem(atPath: directory) }
+    }
+}
