@@ -143,6 +143,7 @@ struct ServeProcessTests {
         #expect(good.status == 0)
         #expect(good.output.hasPrefix("\(Self.example): OK"))
         #expect(good.output.contains("limits     1024 connections, bodies 1048576 bytes, headers 16384 bytes, rejected lines 20 per source and reason and 120 in all per 1m"))
+        #expect(good.output.contains("store      file ("), "the example keeps the embedded journal: \(good.output)")
         #expect(good.output.contains("route      standard → buildr [created,updated,deleted] contact id: field:external_references.buildr"))
         #expect(!good.output.contains("client-secret"))
     }

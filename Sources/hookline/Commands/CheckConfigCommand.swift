@@ -21,6 +21,15 @@ struct CheckConfigCommand: ParsableCommand {
         var lines = ["\(file): OK"]
         lines.append("  listen     http://\(configuration.server.host):\(configuration.server.port)")
         lines.append("  audit log  \(configuration.audit.path) (fsync: \(configuration.audit.fsync.rawValue))")
+        switch configuration.store {
+        case .file:
+            lines.append("  store      file (the audit log is the journal; one Hookline owns it)")
+        case .postgres(let settings):
+            // The URL prints with its password hidden.
+            lines.append(
+                "  store      postgres \(settings.url) (pool \(settings.poolSize), lease \(settings.lease.configurationText), "
+                    + "retention \(settings.retention.configurationText), adopt after \(settings.adoptAfter.configurationText))")
+        }
         let server = configuration.server
         let rejected = configuration.audit.rejectedLines
         lines.append(

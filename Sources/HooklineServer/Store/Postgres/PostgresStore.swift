@@ -5,6 +5,7 @@ import Logging
 import Glibc
 #endif
 import NIOCore
+import NIOPosix
 import NIOSSL
 import PostgresNIO
 import Synchronization
@@ -64,6 +65,46 @@ package final class PostgresStore: Sendable {
         await withTaskCancellationHandler { await pool.value } onCancel: { pool.cancel() }
     }
 
+    /// Connects once, outside the pool, and runs `SELECT 1`: the pool retries a refused or
+    /// failed connection quietly for as long as it is asked to wait, so at start this is what
+    /// tells the operator why the database cannot be used (refused, no such database, a wrong
+    /// password) in the server's words.
+    package func probe(timeout: Duration = .seconds(10)) async throws(JournalFailure) {
+        let url = settings.url
+        let tls: PostgresConnection.Configuration.TLS
+        do {
+            switch url.tls {
+            case .disable: tls = .disable
+            case .prefer: tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+        } catch {
+            throw JournalFailure("cannot set up TLS for the database at \(url): \(error)")
+        }
+        var configuration = PostgresConnection.Configuration(
+            host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
+        configuration.options.connectTimeout = .seconds(Int64(timeout.secondsValue))
+        configuration.options.additionalStartupParameters = [("application_name", incarnation)]
+        let logger = self.logger
+        let configured = configuration
+        do {
+            try await withDeadline(timeout) {
+                let connection = try await PostgresConnection.connect(configuration: configured, id: 0, logger: logger)
+                do {
+                    try await connection.query("SELECT 1", logger: logger)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try await connection.close()
+            }
+        } catch {
+            let failure = Self.describe(error)
+            let reason = failure.description.hasPrefix("PostgreSQL: ") ? String(failure.description.dropFirst(12)) : failure.description
+            throw JournalFailure("cannot use the database at \(url): \(reason)", unreachable: failure.unreachable)
+        }
+    }
+
     /// Why the database cannot be used right now, or nil.
     package var failure: JournalFailure? { health.withLock { $0 } }
 
@@ -121,7 +162,9 @@ package final class PostgresStore: Sendable {
                 let away = code.map { $0.hasPrefix("08") || $0.hasPrefix("57P") } ?? false
                 return JournalFailure("PostgreSQL: \(message)\(state)", unreachable: away)
             }
-            return JournalFailure("PostgreSQL: \(error.code.description)", unreachable: true)
+            // No answer from the server: what the connection ran into (refused, reset, TLS).
+            let underlying = error.underlying.map(connectionProblem) ?? error.code.description
+            return JournalFailure("PostgreSQL: \(underlying)", unreachable: true)
         }
         if let error = error as? DeadlinePassed { return JournalFailure("PostgreSQL: \(error)", unreachable: true) }
         // The pool's own errors (shut down, no connection to be had).
@@ -144,6 +187,10 @@ package final class PostgresStore: Sendable {
                     var applied: Set<Int> = []
                     for try await version in try await connection.query("SELECT version FROM hookline_migrations", logger: logger).decode(Int.self) {
                         applied.insert(version)
+                    }
+                    if let newest = applied.max(), newest > Self.schemaVersion {
+                        throw JournalFailure(
+                            "the database's schema is at version \(newest), newer than this Hookline's \(Self.schemaVersion): run the Hookline that migrated it, or a later one")
                     }
                     var now: [Int] = []
                     for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
@@ -179,6 +226,42 @@ package final class PostgresStore: Sendable {
 }
 
 extension PostgresStore {
+    /// The schema version this Hookline needs.
+    package static var schemaVersion: Int { PostgresSchema.migrations.last?.version ?? 0 }
+
+    /// `hookline migrate`: connects, applies the migrations not yet applied (under the same
+    /// advisory lock as a starting instance), and disconnects. The versions applied now.
+    package static func migrate(settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(30)) async throws(JournalFailure) -> [Int] {
+        let store = PostgresStore(settings: settings, instance: "hookline-migrate", metrics: nil, logger: logger)
+        do {
+            return try await withThrowingTaskGroup(of: [Int]?.self) { group in
+                group.addTask {
+                    await store.runPool()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                try await store.probe()
+                return try await withDeadline(timeout) { try await store.migrate() }
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            throw describe(error)
+        }
+    }
+
+    /// A connection's failure in a few words: "connection refused by 10.0.0.5:5432".
+    static func connectionProblem(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError {
+            if let failure = error.connectionErrors.first {
+                return "\(connectionProblem(failure.error)) (\(error.host):\(error.port))"
+            }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(error.host): \(dns)" }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+
     /// Runs a clean-up after a failure already being reported; its own failure is logged.
     static func bestEffort(_ what: String, logger: Logger, _ body: () async throws -> Void) async {
         do {
@@ -208,6 +291,7 @@ extension PostgresStore {
     /// Opens the store for a runtime: the schema migrated, this instance's leases from before a
     /// crash released, what its outbox still held copied into its log.
     package func open(configuration: HooklineConfiguration, events: EventJobs) async throws(JournalFailure) -> (PostgresJournal, PostgresJobBoard) {
+        try await probe()
         try await migrate()
         let path = configuration.audit.path
         let log: AuditLogWriter
