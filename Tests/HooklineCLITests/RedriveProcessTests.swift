@@ -8,10 +8,11 @@ import Testing
 
 @Suite("hookline redrive, as a process", .serialized, .timeLimit(.minutes(2)))
 struct RedriveProcessTests {
-    static func yaml(directory: String, sandbox: SandboxCRM) -> String {
+    static func yaml(directory: String, sandbox: SandboxCRM, database: String? = nil) -> String {
         """
         server: {host: 127.0.0.1, port: 0}
         audit: {path: "\(directory)/audit.jsonl"}
+        \(database.map { "store: {kind: postgres, url: \"\($0)\", lease: 3s}" } ?? "")
         retry: {base_delay: 10ms, max_delay: 20ms, max_attempts: 2, max_age: 1m}
         sources:
           - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(LoadHarness.secret)"}}
@@ -92,6 +93,40 @@ struct RedriveProcessTests {
             #expect(nothing.output.contains("nothing to redrive"))
             let badOutcome = try await ServeProcessTests.run(["redrive", "--outcome", "applied", audit], environment: [:])
             #expect(badOutcome.status == 2)
+        }
+    }
+
+    @Test("on PostgreSQL, redrive --config selects from the shared database: an event that died on one instance is redriven by another")
+    func redriveFromTheDatabase() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let database = cluster.url(try await cluster.createDatabase())
+        let first = try TemporaryDirectory(), second = try TemporaryDirectory()
+        try await withSandboxCRM { sandbox in
+            sandbox.inject(.status(503, on: "/omnichannel/", count: .max))
+            let yaml = Self.yaml(directory: first.path, sandbox: sandbox, database: database)
+            let configuration = try ConfigurationLoader.load(yaml: yaml, file: first.file("hookline.yaml"), environment: [:])
+            let died = try await withRunningHookline(configuration) { running in
+                let url = "\(running.baseURL)/webhooks/standard"
+                let delivered = try await WebhookDeliverer().deliver(LoadHarness.body("144", 1), to: url, source: configuration.sources[0])
+                try await eventuallyTrue { try Self.outcomes(first.file("audit.jsonl"), event: delivered.eventID).last == .dead }
+                return delivered
+            }
+            sandbox.clearFaults()
+
+            // Another instance's configuration: the same database, its own audit log, nothing running.
+            let otherPath = second.file("hookline.yaml")
+            try Self.yaml(directory: second.path, sandbox: sandbox, database: database).write(toFile: otherPath, atomically: true, encoding: .utf8)
+            let redriven = try await ServeProcessTests.run(["redrive", "--config", otherPath], environment: [:])
+            #expect(redriven.status == 0, "\(redriven.output)\(redriven.error)")
+            #expect(redriven.output.contains("\(died.eventID ?? "") → omnichannel"), "\(redriven.output)")
+            #expect(redriven.output.contains("1 of 1 events redriven"))
+            #expect(try Self.outcomes(first.file("audit.jsonl"), event: died.eventID) == [.retry, .dead])
+            #expect(try Self.outcomes(second.file("audit.jsonl"), event: died.eventID) == [.redriven, .applied])
+            #expect(sandbox.omnichannelContact("144")?["first_name"] == "v1")
+
+            let nothing = try await ServeProcessTests.run(["redrive", "--config", otherPath], environment: [:])
+            #expect(nothing.status == 0)
+            #expect(nothing.output.contains("0 of 0 events redriven") || nothing.output.contains("nothing to redrive"), "\(nothing.output)")
         }
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import HooklineCore
 import Synchronization
 import HooklineTestSupport
+import HooklineServer
 import HooklineTools
 import Testing
 
@@ -113,6 +114,53 @@ struct TailCommandTests {
 
         let lines = seen.lines.withLock { $0 }
         #expect(lines.map { try? AuditRecord(jsonLine: Array($0.utf8)) } == Array(Self.sample.prefix(5)))
+    }
+
+    @Test("several files are merged by ts; a line adopted into a second log shows once; -n and --json apply to the merge")
+    func mergesFiles() async throws {
+        // Instance a accepted evt_A and applied it; b did the rest, and adopted a's applied line.
+        let a = try Self.writeLog([Self.sample[0], Self.sample[2], Self.sample[4]])
+        let b = try Self.writeLog([Self.sample[1], Self.sample[3], Self.sample[5], Self.sample[2]])
+        defer { for path in [a, b] { try? FileManager.default.removeItem(atPath: path) } }
+        let merged = try await Self.output([a, b, "--json"])
+        #expect(merged.map { try? AuditRecord(jsonLine: Array($0.utf8)) } == Self.sample)
+        #expect(try await Self.output([b, a, "--json"]) == merged, "the order of the files does not matter")
+        #expect(try await Self.output([a, b, "-n", "2", "--json"]) == Array(merged.suffix(2)))
+        #expect(try await Self.output([a, b, "--event", "evt_A"]).count == 4)
+        #expect(try await Self.output([b]).count == 4, "one file is shown as it is, its copied line included")
+
+        let missing = NSTemporaryDirectory() + "hookline-tail-missing-" + UUID().uuidString
+        await #expect(throws: FileError.self) { try await Self.output([a, missing]) }
+    }
+
+    @Test("-f over several files shows the merged backlog, then new lines from each file as they come")
+    func followsFiles() async throws {
+        let a = try Self.writeLog([Self.sample[2]])
+        let b = try Self.writeLog([Self.sample[0], Self.sample[1]])
+        defer { for path in [a, b] { try? FileManager.default.removeItem(atPath: path) } }
+        let seen = CollectedLines()
+        let follower = Task {
+            let command = try TailCommand.parse([a, b, "-f", "--json"])
+            try await command.stream(filter: AuditFilter(), colour: false) { line in seen.lines.withLock { $0.append(line) } }
+        }
+        defer { follower.cancel() }
+        func records() -> [AuditRecord?] { seen.lines.withLock { $0 }.map { try? AuditRecord(jsonLine: Array($0.utf8)) } }
+        try await eventually("the merged backlog") { records().count == 3 }
+        #expect(records() == Array(Self.sample.prefix(3)))
+
+        func append(_ record: AuditRecord, to path: String) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            handle.seekToEndOfFile()
+            handle.write(Data((Self.line(record) + "\n").utf8))
+            try handle.close()
+        }
+        // b adopts a's applied line, then writes a new one: once the new one is out, the copy was read.
+        try append(Self.sample[2], to: b)
+        try append(Self.sample[3], to: b)
+        try await eventually("the line appended to b") { records().last == Self.sample[3] }
+        try append(Self.sample[4], to: a)
+        try await eventually("the line appended to a") { records().last == Self.sample[4] }
+        #expect(records() == Array(Self.sample.prefix(5)), "the repeated applied line is shown once")
     }
 
     @Test("control characters in ids and errors are shown escaped; --json stays exact JSON with none raw")

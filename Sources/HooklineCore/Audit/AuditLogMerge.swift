@@ -10,22 +10,26 @@
 /// (its event, target and attempt make it unique).
 package enum AuditLogMerge {
     package static func merged(_ logs: [[AuditRecord]]) -> [AuditRecord] {
-        var numbered: [(record: AuditRecord, log: Int, order: Int)] = []
+        order(logs).map { logs[$0.log][$0.index] }
+    }
+
+    /// Where each line of the merge comes from: its log and its index in that log.
+    package static func order(_ logs: [[AuditRecord]]) -> [(log: Int, index: Int)] {
+        var numbered: [(log: Int, index: Int, order: Int)] = []
         numbered.reserveCapacity(logs.reduce(0) { $0 + $1.count })
-        for (index, log) in logs.enumerated() {
-            for record in log { numbered.append((record, index, numbered.count)) }
+        for (log, records) in logs.enumerated() {
+            for index in records.indices { numbered.append((log, index, numbered.count)) }
         }
-        numbered.sort { $0.record.ts < $1.record.ts || ($0.record.ts == $1.record.ts && $0.order < $1.order) }
-        guard logs.count > 1 else { return numbered.map(\.record) }
-        var firstLog: [AuditRecord: Int] = [:]
-        var merged: [AuditRecord] = []
+        numbered.sort {
+            let left = logs[$0.log][$0.index].ts, right = logs[$1.log][$1.index].ts
+            return left < right || (left == right && $0.order < $1.order)
+        }
+        guard logs.count > 1 else { return numbered.map { ($0.log, $0.index) } }
+        var duplicates = CommittedLineSet(capacity: .max)
+        var merged: [(log: Int, index: Int)] = []
         merged.reserveCapacity(numbered.count)
-        for entry in numbered {
-            if isCommittedLine(entry.record.outcome) {
-                if let log = firstLog[entry.record], log != entry.log { continue }
-                firstLog[entry.record] = entry.log
-            }
-            merged.append(entry.record)
+        for entry in numbered where duplicates.admit(logs[entry.log][entry.index], from: entry.log) {
+            merged.append((entry.log, entry.index))
         }
         return merged
     }
@@ -33,5 +37,36 @@ package enum AuditLogMerge {
     /// The lines a shared store commits with what they record, which are the ones adopted.
     static func isCommittedLine(_ outcome: AuditOutcome) -> Bool {
         outcome == .received || outcome == .redriven || outcome.endsTargetJob
+    }
+}
+
+/// Which committed lines have been seen, and in which log, so that a copy of one in another log
+/// is shown once. `tail -f` over several files keeps the most recent `capacity` lines.
+package struct CommittedLineSet {
+    private var firstLog: [AuditRecord: Int] = [:]
+    private var arrival: [AuditRecord] = []
+    private var oldest = 0
+    private let capacity: Int
+
+    package init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Whether `record`, read from log number `log`, is to be shown.
+    package mutating func admit(_ record: AuditRecord, from log: Int) -> Bool {
+        guard AuditLogMerge.isCommittedLine(record.outcome) else { return true }
+        if let first = firstLog[record] { return first == log }
+        firstLog[record] = log
+        guard capacity < .max else { return true }
+        arrival.append(record)
+        if arrival.count - oldest > capacity {
+            firstLog[arrival[oldest]] = nil
+            oldest += 1
+            if oldest > capacity {
+                arrival.removeFirst(oldest)
+                oldest = 0
+            }
+        }
+        return true
     }
 }
