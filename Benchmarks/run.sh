@@ -8,8 +8,11 @@
 #      (the same wrk load with the target stalled, so no apply work shares the cores), and the
 #      HTTP stack's floor (the same process answering GET /healthz);
 #   4. start-up: time to listening with a 1-million-line audit log;
-#   5. the hot path's pure steps (verify, decode, audit line) in nanoseconds per call.
-# Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick]
+#   5. the hot path's pure steps (verify, decode, audit line) in nanoseconds per call;
+#   6. store: postgres on a throwaway PostgreSQL 15 cluster with its defaults (fsync on,
+#      synchronous_commit on): ingest with one and with two instances (target stalled), apply
+#      events/s, lease takeover after a SIGKILL, RSS per instance. --no-postgres skips it.
+# Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick] [--no-postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,7 +24,8 @@ while [ $# -gt 0 ]; do
     --duration) DURATION="$2"; shift 2 ;;
     --connections) CONNECTIONS="$2"; shift 2 ;;
     --quick) QUICK=1; DURATION=5; shift ;;
-    *) echo "usage: $0 [--duration SECONDS] [--connections N] [--quick]" >&2; exit 2 ;;
+    --no-postgres) POSTGRES=0; shift ;;
+    *) echo "usage: $0 [--duration SECONDS] [--connections N] [--quick] [--no-postgres]" >&2; exit 2 ;;
   esac
 done
 

@@ -105,6 +105,16 @@ struct FleetTests {
             print("fleet: \(held.trimmingCharacters(in: .whitespacesAndNewlines)) lanes held at the SIGKILL; all applied by the other instance \(takeover) later (lease 3 s)")
             #expect(takeover < .seconds(5), "taken over within the lease and 2 s")
             #expect(try fleet.records().contains { $0.reason == "lease_takeover" })
+
+            // The survivor's /metrics shows the takeover, its pool and the database round trips.
+            let metrics = try await HTTPGet.fetch("http://127.0.0.1:\(fleet.ports[1])/metrics").body
+            func value(_ series: String) -> Double? {
+                metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+            }
+            #expect((value("hookline_lease_takeovers_total") ?? 0) >= 1, "\(metrics)")
+            #expect((value("hookline_db_pool_connections") ?? 0) >= 1)
+            #expect(value("hookline_db_pool_in_use") != nil)
+            #expect((value(#"hookline_db_query_duration_seconds_count{query="claim"}"#) ?? 0) >= 1)
             #expect(fleet.terminate(1) == 0)
         } catch {
             await fleet.cleanUp()

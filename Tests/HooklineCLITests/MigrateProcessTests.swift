@@ -7,11 +7,9 @@ import Testing
 struct MigrateProcessTests {
     /// The example configuration with its store switched to PostgreSQL at `${DATABASE_URL}`.
     static func postgresConfiguration(in directory: TemporaryDirectory) throws -> String {
-        let text = try String(contentsOfFile: ServeProcessTests.example, encoding: .utf8)
-            .replacingOccurrences(of: "  kind: file                  # file:", with: "  kind: postgres              # file:")
-            .replacingOccurrences(of: "  # url: ${DATABASE_URL}", with: "  url: ${DATABASE_URL}")
+        // The example itself, in postgres mode through HOOKLINE_STORE, from another directory.
         let path = directory.file("hookline.yaml")
-        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        try String(contentsOfFile: ServeProcessTests.example, encoding: .utf8).write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -23,6 +21,7 @@ struct MigrateProcessTests {
         let path = try Self.postgresConfiguration(in: directory)
         var environment = ServeProcessTests.secrets
         // The test cluster trusts loopback, so any password goes; it must never be printed.
+        environment["HOOKLINE_STORE"] = "postgres"
         environment["DATABASE_URL"] = cluster.url(database).replacingOccurrences(of: "postgres@", with: "postgres:pg-s3cret@")
 
         let first = try await ServeProcessTests.run(["migrate", "--config", path], environment: environment)
@@ -50,6 +49,7 @@ struct MigrateProcessTests {
         let directory = try TemporaryDirectory()
         let path = try Self.postgresConfiguration(in: directory)
         var environment = ServeProcessTests.secrets
+        environment["HOOKLINE_STORE"] = "postgres"
         environment["DATABASE_URL"] = "postgres://hookline:pg-s3cret@127.0.0.1:\(try ServeProcessTests.freePort())/hookline?sslmode=disable"
         let refused = try await ServeProcessTests.run(["migrate", "--config", path], environment: environment)
         #expect(refused.status == 1)
@@ -61,5 +61,26 @@ struct MigrateProcessTests {
         #expect(bad.status == 2)
         #expect(bad.error.contains("store.url: not a PostgreSQL URL: sslmode must be one of disable, prefer, require"), "\(bad.error)")
         #expect(!bad.error.contains("pg-s3cret"))
+
+        environment["HOOKLINE_STORE"] = nil
+        let urlWithFile = try await ServeProcessTests.run(["check-config", path], environment: environment)
+        #expect(urlWithFile.status == 2)
+        #expect(urlWithFile.error.contains("store.url: is for kind: postgres; with kind: file the audit log is the journal"), "\(urlWithFile.error)")
+        #expect(!urlWithFile.error.contains("pg-s3cret"))
+    }
+
+    @Test("the fleet's example environment (deploy/fleet.env.example, used by deploy/compose.yaml) passes check-config in postgres mode")
+    func fleetExample() async throws {
+        let text = try String(contentsOfFile: ServeProcessTests.example.replacingOccurrences(of: "hookline.example.yaml", with: "fleet.env.example"), encoding: .utf8)
+        var environment: [String: String] = [:]
+        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
+        }
+        environment["HOOKLINE_STORE"] = "postgres"
+        environment["DATABASE_URL"] = "postgres://hookline:hookline-local-only@postgres:5432/hookline?sslmode=disable"
+        let check = try await ServeProcessTests.run(["check-config", ServeProcessTests.example], environment: environment)
+        #expect(check.status == 0, "\(check.error)")
+        #expect(check.output.contains("store      postgres postgres://hookline:***@postgres:5432/hookline?sslmode=disable"), "\(check.output)")
     }
 }

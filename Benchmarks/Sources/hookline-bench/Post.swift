@@ -11,6 +11,7 @@ struct Post: AsyncParsableCommand {
     @Option var concurrency = 32
     @Option var secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
     @Option var contacts = 5000
+    @Option(help: "The first update's number (message ids are msg_post_<number>).") var first = 0
     @Argument(help: "The webhook URL, e.g. http://127.0.0.1:8080/webhooks/standard") var url: String
 
     func run() async throws {
@@ -25,8 +26,8 @@ struct Post: AsyncParsableCommand {
                 group.addTask {
                     var statuses: [Int: Int] = [:]
                     for offset in 0..<perTask {
-                        let index = task * perTask + offset
-                        guard index < count else { break }
+                        guard task * perTask + offset < count else { break }
+                        let index = first + task * perTask + offset
                         let answer = try await deliverer.deliver(
                             SignRequests.body(index, contacts: contacts), to: url, source: source, messageID: "msg_post_\(index)")
                         statuses[answer.status, default: 0] += 1

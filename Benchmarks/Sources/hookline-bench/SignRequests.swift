@@ -13,6 +13,7 @@ struct SignRequests: ParsableCommand {
     @Option(help: "Host header.") var host = "127.0.0.1"
     @Option(help: "Request path.") var path = "/webhooks/standard"
     @Option(help: "Distinct contacts the updates spread over.") var contacts = 5000
+    @Option(help: "The first request's number: sets signed for different instances must not share message ids.") var first = 0
     @Argument(help: "Directory to write requests-<n>.bin into.") var directory: String
 
     /// A 600-byte contact update.
@@ -31,7 +32,7 @@ struct SignRequests: ParsableCommand {
             var output: [UInt8] = []
             output.reserveCapacity(64 << 20)
             for offset in 0..<perFile {
-                let index = file * perFile + offset
+                let index = first + file * perFile + offset
                 let body = Self.body(index, contacts: contacts)
                 let headers = try signer.headers(for: body, messageID: "msg_bench_\(now)_\(index)", timestamp: now)
                 var request = "POST \(path) HTTP/1.1\r\nHost: \(host)\r\nContent-Type: application/json\r\n"

@@ -4,7 +4,12 @@ extension ConfigurationLoader {
         let kind = try section.string("kind") ?? "file"
         switch kind {
         case "file":
-            try section.checkKeys(["kind"])
+            // An empty url is allowed, so that one file can say `kind: ${HOOKLINE_STORE:-file}` and
+            // `url: ${DATABASE_URL:-}` and serve in either mode.
+            try section.checkKeys(["kind", "url"])
+            if let url = try section.string("url"), !url.isEmpty {
+                throw section.error("url", "is for kind: postgres; with kind: file the audit log is the journal (leave url empty)")
+            }
             return .file
         case "postgres":
             try section.checkKeys(["kind", "url", "pool_size", "lease", "retention", "adopt_after"])

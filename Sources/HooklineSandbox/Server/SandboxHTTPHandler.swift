@@ -38,7 +38,8 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
-    /// `GET /_sandbox/state` and `POST /_sandbox/faults` for the demo and manual testing.
+    /// `GET /_sandbox/requests`, `POST /_sandbox/faults` and `DELETE /_sandbox/faults` (clear them
+    /// all) for the demo, the benchmark and manual testing.
     private func control(method: String, path: String, body: [UInt8]) -> SandboxResponse {
         switch (method, path) {
         case ("GET", "/_sandbox/requests"):
@@ -61,8 +62,11 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             let fault = SandboxFault(method: json["method"]?.stringValue, pathPrefix: prefix, action: action, count: json["count"]?.intValue ?? 1)
             state.contents.withLock { $0.faults.append(fault) }
             return .json(201, ["status": "injected"])
+        case ("DELETE", "/_sandbox/faults"):
+            state.contents.withLock { $0.faults.removeAll() }
+            return .json(200, ["status": "cleared"])
         default:
-            return .json(404, ["error": "the control endpoints are GET /_sandbox/requests and POST /_sandbox/faults"])
+            return .json(404, ["error": "the control endpoints are GET /_sandbox/requests, POST /_sandbox/faults and DELETE /_sandbox/faults"])
         }
     }
 

@@ -315,7 +315,7 @@ extension PostgresStore {
         try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_own")
         let copied = try await journal.outbox.recover(logPath: path)
         if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
-        let board = PostgresJobBoard(store: self, events: events, capacity: configuration.queue.capacity)
+        let board = PostgresJobBoard(store: self, events: events, capacity: configuration.queue.capacity, prefetch: configuration.queue.workers)
         await board.recount()
         return (journal, board)
     }

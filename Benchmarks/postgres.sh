@@ -1,0 +1,200 @@
+#!/usr/bin/env bash
+# Hookline's benchmark of store: postgres, on this machine, against a throwaway PostgreSQL
+# cluster with the server's defaults (fsync on, synchronous_commit on, full_page_writes on):
+#   1. ingest, one instance: wrk with distinct signed 600-byte Standard Webhooks requests over
+#      32 connections; the target is stalled, so what is measured is receiving: verify, decode,
+#      the commit that holds the event and its jobs, the 202;
+#   2. apply: that backlog, applied by the instance after a restart (the target answering again),
+#      in events/s from the first to the last applied;
+#   3. ingest, two instances: two wrk processes, 16 connections each, one per instance, at once;
+#   4. lease takeover: two instances holding lanes of a failing target; one is SIGKILLed while
+#      the target recovers: the time until every job it held is applied by the other;
+#   5. RSS per instance, after its ingest.
+# Run on its own, or from Benchmarks/run.sh (which calls it last).
+# Usage: Benchmarks/postgres.sh [--duration SECONDS] [--quick] [--lease SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=10
+LEASE=5
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --duration) DURATION="$2"; shift 2 ;;
+    --quick) DURATION=5; shift ;;
+    --lease) LEASE="$2"; shift 2 ;;
+    *) echo "usage: $0 [--duration SECONDS] [--quick] [--lease SECONDS]" >&2; exit 2 ;;
+  esac
+done
+
+need() { command -v "$1" >/dev/null 2>&1; }
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
+if [ -z "$PGBIN" ] || ! need wrk; then
+  echo "bench: installing postgresql and wrk" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq postgresql wrk >/dev/null
+  PGBIN=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+fi
+
+echo "bench: building release" >&2
+swift build -c release --product hookline >&2
+swift build -c release --product hookline-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+WORK="$(mktemp -d /tmp/hookline-pgbench.XXXXXX)"
+chmod 755 "$WORK"
+PIDS=()
+as_postgres() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  [ -d "$WORK/pg" ] && as_postgres "$PGBIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+now() { date +%s.%N; }
+since() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
+
+# The cluster: PostgreSQL's defaults, except where it listens.
+PGPORT=$(free_port)
+mkdir -p "$WORK/pg" && [ "$(id -u)" = 0 ] && chown postgres:postgres "$WORK/pg"
+as_postgres "$PGBIN/initdb" -D "$WORK/pg" -U postgres -A trust -E UTF8 >"$WORK/initdb.log" 2>&1
+as_postgres "$PGBIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
+  -o "-p $PGPORT -k $WORK/pg -c listen_addresses=127.0.0.1 ${PG_OPTIONS:-}" start >/dev/null
+psql() { "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d hookline -qAt -c "$1"; }
+"$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d postgres -qc "CREATE DATABASE hookline"
+FSYNC=$(psql "SHOW fsync"); SYNC_COMMIT=$(psql "SHOW synchronous_commit")
+unfinished() { psql "SELECT count(*) FROM hookline_jobs WHERE NOT done" 2>/dev/null || echo "?"; }
+
+SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+SANDBOX_PORT=$(free_port)
+"$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests" || true
+fault() { curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d "$1" >/dev/null; }
+clear_faults() { curl -fs -X DELETE "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" >/dev/null; }
+
+config() { # port audit-path
+  cat <<YAML
+server: {host: 127.0.0.1, port: $1}
+audit: {path: "$2", fsync: batch}
+queue: {capacity: 4000000, workers: 16}
+retry: {base_delay: 20ms, max_delay: 200ms, max_attempts: 1000, max_age: 1h}
+store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}}
+sources:
+  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "$SECRET"}}
+targets:
+  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key}
+routes:
+  - {from: standard, to: omnichannel, contact_id: source_id}
+YAML
+}
+declare -A PORT PID
+for name in a b; do
+  PORT[$name]=$(free_port)
+  mkdir -p "$WORK/$name"
+  config "${PORT[$name]}" "$WORK/$name/audit.jsonl" >"$WORK/$name.yaml"
+done
+serve() { # name: serves $WORK/<name>.yaml, waits for /healthz
+  "$BIN/hookline" serve --config "$WORK/$1.yaml" --log-format json 2>>"$WORK/$1.log" &
+  PID[$1]=$!
+  PIDS+=(${PID[$1]})
+  wait_http "http://127.0.0.1:${PORT[$1]}/healthz" || { tail -5 "$WORK/$1.log" >&2; exit 1; }
+}
+stop() { kill -"$2" "${PID[$1]}" 2>/dev/null || true; wait "${PID[$1]}" 2>/dev/null || true; }
+REQUESTS=$(( DURATION * 20000 ))
+sign() { # name first: signed requests for that instance, numbered from first
+  rm -rf "$WORK/requests-$1"; mkdir -p "$WORK/requests-$1"
+  "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --first "$2" --host "127.0.0.1:${PORT[$1]}" "$WORK/requests-$1" >&2
+}
+rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
+pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
+non2xx() { local n; n=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$1"); echo "${n:-0}"; }
+mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
+
+# 1. Ingest, one instance, the target stalled ---------------------------------------------------
+fault '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}'
+serve a
+sign a 0
+echo "bench: wrk against one Hookline on PostgreSQL for ${DURATION}s" >&2
+HOOKLINE_REQUESTS="$WORK/requests-a" wrk -t2 -c32 -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
+  "http://127.0.0.1:${PORT[a]}/webhooks/standard" >"$WORK/wrk-one.txt" 2>&1
+ONE_RPS=$(rps "$WORK/wrk-one.txt"); ONE_P50=$(pct "$WORK/wrk-one.txt" 50); ONE_P99=$(pct "$WORK/wrk-one.txt" 99)
+ONE_BAD=$(non2xx "$WORK/wrk-one.txt")
+RSS_ONE=$(rss_kb "${PID[a]}")
+
+# 2. Apply the backlog: restart with the target answering --------------------------------------
+stop a KILL
+clear_faults
+BACKLOG=$(unfinished)
+echo "bench: applying $BACKLOG jobs from PostgreSQL" >&2
+START=$(now)
+serve a
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+pg_ticks() { local t=0; for p in $(pgrep -u postgres postgres); do t=$(( t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0) )); done; echo $t; }
+H0=$(cpu_ticks "${PID[a]}"); P0=$(pg_ticks)
+while [ "$(unfinished)" != "0" ]; do
+  if python3 -c "import sys; sys.exit(0 if $(now) - $START > 600 else 1)"; then echo "bench: the backlog did not drain in 600 s" >&2; break; fi
+  sleep 0.2
+done
+APPLY_SECONDS=$(since "$START")
+[ -n "${METRICS_OUT:-}" ] && curl -fs "http://127.0.0.1:${PORT[a]}/metrics" >"$METRICS_OUT"
+APPLY_CPU="Hookline $(python3 -c "print(f'{($(cpu_ticks "${PID[a]}") - $H0) / 100 / $APPLY_SECONDS:.0%}')"), PostgreSQL $(python3 -c "print(f'{($(pg_ticks) - $P0) / 100 / $APPLY_SECONDS:.0%}')") of a core"
+APPLY_RATE=$(python3 -c "print(f'{$BACKLOG / $APPLY_SECONDS:,.0f}')")
+stop a TERM
+
+# 3. Ingest, two instances at once --------------------------------------------------------------
+fault '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}'
+serve a; serve b
+sign a 10000000; sign b 20000000
+echo "bench: wrk against two Hooklines on one PostgreSQL for ${DURATION}s" >&2
+HOOKLINE_REQUESTS="$WORK/requests-a" wrk -t1 -c16 -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
+  "http://127.0.0.1:${PORT[a]}/webhooks/standard" >"$WORK/wrk-two-a.txt" 2>&1 &
+WRK_A=$!
+HOOKLINE_REQUESTS="$WORK/requests-b" wrk -t1 -c16 -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
+  "http://127.0.0.1:${PORT[b]}/webhooks/standard" >"$WORK/wrk-two-b.txt" 2>&1
+wait $WRK_A
+TWO_RPS=$(python3 -c "print(f'{$(rps "$WORK/wrk-two-a.txt") + $(rps "$WORK/wrk-two-b.txt"):.2f}')")
+TWO_P99="$(pct "$WORK/wrk-two-a.txt" 99) / $(pct "$WORK/wrk-two-b.txt" 99)"
+TWO_BAD=$(( $(non2xx "$WORK/wrk-two-a.txt") + $(non2xx "$WORK/wrk-two-b.txt") ))
+RSS_A=$(rss_kb "${PID[a]}"); RSS_B=$(rss_kb "${PID[b]}")
+stop a KILL; stop b KILL
+clear_faults
+psql "TRUNCATE hookline_jobs, hookline_events, hookline_lanes, hookline_outbox" >/dev/null
+
+# 4. Lease takeover ------------------------------------------------------------------------------
+echo "bench: lease takeover (lease ${LEASE}s)" >&2
+fault '{"path_prefix":"/omnichannel/","status":503,"count":100000000}'
+serve a; serve b
+"$BIN/hookline-bench" post --count 2000 --concurrency 16 --first 30000000 "http://127.0.0.1:${PORT[a]}/webhooks/standard" >&2
+"$BIN/hookline-bench" post --count 2000 --concurrency 16 --first 40000000 "http://127.0.0.1:${PORT[b]}/webhooks/standard" >&2
+HELD_BY_A=$(psql "SELECT count(*) FROM hookline_lanes WHERE holder = '$(head -1 "$WORK/a/audit.jsonl.instance")'")
+stop a KILL
+START=$(now)
+clear_faults
+while [ "$(unfinished)" != "0" ]; do
+  if python3 -c "import sys; sys.exit(0 if $(now) - $START > 120 else 1)"; then echo "bench: the takeover did not finish in 120 s" >&2; break; fi
+  sleep 0.05
+done
+TAKEOVER=$(since "$START")
+TAKEOVERS=$(curl -fs "http://127.0.0.1:${PORT[b]}/metrics" | awk '/^hookline_lease_takeovers_total/ {s += $2} END {print s + 0}')
+stop b TERM
+
+echo
+echo "Hookline on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') — $(nproc) cores, fsync $FSYNC, synchronous_commit $SYNC_COMMIT, $(date -u +%Y-%m-%d)"
+echo
+printf '%-52s %-22s %-16s\n' "measure" "Hookline" "target"
+printf '%-52s %-22s %-16s\n' "ingest req/s, one instance (wrk, 32 conns, ${DURATION}s)" "$ONE_RPS" "≥ 5,000"
+printf '%-52s %-22s %-16s\n' "  latency p50 / p99" "$ONE_P50 / $ONE_P99" "p99 ≤ 20 ms"
+printf '%-52s %-22s %-16s\n' "  non-2xx answers" "$ONE_BAD" "0"
+printf '%-52s %-22s %-16s\n' "ingest req/s, two instances (16 conns each)" "$TWO_RPS" ""
+printf '%-52s %-22s %-16s\n' "  latency p99 (a / b)" "$TWO_P99" ""
+printf '%-52s %-22s %-16s\n' "  non-2xx answers" "$TWO_BAD" "0"
+printf '%-52s %-22s %-16s\n' "apply events/s ($BACKLOG jobs, 16 workers)" "$APPLY_RATE" "≥ 3,000"
+printf '%-52s %-22s %-16s\n' "  CPU while applying" "$APPLY_CPU" ""
+printf '%-52s %-22s %-16s\n' "takeover: SIGKILL → all its jobs applied ($HELD_BY_A lanes)" "${TAKEOVER} s (lease ${LEASE} s)" "≤ lease + 2 s"
+printf '%-52s %-22s %-16s\n' "  lanes taken over (the survivor's counter)" "$TAKEOVERS" ""
+printf '%-52s %-22s %-16s\n' "RSS after ingest: one instance; two (a / b)" "$(mb "$RSS_ONE"); $(mb "$RSS_A") / $(mb "$RSS_B")" ""
