@@ -81,7 +81,7 @@ config() { # port audit-path
   cat <<YAML
 server: {host: 127.0.0.1, port: $1}
 audit: {path: "$2", fsync: batch}
-queue: {capacity: 4000000, workers: 16}
+queue: {capacity: 4000000, workers: ${WORKERS:-16}}
 retry: {base_delay: 20ms, max_delay: 200ms, max_attempts: 1000, max_age: 1h}
 store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}}
 sources:
@@ -193,7 +193,7 @@ printf '%-52s %-22s %-16s\n' "  non-2xx answers" "$ONE_BAD" "0"
 printf '%-52s %-22s %-16s\n' "ingest req/s, two instances (16 conns each)" "$TWO_RPS" ""
 printf '%-52s %-22s %-16s\n' "  latency p99 (a / b)" "$TWO_P99" ""
 printf '%-52s %-22s %-16s\n' "  non-2xx answers" "$TWO_BAD" "0"
-printf '%-52s %-22s %-16s\n' "apply events/s ($BACKLOG jobs, 16 workers)" "$APPLY_RATE" "≥ 3,000"
+printf '%-52s %-22s %-16s\n' "apply events/s ($BACKLOG jobs, ${WORKERS:-16} workers)" "$APPLY_RATE" "≥ 3,000"
 printf '%-52s %-22s %-16s\n' "  CPU while applying" "$APPLY_CPU" ""
 printf '%-52s %-22s %-16s\n' "takeover: SIGKILL → all its jobs applied ($HELD_BY_A lanes)" "${TAKEOVER} s (lease ${LEASE} s)" "≤ lease + 2 s"
 printf '%-52s %-22s %-16s\n' "  lanes taken over (the survivor's counter)" "$TAKEOVERS" ""

@@ -98,8 +98,15 @@ struct FleetTests {
             let killed = ContinuousClock.now
             fleet.kill(0)
             let before = fleet.sandbox.requests(pathPrefix: "/omnichannel").count
-            try await eventuallyTrue(timeout: .seconds(15)) {
-                LogPromises.fleetProblems((try? fleet.records()) ?? []).isEmpty && fleet.sandbox.requests(pathPrefix: "/omnichannel").count > before
+            do {
+                try await eventuallyTrue(timeout: .seconds(15)) {
+                    LogPromises.fleetProblems((try? fleet.records()) ?? []).isEmpty && fleet.sandbox.requests(pathPrefix: "/omnichannel").count > before
+                }
+            } catch {
+                let problems = LogPromises.fleetProblems((try? fleet.records()) ?? [])
+                let unfinished = try? await fleet.cluster.query("SELECT lane, holder, lease_until, run_after FROM hookline_lanes", database: fleet.database)
+                Issue.record("\(error): \(problems.prefix(5)); lanes: \(unfinished ?? "?"); calls \(before) → \(fleet.sandbox.requests(pathPrefix: "/omnichannel").count)")
+                throw error
             }
             let takeover = ContinuousClock.now - killed
             print("fleet: \(held.trimmingCharacters(in: .whitespacesAndNewlines)) lanes held at the SIGKILL; all applied by the other instance \(takeover) later (lease 3 s)")

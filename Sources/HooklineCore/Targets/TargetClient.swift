@@ -77,9 +77,21 @@ package protocol TargetClient: Sendable {
 
     /// The settings' secret values, to keep out of error excerpts.
     var secrets: [String] { get }
+
+    /// Whether its calls learn ids (`CallVerdict.success(learned:)`) that later plans read. A
+    /// worker skips the store's lookup of learned ids when neither the client nor the route
+    /// (a `mapping` contact id) can use one: a round trip per job on a shared store.
+    var learnsReferences: Bool { get }
+}
+
+/// The learned ids of a job that can use none.
+package struct NoReferences: ReferenceLookup {
+    package init() {}
+    package func reference(target: String, key: String) -> String? { nil }
 }
 
 extension TargetClient {
+    package var learnsReferences: Bool { false }
     package var tokenRequest: TokenRequest? { nil }
     package func token(from response: TargetResponse, now: MonotonicTime) -> AccessToken? { nil }
 

@@ -94,7 +94,11 @@ package final class JobRunner: Sendable {
         // 2. The calls.
         let references: any ReferenceLookup
         do {
-            references = try await journal.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch))
+            var readsReferences = endpoint.client.learnsReferences
+            if case .mapping = job.route.contactID { readsReferences = true }
+            references =
+                readsReferences
+                ? try await journal.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch)) : NoReferences()
         } catch {
             await transientFailure(&attempt, "the learned ids could not be read: \(error)")
             return

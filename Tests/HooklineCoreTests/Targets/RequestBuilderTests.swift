@@ -19,6 +19,14 @@ struct RequestBuilderTests {
         return []
     }
 
+    @Test("only Plannr learns ids from its calls, so only its jobs (and mapping routes) read learned ids from the store")
+    func learnsReferences() {
+        #expect(Self.plannr.learnsReferences)
+        #expect(!Self.buildr.learnsReferences)
+        #expect(!Self.omnichannel.learnsReferences)
+        #expect(NoReferences().reference(target: "plannr", key: "anything") == nil)
+    }
+
     @Test("Buildr: the full webhook fixture becomes seed 004's PATCH exactly")
     func buildrPatch() throws {
         let seed = try SeedExample.load("buildr-update-contact.txt")

@@ -5,6 +5,9 @@
 ///
 /// The route's contact id is the Plannr *client account* uuid that owns the details.
 package struct PlannrContactDetailsClient: TargetClient {
+    /// It learns each contact detail's uuid from the POST that creates it, and PUTs it afterwards.
+    package var learnsReferences: Bool { true }
+
     package let settings: TargetSettings
 
     /// One contact detail a change touches.

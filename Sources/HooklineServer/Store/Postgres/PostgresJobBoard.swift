@@ -26,6 +26,7 @@ package final class PostgresJobBoard: JobBoard {
     private let prefetch: Int
     private let store: PostgresStore
     private let events: EventJobs
+    private let finishes: FinishBatcher
     private let state = Mutex(State())
 
     init(store: PostgresStore, events: EventJobs, capacity: Int, prefetch: Int) {
@@ -33,6 +34,7 @@ package final class PostgresJobBoard: JobBoard {
         self.events = events
         self.capacity = capacity
         self.prefetch = max(1, prefetch)
+        self.finishes = FinishBatcher(store: store)
     }
 
     package var count: Int { state.withLock { $0.unfinished + $0.reserved } }
@@ -80,11 +82,9 @@ package final class PostgresJobBoard: JobBoard {
     package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> Bool {
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let ticket = job.ticket else { return false }
-        let bytes = ByteBuffer(bytes: line.jsonLine)
+        let bytes = line.jsonLine
         let seq: Int64? = await persist("finish") {
-            let rows = try await store.query(
-                "SELECT hookline_finish(\(ticket.id), \(ticket.lane), \(store.instance), \(line.outcome.rawValue), \(bytes))", "finish")
-            return try rows.first?.makeRandomAccess()[0].decode(Int64?.self) ?? nil
+            try await finishes.finish(job: ticket.id, lane: ticket.lane, outcome: line.outcome.rawValue, line: bytes)
         } ?? nil
         guard let seq else { return false }
         (journal as? PostgresJournal)?.outbox.copy([(seq, line.jsonLine)])
