@@ -23,6 +23,8 @@ let package = Package(
         // already resolved through async-http-client.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // Counts allocations for the ingest path's budget (hookline-allocations, preloaded).
+        .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
     ],
     targets: [
         .systemLibrary(
@@ -104,6 +106,18 @@ let package = Package(
             ],
             path: "Benchmarks/Sources/hookline-bench"
         ),
+        // Allocations per accepted webhook, bytes in to the journal write (run with the
+        // interposer preloaded); HooklineCLITests holds it to a budget.
+        .executableTarget(
+            name: "hookline-allocations",
+            dependencies: [
+                "HooklineCore",
+                "HooklineServer",
+                "HooklineSandbox",
+                .product(name: "MallocInterposerSwift", package: "malloc-interposer"),
+            ],
+            path: "Benchmarks/Sources/hookline-allocations"
+        ),
         .testTarget(
             name: "HooklineCoreTests",
             dependencies: ["HooklineCore"],
@@ -124,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "HooklineCLITests",
             dependencies: [
-                "hookline", "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTools", "HooklineTestSupport",
+                "hookline", "hookline-allocations", "HooklineCore", "HooklineServer", "HooklineSandbox", "HooklineTools", "HooklineTestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

@@ -9,6 +9,9 @@
 #      HTTP stack's floor (the same process answering GET /healthz);
 #   4. start-up: time to listening with a 1-million-line audit log;
 #   5. the hot path's pure steps (verify, decode, audit line) in nanoseconds per call;
+#   and beside nginx, a plain Node receiver (Benchmarks/node/receiver.js) under the same load,
+#   with CPU µs per request (process CPU time from /proc over the wrk run / requests served)
+#   for nginx, Node and Hookline alone;
 #   6. store: postgres on a throwaway PostgreSQL 15 cluster with its defaults (fsync on,
 #      synchronous_commit on): ingest with one and with two instances (target stalled), apply
 #      events/s, lease takeover after a SIGKILL, RSS per instance. --no-postgres skips it.
@@ -19,6 +22,7 @@ cd "$(dirname "$0")/.."
 DURATION=10
 CONNECTIONS=32
 QUICK=0
+POSTGRES=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --duration) DURATION="$2"; shift 2 ;;
@@ -39,6 +43,7 @@ fi
 echo "bench: building release (the first time takes several minutes)" >&2
 swift build -c release --product hookline >&2
 swift build -c release --product hookline-bench >&2
+swift build -c release --product hookline-allocations >&2
 BIN="$(swift build -c release --show-bin-path)"
 
 WORK="$(mktemp -d /tmp/hookline-bench.XXXXXX)"
@@ -117,10 +122,34 @@ nginx -c "$WORK/nginx.conf"
 run_wrk() { # url output
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$1" >"$2" 2>&1
 }
+# CPU time (user + system, in clock ticks) of these processes and their children threads.
+ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $t; }
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+served() { awk '/requests in/ {print $1}' "$1"; }
+us_per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
 # nginx first, on a quiet machine: Hookline keeps applying its queue after wrk stops.
 echo "bench: wrk against nginx for ${DURATION}s" >&2
+NGINX_PIDS=("$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"))
+T0=$(ticks "${NGINX_PIDS[@]}")
 run_wrk "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "$WORK/wrk-nginx.txt"
+N_CPU=$(us_per_request $(( $(ticks "${NGINX_PIDS[@]}") - T0 )) "$(served "$WORK/wrk-nginx.txt")")
 kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+
+# The plain Node receiver (verify with crypto, JSON.parse, a JSONL append, 202) under the same load.
+NODE_PORT=$(free_port)
+if need node; then
+  echo "bench: wrk against the Node receiver for ${DURATION}s" >&2
+  node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/node.jsonl" &
+  NODE_PID=$!
+  PIDS+=($NODE_PID)
+  for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NODE_PORT/" && break; sleep 0.05; done
+  T0=$(ticks "$NODE_PID")
+  run_wrk "http://127.0.0.1:$NODE_PORT/webhooks/standard" "$WORK/wrk-node.txt"
+  J_CPU=$(us_per_request $(( $(ticks "$NODE_PID") - T0 )) "$(served "$WORK/wrk-node.txt")")
+  kill "$NODE_PID" 2>/dev/null || true
+else
+  echo "bench: node is not installed; the Node receiver is skipped" >&2
+fi
 echo "bench: wrk against Hookline for ${DURATION}s" >&2
 run_wrk "http://127.0.0.1:$HOOKLINE_PORT/webhooks/standard" "$WORK/wrk-hookline.txt"
 queued() { curl -fs "http://127.0.0.1:$1/metrics" | awk '/^hookline_queue_jobs / {print int($2)}'; }
@@ -187,7 +216,9 @@ serve alone "$ALONE_PORT"
 ALONE_PID=$SERVED_PID
 rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
 "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$ALONE_PORT" "$WORK/requests" >&2
+T0=$(ticks "$ALONE_PID")
 run_wrk "http://127.0.0.1:$ALONE_PORT/webhooks/standard" "$WORK/wrk-alone.txt"
+A_CPU=$(us_per_request $(( $(ticks "$ALONE_PID") - T0 )) "$(served "$WORK/wrk-alone.txt")")
 A_RPS=$(rps "$WORK/wrk-alone.txt"); A_P50=$(pct "$WORK/wrk-alone.txt" 50); A_P99=$(pct "$WORK/wrk-alone.txt" 99)
 A_BAD=$(non2xx "$WORK/wrk-alone.txt"); A_BAD=${A_BAD:-0}
 A_RATIO=$(python3 -c "print(f'{$A_RPS / $N_RPS:.2f}')")
@@ -209,6 +240,8 @@ kill -TERM $BIG_PID; wait $BIG_PID 2>/dev/null || true
 
 # 5. The hot path's pure steps, one call at a time ------------------------------------------------
 MICRO=$("$BIN/hookline-bench" micro)
+# Allocations per accepted webhook, bytes in to the journal write (every thread, counted).
+ALLOCATIONS=$("$BIN/hookline-allocations" --warmup 2000 --requests 5000 | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s (%s bytes)" % (d["mallocs_per_request"], d["bytes_per_request"]))')
 
 mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
 echo
@@ -228,10 +261,24 @@ printf '%-44s %-14s %-14s %-10s\n' "  ratio Hookline / nginx" "$A_RATIO" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  latency p50 / p99" "$A_P50 / $A_P99" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  p99 inside Hookline" "$A_SERVER_P99" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  non-2xx answers" "$A_BAD" "" ""
+printf '%-44s %-14s %-14s %-10s\n' "  CPU µs per request (process CPU / served)" "$A_CPU" "$N_CPU" "≤ 45"
+if [ -f "$WORK/wrk-node.txt" ]; then
+  J_RPS=$(rps "$WORK/wrk-node.txt"); J_P99=$(pct "$WORK/wrk-node.txt" 99)
+  printf '%-44s %-14s %-14s %-10s\n' "Node receiver requests/s; p99; CPU µs/req" "$J_RPS; $J_P99; $J_CPU" "" ""
+  printf '%-44s %-14s %-14s %-10s\n' "  ratio Hookline alone / Node (req/s)" "$(python3 -c "print(f'{$A_RPS / $J_RPS:.2f}')")" "" "≥ 3.00"
+  printf '%-44s %-14s %-14s %-10s\n' "  ratio Hookline / Node (CPU per request)" "$(python3 -c "print(f'{$A_CPU / max(1, $J_CPU):.2f}')")" "" ""
+fi
 printf '%-44s %-14s %-14s %-10s\n' "HTTP floor: Hookline GET /healthz req/s" "$F_RPS" "$N_RPS" ""
 printf '%-44s %-14s %-14s %-10s\n' "apply events/s (16 workers, no rate limits)" "$APPLY_RATE" "" "≥ 5,000"
 printf '%-44s %-14s %-14s %-10s\n' "RSS idle" "$(mb "$IDLE_RSS")" "" "≤ 40 MB"
 printf '%-44s %-14s %-14s %-10s\n' "RSS with $QUEUED jobs queued" "$(mb "$QUEUED_RSS")" "" "≤ 150 MB"
 printf '%-44s %-14s %-14s %-10s\n' "start-up with a 1,000,000-line log" "${READY} s" "" "≤ 3 s"
+printf '%-44s %-14s %-14s %-10s\n' "allocations per accepted webhook" "$ALLOCATIONS" "" "≤ 25"
 echo
 echo "$MICRO"
+
+# 6. store: postgres, on a throwaway cluster with PostgreSQL's defaults -------------------------
+if [ "$POSTGRES" = 1 ]; then
+  echo
+  Benchmarks/postgres.sh --duration "$DURATION"
+fi

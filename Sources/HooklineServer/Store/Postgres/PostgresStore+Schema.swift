@@ -1,0 +1,123 @@
+import HooklineCore
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+import Synchronization
+
+extension PostgresStore {
+    // MARK: - Schema
+
+    /// Runs the migrations not yet applied, under an advisory lock so instances starting
+    /// together do not race; returns the versions applied now.
+    @discardableResult
+    package func migrate() async throws(JournalFailure) -> [Int] {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("SELECT pg_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger)
+                do {
+                    try await connection.query(
+                        "CREATE TABLE IF NOT EXISTS hookline_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                        logger: logger)
+                    var applied: Set<Int> = []
+                    for try await version in try await connection.query("SELECT version FROM hookline_migrations", logger: logger).decode(Int.self) {
+                        applied.insert(version)
+                    }
+                    if let newest = applied.max(), newest > Self.schemaVersion {
+                        throw JournalFailure(
+                            "the database's schema is at version \(newest), newer than this Hookline's \(Self.schemaVersion): run the Hookline that migrated it, or a later one")
+                    }
+                    var now: [Int] = []
+                    for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                        try await connection.query("BEGIN", logger: logger)
+                        do {
+                            for statement in migration.statements {
+                                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                            }
+                            try await connection.query("INSERT INTO hookline_migrations (version) VALUES (\(migration.version))", logger: logger)
+                            try await connection.query("COMMIT", logger: logger)
+                        } catch {
+                            await Self.bestEffort("roll back a failed migration", logger: logger) { try await connection.query("ROLLBACK", logger: logger) }
+                            throw error
+                        }
+                        now.append(migration.version)
+                    }
+                    try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+                    return now
+                } catch {
+                    // The lock goes with the connection too; unlocking is a courtesy.
+                    await Self.bestEffort("release the migration lock", logger: logger) {
+                        try await connection.query("SELECT pg_advisory_unlock(\(PostgresSchema.migrationLock))", logger: logger)
+                    }
+                    throw error
+                }
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            throw Self.describe(error)
+        }
+    }
+}
+
+extension PostgresStore {
+    /// The schema version this Hookline needs.
+    package static var schemaVersion: Int { PostgresSchema.migrations.last?.version ?? 0 }
+
+    /// `hookline migrate`: connects, applies the migrations not yet applied (under the same
+    /// advisory lock as a starting instance), and disconnects. The versions applied now.
+    package static func migrate(settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(30)) async throws(JournalFailure) -> [Int] {
+        let store = PostgresStore(settings: settings, instance: "hookline-migrate", metrics: nil, logger: logger)
+        do {
+            return try await withThrowingTaskGroup(of: [Int]?.self) { group in
+                group.addTask {
+                    await store.runPool()
+                    return nil
+                }
+                defer { group.cancelAll() }
+                try await store.probe()
+                return try await withDeadline(timeout) { try await store.migrate() }
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            throw describe(error)
+        }
+    }
+
+    /// A connection's failure in a few words: "connection refused by 10.0.0.5:5432".
+    static func connectionProblem(_ error: any Error) -> String {
+        if let error = error as? NIOConnectionError {
+            if let failure = error.connectionErrors.first {
+                return "\(connectionProblem(failure.error)) (\(error.host):\(error.port))"
+            }
+            if let dns = error.dnsAError ?? error.dnsAAAAError { return "cannot resolve \(error.host): \(dns)" }
+        }
+        if let error = error as? IOError { return String(cString: strerror(error.errnoCode)).lowercased() }
+        return "\(error)"
+    }
+
+    /// Runs a clean-up after a failure already being reported; its own failure is logged.
+    static func bestEffort(_ what: String, logger: Logger, _ body: () async throws -> Void) async {
+        do {
+            try await body()
+        } catch {
+            logger.warning("could not \(what)", metadata: ["error": "\(describe(error))"])
+        }
+    }
+}
+
+/// The host name, for the instance's name in leases.
+enum ProcessInfoLite {
+    static var hostname: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count) == 0 else { return "host" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        return String(name.filter { $0.isLetter || $0.isNumber || $0 == "-" }.prefix(40))
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import HooklineCore
+import Testing
+
+/// The allocations of one accepted webhook, bytes in to the journal write, held to a budget:
+/// counts do not move with a noisy machine, so this is a regression gate CI can run.
+/// `hookline-allocations` (Benchmarks/Sources) runs a Hookline in its own process with the
+/// malloc interposer linked in, and counts every thread's allocations over a fixed run.
+@Suite("allocations per accepted webhook", .serialized, .timeLimit(.minutes(2)))
+struct AllocationBudgetTests {
+    /// The budget per accepted webhook. A debug build (what `swift test` runs) allocates about
+    /// ten times what a release build does; Benchmarks/README.md has the release figures.
+    #if DEBUG
+    static let budget = 1_260.0
+    #else
+    static let budget = 130.0
+    #endif
+
+    static func binary() throws -> String {
+        let testBinary = URL(fileURLWithPath: try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+        let candidate = testBinary.deletingLastPathComponent().appendingPathComponent("hookline-allocations").path
+        guard FileManager.default.isExecutableFile(atPath: candidate) else {
+            throw ProcessTestError("no hookline-allocations executable at \(candidate): run `swift build` before `swift test`")
+        }
+        return candidate
+    }
+
+    @Test("an accepted webhook allocates within its budget, counted over 1,000 deliveries after 500 to warm up")
+    func withinBudget() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["--warmup", "500", "--requests", "1000"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(problems)")
+
+        let line = String(decoding: data, as: UTF8.self)
+        let json = try JSONParser.parse(Array(line.utf8))
+        let requests = try #require(json["requests"]?.intValue)
+        let mallocs = try #require(json["mallocs"]?.intValue)
+        #expect(requests == 1000)
+        // The interposer counts: a run that saw no allocation at all measured nothing.
+        #expect(mallocs > 0, "the interposer counted nothing: \(line)")
+        let perRequest = Double(mallocs) / Double(requests)
+        print("allocations: \(perRequest) per accepted webhook (budget \(Self.budget))")
+        #expect(perRequest <= Self.budget, "\(perRequest) allocations per accepted webhook, over the budget of \(Self.budget)")
+    }
+}
