@@ -14,14 +14,23 @@ extension AuditRecord {
         output.append(contentsOf: #"","outcome":""#.utf8)
         output.append(contentsOf: outcome.rawValue.utf8)
         output.append(UInt8(ascii: "\""))
-        func string(_ key: String, _ value: String?) {
+        // Keys from static text and numbers as digits: no String is built per field.
+        func key(_ name: StaticString) {
+            output.append(UInt8(ascii: ","))
+            output.append(UInt8(ascii: "\""))
+            name.withUTF8Buffer { output.append(contentsOf: $0) }
+            output.append(UInt8(ascii: "\""))
+            output.append(UInt8(ascii: ":"))
+        }
+        func string(_ name: StaticString, _ value: String?) {
             guard let value else { return }
-            output.append(contentsOf: ",\"\(key)\":".utf8)
+            key(name)
             JSONWriter.writeString(value, into: &output)
         }
-        func number(_ key: String, _ value: Int?) {
+        func number(_ name: StaticString, _ value: Int?) {
             guard let value else { return }
-            output.append(contentsOf: ",\"\(key)\":\(value)".utf8)
+            key(name)
+            JSONWriter.writeInteger(value, into: &output)
         }
         string("event", event)
         string("message", message)
@@ -30,8 +39,13 @@ extension AuditRecord {
         string("contact", contact)
         string("target", target)
         if let targets {
-            output.append(contentsOf: #","targets":"#.utf8)
-            JSONWriter.write(.array(targets.map(JSONValue.string)), into: &output)
+            key("targets")
+            output.append(UInt8(ascii: "["))
+            for (index, target) in targets.enumerated() {
+                if index > 0 { output.append(UInt8(ascii: ",")) }
+                JSONWriter.writeString(target, into: &output)
+            }
+            output.append(UInt8(ascii: "]"))
         }
         number("attempt", attempt)
         number("status", status)

@@ -13,4 +13,11 @@ package enum ConstantTime {
             }
         }
     }
+
+    /// `equals` against bytes not held in an array (a MAC computed on the stack).
+    package static func equals(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard !a.isEmpty else { return true }
+        return a.withUnsafeBytes { left in CRYPTO_memcmp(left.baseAddress, b.baseAddress, left.count) == 0 }
+    }
 }

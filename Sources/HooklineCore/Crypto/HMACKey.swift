@@ -1,13 +1,21 @@
 import COpenSSL
+import Synchronization
 
 /// A secret prepared once for HMAC with one digest, computed by the system OpenSSL.
 ///
 /// The keyed `EVP_MAC_CTX` is built in `init` and only ever duplicated afterwards, so the
 /// key schedule is paid once per secret and one key serves any number of threads at once.
+/// Contexts that finished a MAC are kept and re-initialised with the same key for the next
+/// (`EVP_MAC_init` without a key), which spares a duplication's allocations per call.
 package final class HMACKey: @unchecked Sendable {
     // @unchecked: `template` is written only in init; `EVP_MAC_CTX_dup` reads it without mutation.
+    // A context in `spare` belongs to no thread until one takes it out, under the mutex.
     package let algorithm: HMACAlgorithm
     private let template: OpaquePointer
+    /// Spare contexts, as their addresses (a pointer is not Sendable; the mutex makes it so).
+    private let spare = Mutex<[UInt]>([])
+    /// Contexts kept for reuse at most: one per thread that computes MACs at once is plenty.
+    private static let spareLimit = 8
 
     /// The OSSL_PARAM key naming the digest, with a lifetime as long as the program's.
     private static var digestKey: UnsafePointer<CChar> {
@@ -51,6 +59,30 @@ package final class HMACKey: @unchecked Sendable {
 
     deinit {
         EVP_MAC_CTX_free(template)
+        for address in spare.withLock({ $0 }) { EVP_MAC_CTX_free(OpaquePointer(bitPattern: address)) }
+    }
+
+    /// A keyed context ready for a new MAC: a spare one, or a duplicate of the template.
+    private func takeContext() throws(HMACError) -> OpaquePointer {
+        if let address = spare.withLock({ $0.popLast() }), let context = OpaquePointer(bitPattern: address) { return context }
+        guard let context = EVP_MAC_CTX_dup(template) else { throw .openSSL("EVP_MAC_CTX_dup") }
+        return context
+    }
+
+    /// Keeps `context` for the next MAC once it is reset to the key, or frees it.
+    private func giveBack(_ context: OpaquePointer) {
+        guard EVP_MAC_init(context, nil, 0, nil) == 1 else {
+            EVP_MAC_CTX_free(context)
+            return
+        }
+        let address = UInt(bitPattern: context)
+        let kept = spare.withLock { spare -> Bool in
+            guard spare.count < Self.spareLimit else { return false }
+            if spare.capacity == 0 { spare.reserveCapacity(Self.spareLimit) }
+            spare.append(address)
+            return true
+        }
+        if !kept { EVP_MAC_CTX_free(context) }
     }
 
     /// The MAC of `prefix` followed by `message`, as if they were one byte string.
@@ -61,8 +93,19 @@ package final class HMACKey: @unchecked Sendable {
         prefix: [UInt8] = [],
         message: UnsafeRawBufferPointer
     ) throws(HMACError) -> [UInt8] {
-        guard let context = EVP_MAC_CTX_dup(template) else { throw .openSSL("EVP_MAC_CTX_dup") }
-        defer { EVP_MAC_CTX_free(context) }
+        try withAuthenticationCode(prefix: prefix, message: message) { [UInt8]($0) }
+    }
+
+    /// Calls `body` with the MAC of `prefix` followed by `message`, computed into a buffer on
+    /// the stack: nothing is allocated on the heap for it.
+    package func withAuthenticationCode<Result>(
+        prefix: [UInt8] = [],
+        message: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) throws(HMACError) -> Result {
+        let context = try takeContext()
+        var reusable = false
+        defer { reusable ? giveBack(context) : EVP_MAC_CTX_free(context) }
 
         let prefixAdded = prefix.withUnsafeBufferPointer { bytes in
             bytes.isEmpty || EVP_MAC_update(context, bytes.baseAddress, bytes.count) == 1
@@ -73,14 +116,15 @@ package final class HMACKey: @unchecked Sendable {
                 throw .openSSL("EVP_MAC_update")
             }
         }
-
-        var output = [UInt8](repeating: 0, count: algorithm.outputSize)
-        var written = 0
-        let finished = output.withUnsafeMutableBufferPointer { buffer in
-            EVP_MAC_final(context, buffer.baseAddress, &written, buffer.count) == 1
+        let size = algorithm.outputSize
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer throws(HMACError) -> Result in
+            var written = 0
+            guard size <= buffer.count, EVP_MAC_final(context, buffer.baseAddress, &written, buffer.count) == 1, written == size else {
+                throw .openSSL("EVP_MAC_final")
+            }
+            reusable = true
+            return body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: buffer[..<size])))
         }
-        guard finished, written == algorithm.outputSize else { throw .openSSL("EVP_MAC_final") }
-        return output
     }
 
     /// The MAC of `prefix` followed by `message`.

@@ -53,16 +53,35 @@ package enum JSONWriter {
     /// Appends the escaped content of a JSON string (no quotes) for any UTF-8 bytes. Besides
     /// what JSON requires, DEL, C1 controls and the bidirectional and line-separator characters
     /// are written as `\u` escapes: the same string, but one a terminal cannot act on.
+    /// An integer in decimal, appended digit by digit (no String on the way).
+    package static func writeInteger(_ value: Int, into output: inout [UInt8]) {
+        if value < 0 { output.append(UInt8(ascii: "-")) }
+        let start = output.count
+        var remaining = value.magnitude
+        repeat {
+            output.append(UInt8(ascii: "0") + UInt8(remaining % 10))
+            remaining /= 10
+        } while remaining > 0
+        output[start...].reverse()
+    }
+
+    /// A backslash and `letter`, appended without a temporary array.
+    @inline(__always)
+    static func escape(_ letter: UInt8, into output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\\"))
+        output.append(letter)
+    }
+
     package static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
         var index = bytes.startIndex
         while index != bytes.endIndex {
             let byte = bytes[index]
             switch byte {
-            case UInt8(ascii: "\""): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
-            case UInt8(ascii: "\\"): output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
-            case 0x0A: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
-            case 0x0D: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
-            case 0x09: output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+            case UInt8(ascii: "\""): output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
+            case 0x0A: escape(UInt8(ascii: "n"), into: &output)
+            case 0x0D: escape(UInt8(ascii: "r"), into: &output)
+            case 0x09: escape(UInt8(ascii: "t"), into: &output)
             case 0..<0x20, 0x7F: writeUnicodeEscape(UInt32(byte), into: &output)
             case 0xC2, 0xE2:
                 if let (scalar, end) = terminalControl(in: bytes, at: index) {
@@ -122,7 +141,7 @@ package enum JSONWriter {
     }
 
     private static func writeUnicodeEscape(_ scalar: UInt32, into output: inout [UInt8]) {
-        output.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u")])
+        escape(UInt8(ascii: "u"), into: &output)
         for shift in stride(from: 12, through: 0, by: -4) {
             output.append(hexDigits[Int((scalar >> UInt32(shift)) & 0xF)])
         }

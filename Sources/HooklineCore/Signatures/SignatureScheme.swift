@@ -47,16 +47,18 @@ enum SignatureMatcher {
         keys: [HMACKey]
     ) -> SignatureVerdict {
         for (index, key) in keys.enumerated() {
-            let expected: [UInt8]
+            // Every candidate is compared, so timing does not reveal which one matched.
+            let matched: Bool
             do {
-                expected = try key.authenticationCode(prefix: prefix, message: body)
+                matched = try key.withAuthenticationCode(prefix: prefix, message: body) { expected in
+                    var matched = false
+                    for case let candidate? in candidates where ConstantTime.equals(candidate, expected) {
+                        matched = true
+                    }
+                    return matched
+                }
             } catch {
                 return .rejected(.internalFailure)
-            }
-            // Every candidate is compared, so timing does not reveal which one matched.
-            var matched = false
-            for case let candidate? in candidates where ConstantTime.equals(candidate, expected) {
-                matched = true
             }
             if matched { return .verified(secretIndex: index) }
         }

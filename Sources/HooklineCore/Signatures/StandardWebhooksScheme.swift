@@ -70,23 +70,33 @@ package struct StandardWebhooksScheme: SignatureScheme {
         }
         if let rejection = window.check(timestamp, header: timestampHeader) { return .rejected(rejection) }
 
-        let entries = signatureValues.flatMap { $0.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
-        guard !entries.isEmpty else {
-            return .rejected(.malformedHeader(signatureHeader, "the signature list is empty"))
-        }
+        var entries = 0
         var candidates: [[UInt8]?] = []
-        for entry in entries {
-            guard let comma = entry.firstIndex(of: ",") else {
-                return .rejected(.malformedHeader(signatureHeader, "expected entries like v1,<base64 signature>"))
+        for value in signatureValues {
+            for entry in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+                entries += 1
+                guard let comma = entry.firstIndex(of: ",") else {
+                    return .rejected(.malformedHeader(signatureHeader, "expected entries like v1,<base64 signature>"))
+                }
+                // Other versions (v1a is asymmetric) are not ours to check.
+                guard entry[..<comma] == "v1" else { continue }
+                candidates.append(Base64.decode(entry[entry.index(after: comma)...]))
             }
-            // Other versions (v1a is asymmetric) are not ours to check.
-            guard entry[..<comma] == "v1" else { continue }
-            candidates.append(Base64.decode(entry[entry.index(after: comma)...]))
+        }
+        guard entries > 0 else {
+            return .rejected(.malformedHeader(signatureHeader, "the signature list is empty"))
         }
         guard !candidates.isEmpty else {
             return .rejected(.malformedHeader(signatureHeader, "no v1 signature in the list"))
         }
-        let prefix = Array("\(id).\(timestamp.trimmingWhitespace()).".utf8)
+        // "{id}.{timestamp}." as bytes, without building the String first.
+        let trimmed = timestamp.trimmingWhitespace()
+        var prefix: [UInt8] = []
+        prefix.reserveCapacity(id.utf8.count + trimmed.utf8.count + 2)
+        prefix.append(contentsOf: id.utf8)
+        prefix.append(UInt8(ascii: "."))
+        prefix.append(contentsOf: trimmed.utf8)
+        prefix.append(UInt8(ascii: "."))
         return SignatureMatcher.verdict(
             candidates: candidates, header: signatureHeader, prefix: prefix, body: body, keys: keys)
     }

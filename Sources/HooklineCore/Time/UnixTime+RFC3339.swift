@@ -15,16 +15,17 @@ extension UnixTime {
         let secondOfDay = Int(totalSeconds - days * 86_400)
         let (year, month, day) = Self.civil(fromDays: days)
 
+        // Digits written in place: no temporary array per field.
         func append(_ value: Int, width: Int) {
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: width)
+            let start = bytes.count
+            for _ in 0..<width { bytes.append(UInt8(ascii: "0")) }
             var remaining = value
-            var index = width - 1
-            while index >= 0 {
-                digits[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
+            var index = start + width - 1
+            while index >= start {
+                bytes[index] = UInt8(ascii: "0") + UInt8(remaining % 10)
                 remaining /= 10
                 index -= 1
             }
-            bytes.append(contentsOf: digits)
         }
         append(Int(year), width: 4)
         bytes.append(UInt8(ascii: "-"))

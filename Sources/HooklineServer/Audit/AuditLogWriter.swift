@@ -283,6 +283,16 @@ package final class AuditLogWriter: Sendable {
             let claims = waiters.compactMap(\.claim)
             if !claims.isEmpty { error == nil ? settle(claims, []) : settle([], claims) }
         }
+        // The common batch: every waiter on one event loop (or one waiter): one hop, no grouping.
+        if let loop = waiters.first?.loop, waiters.allSatisfy({ $0.loop === loop }) {
+            if waiters.count == 1 {
+                let completion = waiters[0].completion
+                loop.execute { completion(error) }
+            } else {
+                loop.execute { for waiter in waiters { waiter.completion(error) } }
+            }
+            return
+        }
         var byLoop: [ObjectIdentifier: (loop: any EventLoop, completions: [Completion])] = [:]
         for waiter in waiters {
             guard let loop = waiter.loop else {

@@ -19,6 +19,10 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
     private let answers = Mutex<[Answer: (CoreMetrics.Counter, Metrics.Timer)]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
+    /// The audit writer's metrics, made once: they are touched on every batch.
+    private let auditWrite: Metrics.Timer
+    private let auditBytes: CoreMetrics.Counter
+    private let auditSync: Metrics.Timer
 
     /// Sub-millisecond buckets: the ingest path answers in microseconds.
     static let ingestBuckets: [Duration] = [
@@ -35,6 +39,15 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
             "hookline_audit_fsync_duration_seconds": Self.ingestBuckets,
         ]
         self.factory = factory
+        auditWrite = Self.cached(in: timers, "hookline_audit_write_duration_seconds", []) {
+            Metrics.Timer(label: "hookline_audit_write_duration_seconds", dimensions: [], factory: factory)
+        }
+        auditBytes = Self.cached(in: counters, "hookline_audit_bytes_total", []) {
+            CoreMetrics.Counter(label: "hookline_audit_bytes_total", dimensions: [], factory: factory)
+        }
+        auditSync = Self.cached(in: timers, "hookline_audit_fsync_duration_seconds", []) {
+            Metrics.Timer(label: "hookline_audit_fsync_duration_seconds", dimensions: [], factory: factory)
+        }
     }
 
     private func counter(_ name: String, _ dimensions: [(String, String)]) -> CoreMetrics.Counter {
@@ -119,12 +132,12 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
     // MARK: - Audit log
 
     package func wrote(bytes: Int, duration: Duration) {
-        timer("hookline_audit_write_duration_seconds", []).recordNanoseconds(duration.wholeNanoseconds)
-        counter("hookline_audit_bytes_total", []).increment(by: Int64(bytes))
+        auditWrite.recordNanoseconds(duration.wholeNanoseconds)
+        auditBytes.increment(by: Int64(bytes))
     }
 
     package func synced(duration: Duration) {
-        timer("hookline_audit_fsync_duration_seconds", []).recordNanoseconds(duration.wholeNanoseconds)
+        auditSync.recordNanoseconds(duration.wholeNanoseconds)
     }
 
     package func rotated() {

@@ -79,6 +79,32 @@ struct HMACKeyTests {
         #expect(try key.authenticationCode(message: bytes("one")) == first)
     }
 
+    @Test("reused contexts give the published MAC every time, from many tasks at once, after a prefix of any length")
+    func reusedContextsStayKeyed() async throws {
+        let key = try HMACKey(algorithm: .sha256, secret: "Jefe")
+        let expected = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        // More at once than the contexts kept for reuse, so some are made, kept, reset and freed.
+        let results = try await withThrowingTaskGroup(of: [String].self) { group in
+            for task in 0..<32 {
+                group.addTask {
+                    try (0..<50).map { round in
+                        let cut = (task + round) % 28
+                        let data = bytes("what do ya want for nothing?")
+                        return Hex.encode(try key.authenticationCode(prefix: Array(data[..<cut]), message: Array(data[cut...])))
+                    }
+                }
+            }
+            return try await group.reduce(into: [String]()) { $0 += $1 }
+        }
+        #expect(results.count == 32 * 50)
+        #expect(results.allSatisfy { $0 == expected })
+        // The stack-buffer form agrees, and compares without copying.
+        let matched = try bytes("what do ya want for nothing?").withUnsafeBytes { message in
+            try key.withAuthenticationCode(message: message) { mac in ConstantTime.equals(Hex.decode(expected) ?? [], mac) }
+        }
+        #expect(matched)
+    }
+
     @Test("an empty secret is refused")
     func emptySecret() {
         #expect(throws: HMACError.emptyKey) { try HMACKey(algorithm: .sha256, secret: [UInt8]()) }

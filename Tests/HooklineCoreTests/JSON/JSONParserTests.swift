@@ -79,4 +79,13 @@ struct JSONParserTests {
         // The same name in different objects is fine.
         #expect(throws: Never.self) { try JSONParser.parse(#"{"id":1,"data":{"id":2,"company":{"id":3}}}"#) }
     }
+
+    @Test("integers are written as Swift prints them, the extremes included")
+    func writesIntegers() {
+        for value in [0, 7, 10, -1, -10, 1_234_567, Int.max, Int.min] {
+            var output: [UInt8] = Array("x".utf8)
+            JSONWriter.writeInteger(value, into: &output)
+            #expect(String(decoding: output, as: UTF8.self) == "x\(value)")
+        }
+    }
 }
