@@ -139,7 +139,7 @@ kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
 NODE_PORT=$(free_port)
 if need node; then
   echo "bench: wrk against the Node receiver for ${DURATION}s" >&2
-  node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/node.jsonl" &
+  node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/node.jsonl" "${NODE_APPEND:-sync}" &
   NODE_PID=$!
   PIDS+=($NODE_PID)
   for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NODE_PORT/" && break; sleep 0.05; done

@@ -1,15 +1,19 @@
 // The plain Node receiver the benchmark runs beside Hookline under the same load: Standard
 // Webhooks verification with `crypto`, `JSON.parse`, a JSONL line appended to a file (no fsync,
 // no dedup, no queue), 202. What a small hand-written webhook endpoint costs.
-//   node Benchmarks/node/receiver.js PORT SECRET LOGFILE
+//   node Benchmarks/node/receiver.js PORT SECRET LOGFILE [sync|stream]
+// `sync` (the default) appends each line with fs.appendFileSync, one write per request, as a
+// 20-line receiver does; `stream` writes through a buffered fs.WriteStream, which batches them.
 'use strict';
 const http = require('http');
 const crypto = require('crypto');
 const fs = require('fs');
 
-const [port, secret, logPath] = process.argv.slice(2);
+const [port, secret, logPath, mode = 'sync'] = process.argv.slice(2);
 const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
-const log = fs.createWriteStream(logPath, { flags: 'a' });
+const stream = mode === 'stream' ? fs.createWriteStream(logPath, { flags: 'a' }) : null;
+const descriptor = stream ? null : fs.openSync(logPath, 'a');
+const append = stream ? (line) => stream.write(line) : (line) => fs.appendFileSync(descriptor, line);
 
 function verify(headers, body) {
   const id = headers['webhook-id'], timestamp = headers['webhook-timestamp'], signatures = headers['webhook-signature'];
@@ -43,7 +47,7 @@ http.createServer((request, response) => {
       response.end('{"error":"malformed JSON"}');
       return;
     }
-    log.write(JSON.stringify({ ts: new Date().toISOString(), outcome: 'received', message: request.headers['webhook-id'], type: message.type, payload: message }) + '\n');
+    append(JSON.stringify({ ts: new Date().toISOString(), outcome: 'received', message: request.headers['webhook-id'], type: message.type, payload: message }) + '\n');
     response.writeHead(202, { 'content-type': 'application/json' });
     response.end('{"status":"accepted"}');
   });

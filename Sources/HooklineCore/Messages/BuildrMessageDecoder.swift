@@ -30,7 +30,7 @@ package struct BuildrMessageDecoder: MessageDecoder {
             throw MessageDecodeError(field: "type", problem: "required: a full Buildr message names its event in type or event")
         }
         let data = try root.requiredObject("data")
-        guard EventTypeName.resource(of: type) == "contact" else {
+        guard EventTypeName.hasResource("contact", type) else {
             return .ignored(type: type, reason: "\(type) is not a contact event")
         }
         guard let kind = EventTypeName.kind(of: type) else {

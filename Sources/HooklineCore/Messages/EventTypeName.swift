@@ -1,20 +1,43 @@
 /// Splits sender event names such as `contact.update`, `account.created` or
-/// `contact.deleted` into a resource and a contact event kind.
-enum EventTypeName {
+/// `contact.deleted` into a resource and a contact event kind. Compared as ASCII bytes without
+/// case, so nothing is allocated per message (no Unicode letter lower-cases into these names).
+package enum EventTypeName {
     /// The part before the first dot (`contact`), lower-cased.
-    static func resource(of type: String) -> String {
+    package static func resource(of type: String) -> String {
         String(type.split(separator: ".", maxSplits: 1).first ?? "").lowercased()
     }
 
+    /// Whether the part before the first dot is `resource` (lower-case ASCII), in any case.
+    package static func hasResource(_ resource: StaticString, _ type: String) -> Bool {
+        let bytes = type.utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
+        return equalsIgnoringCase(bytes[bytes.startIndex..<end], resource)
+    }
+
     /// The kind the action names, or nil for actions Hookline does not apply (`merged`, `archived`).
-    static func kind(of type: String) -> ContactEventKind? {
-        let parts = type.split(separator: ".", maxSplits: 1)
-        guard parts.count == 2 else { return nil }
-        switch parts[1].lowercased() {
-        case "create", "created": return .created
-        case "update", "updated": return .updated
-        case "delete", "deleted", "destroy", "destroyed": return .deleted
-        default: return nil
+    package static func kind(of type: String) -> ContactEventKind? {
+        let bytes = type.utf8
+        // As `split` would see it: a name that starts with its dot has no action.
+        guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return nil }
+        let action = bytes[bytes.index(after: dot)...]
+        for (name, kind) in actions where equalsIgnoringCase(action, name) { return kind }
+        return nil
+    }
+
+    private static let actions: [(StaticString, ContactEventKind)] = [
+        ("create", .created), ("created", .created), ("update", .updated), ("updated", .updated),
+        ("delete", .deleted), ("deleted", .deleted), ("destroy", .deleted), ("destroyed", .deleted),
+    ]
+
+    /// `bytes` equals the lower-case ASCII `name`, ignoring ASCII case.
+    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View, _ name: StaticString) -> Bool {
+        name.withUTF8Buffer { expected in
+            guard bytes.count == expected.count else { return false }
+            for (byte, wanted) in zip(bytes, expected) {
+                let lower = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
+                if lower != wanted { return false }
+            }
+            return true
         }
     }
 }

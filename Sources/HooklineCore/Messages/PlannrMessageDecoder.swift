@@ -22,7 +22,7 @@ package struct PlannrMessageDecoder: MessageDecoder {
         guard let type else {
             throw MessageDecodeError(field: "event", problem: "required: no event name in event, type, event_type or topic")
         }
-        guard EventTypeName.resource(of: type) == "account" else {
+        guard EventTypeName.hasResource("account", type) else {
             return .ignored(type: type, reason: "\(type) is not an account event")
         }
         guard let kind = EventTypeName.kind(of: type) else {

@@ -25,7 +25,7 @@ package struct StandardMessageDecoder: MessageDecoder {
         case let other?:
             throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 string, got \(other.typeName)")
         }
-        guard EventTypeName.resource(of: type) == "contact" else {
+        guard EventTypeName.hasResource("contact", type) else {
             return .ignored(type: type, reason: "\(type) is not a contact event")
         }
         guard let kind = EventTypeName.kind(of: type) else {
