@@ -188,7 +188,7 @@ package final class WebhookIngest: Sendable {
             switch outcome {
             case .durable:
                 queue.enqueue(reserved: jobs)
-                respond(.status(202, "accepted", [("id", .string(eventID))]))
+                respond(.accepted(eventID: eventID))
                 logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
             case .duplicate(let original):
                 // Accepted before, by this instance or another: the shared store settled it.

@@ -5,6 +5,8 @@ package struct HTTPAnswer: Sendable, Hashable {
     /// What the response carries.
     package enum Body: Sendable, Hashable {
         case json(JSONValue)
+        /// A JSON object already written, newline included (the 202, on every delivery).
+        case encodedJSON([UInt8])
         /// Text with its content type (the Prometheus exposition).
         case text(String, contentType: String)
     }
@@ -30,15 +32,15 @@ package struct HTTPAnswer: Sendable, Hashable {
     }
 
     /// The `error` member of a JSON answer.
-    package var errorMessage: String? {
-        if case .json(let value) = body { return value["error"]?.stringValue }
-        return nil
-    }
+    package var errorMessage: String? { json?["error"]?.stringValue }
 
     /// The JSON body, if it is one.
     package var json: JSONValue? {
-        if case .json(let value) = body { return value }
-        return nil
+        switch body {
+        case .json(let value): value
+        case .encodedJSON(let bytes): try? JSONParser.parse(bytes)
+        case .text: nil
+        }
     }
 
     /// The bytes sent and their content type.
@@ -48,6 +50,8 @@ package struct HTTPAnswer: Sendable, Hashable {
             var bytes = JSONWriter.bytes(value)
             bytes.append(UInt8(ascii: "\n"))
             return (bytes, "application/json")
+        case .encodedJSON(let bytes):
+            return (bytes, "application/json")
         case .text(let text, let contentType):
             return (Array(text.utf8), contentType)
         }
@@ -56,6 +60,19 @@ package struct HTTPAnswer: Sendable, Hashable {
     /// `{"status": …}` plus members.
     package static func status(_ code: Int, _ status: String, _ members: [(String, JSONValue)] = []) -> HTTPAnswer {
         HTTPAnswer(status: code, body: .object(JSONObject([.init(key: "status", value: .string(status))] + members.map { .init(key: $0.0, value: $0.1) })))
+    }
+
+    /// `{"status":"accepted","id":…}`, written straight into its bytes: the same JSON as
+    /// `.status(202, "accepted", [("id", …)])`, without building the value first.
+    package static func accepted(eventID: String) -> HTTPAnswer {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(36 + eventID.utf8.count)
+        bytes.append(contentsOf: #"{"status":"accepted","id":""#.utf8)
+        JSONWriter.writeEscaped(eventID.utf8, into: &bytes)
+        bytes.append(contentsOf: "\"}\n".utf8)
+        var answer = HTTPAnswer(status: 202, body: .null)
+        answer.body = .encodedJSON(bytes)
+        return answer
     }
 
     /// `{"error": …}`.

@@ -125,6 +125,11 @@ struct LaneQueueTests {
         let same1 = EventID.make(at: Self.wall, using: &generator)
         let same2 = EventID.make(at: Self.wall, using: &generator)
         #expect(same1 != same2)
+        #expect(early.dropFirst(4).allSatisfy { "0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains($0) })
+        // The ULID's first ten characters are the millisecond time: 1,469,918,176,385 ms is
+        // 01ARYZ6S41 in the ULID specification's example.
+        let specification = EventID.make(at: UnixTime(milliseconds: 1_469_918_176_385), using: &generator)
+        #expect(specification.dropFirst(4).prefix(10) == "01ARYZ6S41")
     }
 }
 
