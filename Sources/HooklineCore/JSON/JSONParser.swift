@@ -11,6 +11,10 @@ package struct JSONParser {
     private let bytes: UnsafeRawBufferPointer
     private let maximumDepth: Int
     private var index = 0
+    /// The members of the objects being parsed, innermost last: each object's members are
+    /// gathered here and copied out once, at their exact count, when it closes — one
+    /// allocation per object instead of one per growth of its own array.
+    private var pending: [JSONObject.Member] = []
 
     private init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
         self.bytes = bytes
@@ -66,13 +70,15 @@ package struct JSONParser {
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
         guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
         index += 1
-        var members: [JSONObject.Member] = []
+        let start = pending.count
+        if pending.capacity == 0 { pending.reserveCapacity(32) }
+        defer { pending.removeSubrange(start...) }
         // Past a few members, names are checked for repeats through a set, not a scan.
         var names: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject(members))
+            return .object(JSONObject([]))
         }
         while true {
             skipWhitespace()
@@ -81,9 +87,9 @@ package struct JSONParser {
             }
             let keyOffset = index
             let key = try parseString()
-            if names == nil, members.count >= 16 { names = Set(members.map(\.key)) }
+            if names == nil, pending.count - start >= 16 { names = Set(pending[start...].map(\.key)) }
             let repeated =
-                if let inserted = names?.insert(key).inserted { !inserted } else { members.contains { $0.key == key } }
+                if let inserted = names?.insert(key).inserted { !inserted } else { pending[start...].contains { $0.key == key } }
             guard !repeated else {
                 throw JSONParseError(offset: keyOffset, problem: "duplicate member name \"\(ErrorExcerpt.truncated(key, to: 64))\" (each name may appear once in an object)")
             }
@@ -94,12 +100,14 @@ package struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            members.append(JSONObject.Member(key: key, value: value))
+            pending.append(JSONObject.Member(key: key, value: value))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "}"): index += 1; return .object(JSONObject(members))
+            case UInt8(ascii: "}"):
+                index += 1
+                return .object(JSONObject(Array(pending[start...])))
             default: throw error("expected ',' or '}' after member \"\(key)\", found \(describeCurrent())")
             }
         }

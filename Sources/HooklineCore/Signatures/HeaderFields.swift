@@ -3,10 +3,12 @@
 package protocol HeaderFields {
     /// Every value sent for `name`, compared case-insensitively, in the order received.
     func values(forName name: String) -> [String]
+
+    /// The first value sent for `name`, if any (a conformer can find it without the array).
+    func first(_ name: String) -> String?
 }
 
 extension HeaderFields {
-    /// The first value sent for `name`, if any.
     package func first(_ name: String) -> String? { values(forName: name).first }
 }
 

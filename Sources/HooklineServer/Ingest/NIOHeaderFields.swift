@@ -8,4 +8,6 @@ package struct NIOHeaderFields: HeaderFields {
     package init(headers: HTTPHeaders) { self.headers = headers }
 
     package func values(forName name: String) -> [String] { headers[name] }
+
+    package func first(_ name: String) -> String? { headers.first(name: name) }
 }

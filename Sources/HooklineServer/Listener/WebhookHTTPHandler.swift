@@ -39,6 +39,16 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var state = State.idle
     /// The webhook being answered (its source label) and when its head arrived, for the metrics.
     private var timing: (source: String, started: ContinuousClock.Instant)?
+    /// The peer's address as text, read once per connection (it cannot change on one).
+    private var peer: String??
+
+    private func remote(_ context: ChannelHandlerContext) -> String? {
+        if let peer { return peer }
+        let address = context.channel.remoteAddress?.ipAddress
+        peer = .some(address)
+        return address
+    }
+
     /// An answer waiting for the connection to become writable.
     private var parked: (answer: HTTPAnswer, request: HTTPRequestHead)?
 
@@ -87,12 +97,13 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding(head: head, answer: refusal)
             return
         }
-        let path = head.uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? head.uri
+        // The path without its query, as a view of the URI (no array, no copy on this path).
+        let path = head.uri.prefix { $0 != "?" }
         let isWebhook = path.hasPrefix("/webhooks/")
         let name = isWebhook ? String(path.dropFirst("/webhooks/".count)) : ""
         if let (answer, reason) = HTTPRequestRules.violation(of: head) {
             if isWebhook {
-                ingest.reject(source: name, answer: answer, reason: reason, remote: context.channel.remoteAddress?.ipAddress, receivedAt: .now())
+                ingest.reject(source: name, answer: answer, reason: reason, remote: remote(context), receivedAt: .now())
             }
             // The rest of this request is dropped; the answer closes the connection.
             state = .answering(head: head)
@@ -100,11 +111,11 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         guard isWebhook else {
-            state = .discarding(head: head, answer: surface.answer(method: head.method, path: path))
+            state = .discarding(head: head, answer: surface.answer(method: head.method, path: String(path)))
             return
         }
         let receivedAt = UnixTime.now()
-        let remote = context.channel.remoteAddress?.ipAddress
+        let remote = remote(context)
         timing = (ingest.sourceLabel(name), .now)
         guard head.method == .POST else {
             let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
@@ -131,7 +142,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func refuseOversize(head: HTTPRequestHead, source: String, context: ChannelHandlerContext) {
         let answer = HTTPAnswer.error(413, "the body is larger than \(maxBodyBytes) bytes", close: true)
-        ingest.reject(source: source, answer: answer, reason: "body_too_large", remote: context.channel.remoteAddress?.ipAddress, receivedAt: .now())
+        ingest.reject(source: source, answer: answer, reason: "body_too_large", remote: remote(context), receivedAt: .now())
         write(answer, for: head, context: context)
         state = .closing
     }
@@ -139,7 +150,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func dispatch(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime, context: ChannelHandlerContext) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
-            source: source, body: body, headers: head.headers, remote: context.channel.remoteAddress?.ipAddress,
+            source: source, body: body, headers: head.headers, remote: remote(context),
             receivedAt: receivedAt, eventLoop: context.eventLoop
         ) { answer in
             if bound.eventLoop.inEventLoop {

@@ -122,6 +122,8 @@ final class AcceptBatcher: Sendable {
             for item in batch { Self.complete(item, .failed(failure)) }
             return
         }
+        outbox.expectOpenings(ids)
+        defer { outbox.openingsWritten(ids) }
         let rows: [PostgresRow]
         do {
             rows = try await store.query(

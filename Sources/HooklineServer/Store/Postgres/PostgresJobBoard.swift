@@ -87,7 +87,7 @@ package final class PostgresJobBoard: JobBoard {
             try await finishes.finish(job: ticket.id, lane: ticket.lane, outcome: line.outcome.rawValue, line: bytes)
         } ?? nil
         guard let seq else { return false }
-        (journal as? PostgresJournal)?.outbox.copy([(seq, line.jsonLine)])
+        (journal as? PostgresJournal)?.outbox.writeAfterOpening((seq, bytes), event: job.event.id)
         return true
     }
 

@@ -50,7 +50,15 @@ package final class PostgresJournal: Journal {
         })
     }
 
-    package func append(_ record: AuditRecord) { log.append(record) }
+    /// A line of this instance's own (not in the outbox): after its event's opening, when that
+    /// is still on its way to the log.
+    package func append(_ record: AuditRecord) {
+        if let event = record.event, outbox.isOpening(event) {
+            outbox.writeAfterOpening((nil, record.jsonLine), event: event)
+        } else {
+            log.append(record)
+        }
+    }
 
     package func flush() async -> JournalFailure? { await log.flush() }
 

@@ -15,6 +15,11 @@ package final class PostgresOutbox: Sendable {
     private let written = Mutex<[Int64]>([])
     /// Outbox rows on their way to the log or waiting to be deleted: the sweep leaves them be.
     private let known = Mutex<Set<Int64>>([])
+    /// Events whose opening this instance is committing now, with the terminal lines that came
+    /// for them before the opening went to the log (another worker, even of this instance, may
+    /// claim and finish a job the moment its commit lands). They wait for it, so this log never
+    /// shows an event's end before its start.
+    private let openings = Mutex<[String: [(seq: Int64?, line: [UInt8])]]>([:])
 
     /// How old an outbox row of this instance's must be before the sweep takes it for one whose
     /// commit's answer was lost: far past the query timeout, so no answer can still arrive.
@@ -27,16 +32,53 @@ package final class PostgresOutbox: Sendable {
 
     /// Writes committed lines to the log; once they are on disk their rows go.
     func copy(_ entries: [(seq: Int64, line: [UInt8])]) {
+        write(entries.map { (Optional($0.seq), $0.line) })
+    }
+
+    /// Writes lines in this order: those with a seq are outbox rows (deleted once on disk), the
+    /// others lines of this instance's own that are not in the outbox (a retry, a takeover).
+    private func write(_ entries: [(seq: Int64?, line: [UInt8])]) {
         guard !entries.isEmpty else { return }
-        known.withLock { $0.formUnion(entries.map(\.seq)) }
+        let seqs = entries.compactMap(\.seq)
+        known.withLock { $0.formUnion(seqs) }
         log.appendDurably(lines: entries.map(\.line)) { [self] failure in
             if failure == nil {
-                written.withLock { $0 += entries.map(\.seq) }
+                written.withLock { $0 += seqs }
             } else {
                 // Unwritten rows stay in the outbox; the sweep (or the next start) copies them.
-                known.withLock { $0.subtract(entries.map(\.seq)) }
+                known.withLock { $0.subtract(seqs) }
             }
         }
+    }
+
+    /// Before committing openings: terminal lines for these events wait for them.
+    func expectOpenings(_ events: [String]) {
+        openings.withLock { openings in
+            for event in events where openings[event] == nil { openings[event] = [] }
+        }
+    }
+
+    /// Whether `event`'s opening is being committed here and not yet on its way to the log.
+    func isOpening(_ event: String) -> Bool { openings.withLock { $0[event] != nil } }
+
+    /// After the openings' lines went to the log (or their commit failed): the terminal lines
+    /// that waited for them follow.
+    func openingsWritten(_ events: [String]) {
+        let waiting = openings.withLock { openings in events.flatMap { openings.removeValue(forKey: $0) ?? [] } }
+        write(waiting)
+    }
+
+    /// Writes a line about `event` — a committed terminal line (with its outbox seq) or one of
+    /// this instance's own — after the event's opening when that is still on its way.
+    func writeAfterOpening(_ entry: (seq: Int64?, line: [UInt8]), event: String?) {
+        let waits = event.map { event in
+            openings.withLock { openings -> Bool in
+                guard openings[event] != nil else { return false }
+                openings[event]?.append(entry)
+                return true
+            }
+        } ?? false
+        if !waits { write([entry]) }
     }
 
     /// Copies this instance's outbox rows that nothing here is writing and that are older than
