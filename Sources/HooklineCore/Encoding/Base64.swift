@@ -36,14 +36,22 @@ package enum Base64 {
     /// The bytes `text` encodes, or nil if it is not base64. Padding may be present or omitted;
     /// any other character, or a length no encoder produces, is rejected.
     package static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var characters = Array(text.utf8)
-        while characters.last == UInt8(ascii: "=") { characters.removeLast() }
-        let padding = text.utf8.count - characters.count
-        guard padding <= 2, characters.count % 4 != 1 else { return nil }
-        if padding > 0, (characters.count + padding) % 4 != 0 { return nil }
+        // Read in place: the run of '=' at the end is the padding, the rest the characters (an
+        // '=' anywhere else is not in the alphabet and fails below). No copy of the text.
+        let utf8 = text.utf8
+        var padding = 0
+        var total = 0
+        for byte in utf8 {
+            padding = byte == UInt8(ascii: "=") ? padding + 1 : 0
+            total += 1
+        }
+        let count = total - padding
+        let characters = utf8.prefix(count)
+        guard padding <= 2, count % 4 != 1 else { return nil }
+        if padding > 0, (count + padding) % 4 != 0 { return nil }
 
         var output = [UInt8]()
-        output.reserveCapacity(characters.count * 3 / 4)
+        output.reserveCapacity(count * 3 / 4)
         var accumulator: UInt32 = 0
         var bits = 0
         for character in characters {
