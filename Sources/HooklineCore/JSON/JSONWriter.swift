@@ -73,27 +73,38 @@ package enum JSONWriter {
     }
 
     package static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
+        // Runs of bytes that need nothing are copied whole; only the others are looked at.
         var index = bytes.startIndex
+        var run = index
         while index != bytes.endIndex {
             let byte = bytes[index]
             switch byte {
-            case UInt8(ascii: "\""): output.append(UInt8(ascii: "\\")); output.append(UInt8(ascii: "\""))
-            case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
-            case 0x0A: escape(UInt8(ascii: "n"), into: &output)
-            case 0x0D: escape(UInt8(ascii: "r"), into: &output)
-            case 0x09: escape(UInt8(ascii: "t"), into: &output)
-            case 0..<0x20, 0x7F: writeUnicodeEscape(UInt32(byte), into: &output)
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0..<0x20, 0x7F:
+                output.append(contentsOf: bytes[run..<index])
+                switch byte {
+                case UInt8(ascii: "\""): escape(UInt8(ascii: "\""), into: &output)
+                case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
+                case 0x0A: escape(UInt8(ascii: "n"), into: &output)
+                case 0x0D: escape(UInt8(ascii: "r"), into: &output)
+                case 0x09: escape(UInt8(ascii: "t"), into: &output)
+                default: writeUnicodeEscape(UInt32(byte), into: &output)
+                }
+                index = bytes.index(after: index)
+                run = index
             case 0xC2, 0xE2:
                 if let (scalar, end) = terminalControl(in: bytes, at: index) {
+                    output.append(contentsOf: bytes[run..<index])
                     writeUnicodeEscape(scalar, into: &output)
                     index = end
-                    continue
+                    run = index
+                } else {
+                    index = bytes.index(after: index)
                 }
-                output.append(byte)
-            default: output.append(byte)
+            default:
+                index = bytes.index(after: index)
             }
-            index = bytes.index(after: index)
         }
+        output.append(contentsOf: bytes[run..<index])
     }
 
     /// `line` (JSON) with DEL, C1 controls and the bidirectional and separator characters as

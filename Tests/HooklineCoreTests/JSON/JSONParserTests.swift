@@ -88,4 +88,22 @@ struct JSONParserTests {
             #expect(String(decoding: output, as: UTF8.self) == "x\(value)")
         }
     }
+
+    @Test("escaped strings read back as themselves and hold no raw control character, over many mixes of the hard cases")
+    func escapesRoundTrip() throws {
+        let pieces: [String] = [
+            "a", "plain text ", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1B}[2J", "\u{7F}", "\u{80}", "\u{9B}", "\u{9F}", "\u{A0}",
+            "\u{202E}", "\u{2028}", "\u{2029}", "\u{2066}", "\u{2030}", "é", "€", "日本", "🙂", "\u{C2}", "\u{E2}",
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let text = (0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator) ?? "" }.joined()
+            var output: [UInt8] = []
+            JSONWriter.writeEscaped(text.utf8, into: &output)
+            #expect(!output.contains { $0 < 0x20 || $0 == 0x7F }, "\(text.debugDescription)")
+            let shown = String(decoding: output, as: UTF8.self)
+            #expect(!shown.unicodeScalars.contains { (0x80...0x9F).contains($0.value) || [0x2028, 0x2029, 0x202E, 0x2066].contains($0.value) })
+            #expect(try JSONParser.parse(Array("\"".utf8) + output + Array("\"".utf8)) == .string(text), "\(text.debugDescription)")
+        }
+    }
 }
