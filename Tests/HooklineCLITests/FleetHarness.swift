@@ -103,38 +103,21 @@ final class FleetHarness: Sendable {
 
     /// Sends `updates` updates to every contact, each delivery to a random instance.
     func send(updates: Int, onAcknowledged: @escaping @Sendable (Int) async -> Void) async throws {
-        let deliverer = WebhookDeliverer()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for contact in Self.contacts {
-                group.addTask { [self] in
-                    var generator = SystemRandomNumberGenerator()
-                    for sequence in 1...updates {
-                        let messageID = "msg_\(contact)_\(sequence)"
-                        let deadline = ContinuousClock.now + .seconds(90)
-                        while true {
-                            guard ContinuousClock.now < deadline else { throw ProcessTestError("\(messageID) was never acknowledged") }
-                            // As a load balancer with health checks would: to a running instance when there is one.
-                            let running = processes.withLock { processes in processes.indices.filter { processes[$0]?.isRunning == true } }
-                            let port = ports[(running.isEmpty ? Array(ports.indices) : running).randomElement(using: &generator) ?? 0]
-                            if let answer = try? await deliverer.deliver(
-                                LoadHarness.body(contact, sequence), to: "http://127.0.0.1:\(port)/webhooks/standard", source: source,
-                                messageID: messageID, timeout: .seconds(5)),
-                                (200..<300).contains(answer.status), let event = answer.eventID
-                            {
-                                let count = acknowledged.withLock { acknowledged in
-                                    acknowledged[messageID] = event
-                                    return acknowledged.count
-                                }
-                                await onAcknowledged(count)
-                                break
-                            }
-                            try await Task.sleep(for: .milliseconds(20))
-                        }
-                    }
+        try await LoadHarness.send(
+            updates: updates, source: source, patience: .seconds(90),
+            url: { [self] in
+                // As a load balancer with health checks would: to a running instance when there is one.
+                var generator = SystemRandomNumberGenerator()
+                let running = processes.withLock { processes in processes.indices.filter { processes[$0]?.isRunning == true } }
+                let port = ports[(running.isEmpty ? Array(ports.indices) : running).randomElement(using: &generator) ?? 0]
+                return "http://127.0.0.1:\(port)/webhooks/standard"
+            },
+            acknowledge: { [self] messageID, event in
+                acknowledged.withLock { acknowledged in
+                    acknowledged[messageID] = event
+                    return acknowledged.count
                 }
-            }
-            try await group.waitForAll()
-        }
+            }, onAcknowledged: onAcknowledged)
     }
 
     /// Every line of every instance's log and archives, merged by time.

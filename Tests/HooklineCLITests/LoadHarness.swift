@@ -85,24 +85,38 @@ final class LoadHarness: Sendable {
 
     /// Sends `updates` updates to every contact; `onAcknowledged` is told the running count.
     func send(updates: Int, onAcknowledged: @escaping @Sendable (Int) async -> Void) async throws {
-        let deliverer = WebhookDeliverer()
         let url = "http://127.0.0.1:\(port)/webhooks/standard"
+        try await Self.send(
+            updates: updates, source: source, patience: .seconds(60), url: { url },
+            acknowledge: { [self] messageID, event in
+                acknowledged.withLock { acknowledged in
+                    acknowledged[messageID] = event
+                    return acknowledged.count
+                }
+            }, onAcknowledged: onAcknowledged)
+    }
+
+    /// Sends `updates` updates to every contact, in order per contact, each delivery to `url()`
+    /// and retried until a 2xx or `patience` runs out; `acknowledge` records a 2xx's event and
+    /// returns the running count, which `onAcknowledged` is told.
+    static func send(
+        updates: Int, source: SourceSettings, patience: Duration, url: @escaping @Sendable () -> String,
+        acknowledge: @escaping @Sendable (_ messageID: String, _ event: String) -> Int,
+        onAcknowledged: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let deliverer = WebhookDeliverer()
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for contact in Self.contacts {
-                group.addTask { [self] in
+            for contact in contacts {
+                group.addTask {
                     for sequence in 1...updates {
                         let messageID = "msg_\(contact)_\(sequence)"
-                        let deadline = ContinuousClock.now + .seconds(60)
+                        let deadline = ContinuousClock.now + patience
                         while true {
                             guard ContinuousClock.now < deadline else { throw ProcessTestError("\(messageID) was never acknowledged") }
-                            if let answer = try? await deliverer.deliver(Self.body(contact, sequence), to: url, source: source, messageID: messageID, timeout: .seconds(5)),
+                            if let answer = try? await deliverer.deliver(body(contact, sequence), to: url(), source: source, messageID: messageID, timeout: .seconds(5)),
                                 (200..<300).contains(answer.status), let event = answer.eventID
                             {
-                                let count = acknowledged.withLock { acknowledged in
-                                    acknowledged[messageID] = event
-                                    return acknowledged.count
-                                }
-                                await onAcknowledged(count)
+                                await onAcknowledged(acknowledge(messageID, event))
                                 break
                             }
                             try await Task.sleep(for: .milliseconds(20))
