@@ -12,8 +12,12 @@
 #   5. RSS per instance, after its ingest.
 # Run on its own, or from Benchmarks/run.sh (which calls it last).
 # Usage: Benchmarks/postgres.sh [--duration SECONDS] [--quick] [--lease SECONDS]
+# Knobs for experiments, in the environment: WORKERS (queue.workers, 16), POOL (store.pool_size,
+# 10), PG_OPTIONS (extra server options, e.g. "-c synchronous_commit=off"), METRICS_OUT (a file
+# to save the instance's /metrics to after the apply phase).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/common.sh
 
 DURATION=10
 LEASE=5
@@ -26,7 +30,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-need() { command -v "$1" >/dev/null 2>&1; }
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 if [ -z "$PGBIN" ] || ! need wrk; then
   echo "bench: installing postgresql and wrk" >&2
@@ -52,9 +55,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 now() { date +%s.%N; }
 since() { python3 -c "print(f'{$(now) - $1:.2f}')"; }
 
@@ -110,10 +110,6 @@ sign() { # name first: signed requests for that instance, numbered from first
   rm -rf "$WORK/requests-$1"; mkdir -p "$WORK/requests-$1"
   "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --first "$2" --host "127.0.0.1:${PORT[$1]}" "$WORK/requests-$1" >&2
 }
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
-non2xx() { local n; n=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$1"); echo "${n:-0}"; }
-mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
 
 # 1. Ingest, one instance, the target stalled ---------------------------------------------------
 fault '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}'
@@ -133,16 +129,15 @@ BACKLOG=$(unfinished)
 echo "bench: applying $BACKLOG jobs from PostgreSQL" >&2
 START=$(now)
 serve a
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-pg_ticks() { local t=0; for p in $(pgrep -u postgres postgres); do t=$(( t + $(awk '{print $14 + $15}' /proc/$p/stat 2>/dev/null || echo 0) )); done; echo $t; }
-H0=$(cpu_ticks "${PID[a]}"); P0=$(pg_ticks)
+pg_ticks() { ticks $(pgrep -u postgres postgres); }
+H0=$(ticks "${PID[a]}"); P0=$(pg_ticks)
 while [ "$(unfinished)" != "0" ]; do
   if python3 -c "import sys; sys.exit(0 if $(now) - $START > 600 else 1)"; then echo "bench: the backlog did not drain in 600 s" >&2; break; fi
   sleep 0.2
 done
 APPLY_SECONDS=$(since "$START")
 [ -n "${METRICS_OUT:-}" ] && curl -fs "http://127.0.0.1:${PORT[a]}/metrics" >"$METRICS_OUT"
-APPLY_CPU="Hookline $(python3 -c "print(f'{($(cpu_ticks "${PID[a]}") - $H0) / 100 / $APPLY_SECONDS:.0%}')"), PostgreSQL $(python3 -c "print(f'{($(pg_ticks) - $P0) / 100 / $APPLY_SECONDS:.0%}')") of a core"
+APPLY_CPU="Hookline $(python3 -c "print(f'{($(ticks "${PID[a]}") - $H0) / 100 / $APPLY_SECONDS:.0%}')"), PostgreSQL $(python3 -c "print(f'{($(pg_ticks) - $P0) / 100 / $APPLY_SECONDS:.0%}')") of a core"
 APPLY_RATE=$(python3 -c "print(f'{$BACKLOG / $APPLY_SECONDS:,.0f}')")
 stop a TERM
 

@@ -18,6 +18,7 @@
 # Usage: Benchmarks/run.sh [--duration SECONDS] [--connections N] [--quick] [--no-postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. Benchmarks/common.sh
 
 DURATION=10
 CONNECTIONS=32
@@ -33,7 +34,6 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-need() { command -v "$1" >/dev/null 2>&1; }
 if ! need wrk || ! need nginx; then
   echo "bench: installing wrk and nginx" >&2
   export DEBIAN_FRONTEND=noninteractive
@@ -56,9 +56,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
-wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
-rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 
 SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 SANDBOX_PORT=$(free_port)
@@ -122,10 +119,7 @@ nginx -c "$WORK/nginx.conf"
 run_wrk() { # url output
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$1" >"$2" 2>&1
 }
-# CPU time (user + system, in clock ticks) of these processes and their children threads.
-ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $t; }
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-served() { awk '/requests in/ {print $1}' "$1"; }
 us_per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
 # nginx first, on a quiet machine: Hookline keeps applying its queue after wrk stops.
 echo "bench: wrk against nginx for ${DURATION}s" >&2
@@ -165,14 +159,11 @@ DRAIN=$(python3 -c "print(f'{$(date +%s.%N) - $DRAIN_START:.1f}')")
 echo "bench: wrk against Hookline's GET /healthz for ${DURATION}s" >&2
 wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$HOOKLINE_PORT/healthz" >"$WORK/wrk-healthz.txt" 2>&1
 
-rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
-pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
-non2xx() { awk '/Non-2xx or 3xx responses/ {print $5}' "$1"; }
 sent() { awk '/requests in/ {print $1}' "$1"; }
 H_RPS=$(rps "$WORK/wrk-hookline.txt"); N_RPS=$(rps "$WORK/wrk-nginx.txt")
 H_P50=$(pct "$WORK/wrk-hookline.txt" 50); H_P99=$(pct "$WORK/wrk-hookline.txt" 99)
 N_P50=$(pct "$WORK/wrk-nginx.txt" 50); N_P99=$(pct "$WORK/wrk-nginx.txt" 99)
-H_BAD=$(non2xx "$WORK/wrk-hookline.txt"); H_BAD=${H_BAD:-0}
+H_BAD=$(non2xx "$WORK/wrk-hookline.txt")
 H_SENT=$(sent "$WORK/wrk-hookline.txt")
 RATIO=$(python3 -c "print(f'{$H_RPS / $N_RPS:.2f}')")
 if [ "$H_SENT" -gt "$REQUESTS" ]; then DISTINCT="no: $H_SENT sent, $REQUESTS signed (the rest were duplicates)"; else DISTINCT="yes"; fi
@@ -220,7 +211,7 @@ T0=$(ticks "$ALONE_PID")
 run_wrk "http://127.0.0.1:$ALONE_PORT/webhooks/standard" "$WORK/wrk-alone.txt"
 A_CPU=$(us_per_request $(( $(ticks "$ALONE_PID") - T0 )) "$(served "$WORK/wrk-alone.txt")")
 A_RPS=$(rps "$WORK/wrk-alone.txt"); A_P50=$(pct "$WORK/wrk-alone.txt" 50); A_P99=$(pct "$WORK/wrk-alone.txt" 99)
-A_BAD=$(non2xx "$WORK/wrk-alone.txt"); A_BAD=${A_BAD:-0}
+A_BAD=$(non2xx "$WORK/wrk-alone.txt")
 A_RATIO=$(python3 -c "print(f'{$A_RPS / $N_RPS:.2f}')")
 curl -fs "http://127.0.0.1:$ALONE_PORT/metrics" >"$WORK/metrics-alone.txt" || true
 A_SERVER_P99=$(server_p99 "$WORK/metrics-alone.txt")
@@ -243,7 +234,6 @@ MICRO=$("$BIN/hookline-bench" micro)
 # Allocations per accepted webhook, bytes in to the journal write (every thread, counted).
 ALLOCATIONS=$("$BIN/hookline-allocations" --warmup 2000 --requests 5000 | python3 -c 'import json,sys; d=json.load(sys.stdin); print("%s (%s bytes)" % (d["mallocs_per_request"], d["bytes_per_request"]))')
 
-mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
 echo
 echo "Hookline benchmark — $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r), $(date -u +%Y-%m-%d)"
 echo
