@@ -43,19 +43,9 @@ final class FleetHarness: Sendable {
         for instance in 0..<instances {
             let auditPath = "\(directory)/audit-\(instance).jsonl"
             let configPath = "\(directory)/hookline-\(instance).yaml"
-            let yaml = """
-                server: {host: 127.0.0.1, port: \(ports[instance]), drain_timeout: 5s}
-                audit: {path: "\(auditPath)", fsync: \(fsync)}
-                queue: {workers: 8}
-                retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
-                store: {kind: postgres, url: "\(cluster.url(database))", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}
-                sources:
-                  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(LoadHarness.secret)"}}
-                targets:
-                  - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-                routes:
-                  - {from: standard, to: omnichannel, contact_id: source_id}
-                """
+            let yaml = LoadHarness.yaml(
+                port: ports[instance], drainTimeout: "5s", auditPath: auditPath, fsync: fsync, sandbox: sandbox,
+                store: "store: {kind: postgres, url: \"\(cluster.url(database))\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}")
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
         }

@@ -35,18 +35,7 @@ final class LoadHarness: Sendable {
         sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))
         port = try ServeProcessTests.freePort()
         configPath = "\(directory)/hookline.yaml"
-        let yaml = """
-            server: {host: 127.0.0.1, port: \(port), drain_timeout: \(drainTimeout)}
-            audit: {path: "\(directory)/audit.jsonl", fsync: batch}
-            queue: {workers: 8}
-            retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
-            sources:
-              - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(Self.secret)"}}
-            targets:
-              - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-            routes:
-              - {from: standard, to: omnichannel, contact_id: source_id}
-            """
+        let yaml = Self.yaml(port: port, drainTimeout: drainTimeout, auditPath: "\(directory)/audit.jsonl", fsync: "batch", sandbox: sandbox)
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
         source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
     }
@@ -76,6 +65,24 @@ final class LoadHarness: Sendable {
         process.terminate()
         process.waitUntilExit()
         return (process.terminationStatus, (ContinuousClock.now - started).secondsValue)
+    }
+
+    /// The configuration of a harness instance: one standard source routed to the sandbox's
+    /// omnichannel, quick retries, and `store` (a YAML `store:` line) when it is not the file.
+    static func yaml(port: Int, drainTimeout: String, auditPath: String, fsync: String, sandbox: SandboxCRM, store: String? = nil) -> String {
+        """
+        server: {host: 127.0.0.1, port: \(port), drain_timeout: \(drainTimeout)}
+        audit: {path: "\(auditPath)", fsync: \(fsync)}
+        queue: {workers: 8}
+        retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
+        \(store ?? "")
+        sources:
+          - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(secret)"}}
+        targets:
+          - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
+        routes:
+          - {from: standard, to: omnichannel, contact_id: source_id}
+        """
     }
 
     /// The body of update `sequence` to `contact`.
