@@ -84,12 +84,7 @@ audit: {path: "$2", fsync: batch}
 queue: {capacity: 4000000, workers: ${WORKERS:-16}}
 retry: {base_delay: 20ms, max_delay: 200ms, max_attempts: 1000, max_age: 1h}
 store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}}
-sources:
-  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "$SECRET"}}
-targets:
-  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key}
-routes:
-  - {from: standard, to: omnichannel, contact_id: source_id}
+$(sandbox_routes_yaml)
 YAML
 }
 declare -A PORT PID

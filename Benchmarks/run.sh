@@ -68,12 +68,7 @@ config() { # port audit-path capacity
 server: {host: 127.0.0.1, port: $1}
 audit: {path: "$2", fsync: batch}
 queue: {capacity: $3, workers: 16}
-sources:
-  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "$SECRET"}}
-targets:
-  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key}
-routes:
-  - {from: standard, to: omnichannel, contact_id: source_id}
+$(sandbox_routes_yaml)
 YAML
 }
 
