@@ -43,6 +43,18 @@ func fuzzJSON(_ bytes: UnsafeRawBufferPointer) {
     let written = JSONWriter.bytes(value)
     require((try? JSONParser.parse(written)) == value, "a parsed value does not survive writing and parsing again")
     require((try? JSONParser.parse(TerminalText.safeJSONLine(written))) == value, "the terminal-safe line means something else")
+    // Reading fields off the tape finds what the tree holds, whatever the names' escapes.
+    guard let tape = try? JSONTape(parsing: bytes) else { return require(false, "the tape refused what the tree parser accepted") }
+    tape.withRoot { root in agree(root) }
+}
+
+/// Every member found by name on the tape is the member the tree has under that name.
+func agree(_ node: JSONNode) {
+    for member in node.members {
+        require(node.member(member.key)?.value == member.value.value, "a member looked up by name is not the one parsed")
+        agree(member.value)
+    }
+    for element in node.elements { agree(element) }
 }
 
 /// A decoded message keeps its limits, and no target client ever plans a call whose path holds

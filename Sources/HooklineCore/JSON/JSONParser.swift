@@ -4,39 +4,52 @@
 ///
 /// Duplicate names are refused rather than resolved: parsers disagree on which one wins (first or
 /// last), so a body that means one thing to its sender's validation could mean another here.
+///
+/// The grammar is checked once, here, into a `JSONTape`; a `JSONValue` tree is built from the
+/// tape only when one is asked for (`parse`).
 package struct JSONParser {
     /// The deepest nesting of arrays and objects accepted.
     package static let defaultMaximumDepth = 64
 
+    /// Past this many members, an object's names are checked for repeats through a set.
+    private static let scanLimit = 16
+
     private let bytes: UnsafeRawBufferPointer
     private let maximumDepth: Int
     private var index = 0
-    /// The members of the objects being parsed, innermost last: each object's members are
-    /// gathered here and copied out once, at their exact count, when it closes — one
-    /// allocation per object instead of one per growth of its own array.
-    private var pending: [JSONObject.Member] = []
+    private var entries: [JSONTape.Entry] = []
 
     private init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
     }
 
-    /// Parses one JSON text; only whitespace may follow it.
-    package static func parse(
-        _ bytes: UnsafeRawBufferPointer,
-        maximumDepth: Int = defaultMaximumDepth
-    ) throws(JSONParseError) -> JSONValue {
+    /// The tape entries of one JSON text; only whitespace may follow it.
+    static func entries(of bytes: UnsafeRawBufferPointer, maximumDepth: Int) throws(JSONParseError) -> [JSONTape.Entry] {
+        guard bytes.count < Int(UInt32.max) else {
+            throw JSONParseError(offset: 0, problem: "the text is longer than 4 GiB")
+        }
         var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
+        // A value takes two bytes at least ("1,"), so this rarely grows for a webhook body.
+        parser.entries.reserveCapacity(min(bytes.count / 6 + 8, 4096))
         parser.skipWhitespace()
         guard parser.index < bytes.count else {
             throw JSONParseError(offset: 0, problem: bytes.isEmpty ? "the body is empty" : "only whitespace")
         }
-        let value = try parser.parseValue(depth: 0)
+        try parser.parseValue(depth: 0)
         parser.skipWhitespace()
         guard parser.index == bytes.count else {
             throw JSONParseError(offset: parser.index, problem: "unexpected \(parser.describeCurrent()) after the JSON value")
         }
-        return value
+        return parser.entries
+    }
+
+    /// Parses one JSON text into a tree; only whitespace may follow it.
+    package static func parse(
+        _ bytes: UnsafeRawBufferPointer,
+        maximumDepth: Int = defaultMaximumDepth
+    ) throws(JSONParseError) -> JSONValue {
+        try JSONTape(parsing: bytes, maximumDepth: maximumDepth).value
     }
 
     /// Parses JSON held in an array.
@@ -53,32 +66,43 @@ package struct JSONParser {
 
     // MARK: - Grammar
 
-    private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
+    private mutating func parseValue(depth: Int) throws(JSONParseError) {
         guard index < bytes.count else { throw error("unexpected end of input, expected a value") }
         switch bytes[index] {
-        case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
-        case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
-        case UInt8(ascii: "\""): return .string(try parseString())
-        case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "{"): try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["): try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""): try parseString()
+        case UInt8(ascii: "t"): try literal("true", .true)
+        case UInt8(ascii: "f"): try literal("false", .false)
+        case UInt8(ascii: "n"): try literal("null", .null)
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): try parseNumber()
         default: throw error("unexpected \(describeCurrent()), expected a value")
         }
     }
 
-    private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Appends a container's entry, to be completed by `close`.
+    private mutating func open(_ kind: JSONTape.Kind) -> Int {
+        entries.append(JSONTape.Entry(kind: kind, start: UInt32(index), length: 0, end: 0))
+        return entries.count - 1
+    }
+
+    private mutating func close(_ container: Int, count: Int) {
+        entries[container].length = UInt32(count)
+        entries[container].end = UInt32(entries.count)
+    }
+
+    private mutating func parseObject(depth: Int) throws(JSONParseError) {
         guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
+        let object = open(.object)
         index += 1
-        let start = pending.count
-        if pending.capacity == 0 { pending.reserveCapacity(32) }
-        defer { pending.removeSubrange(start...) }
+        var count = 0
         // Past a few members, names are checked for repeats through a set, not a scan.
         var names: Set<String>?
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
-            return .object(JSONObject([]))
+            close(object, count: 0)
+            return
         }
         while true {
             skipWhitespace()
@@ -86,153 +110,151 @@ package struct JSONParser {
                 throw error(index < bytes.count ? "expected a member name in double quotes, found \(describeCurrent())" : "unexpected end of input inside an object")
             }
             let keyOffset = index
-            let key = try parseString()
-            if names == nil, pending.count - start >= 16 { names = Set(pending[start...].map(\.key)) }
-            let repeated =
-                if let inserted = names?.insert(key).inserted { !inserted } else { pending[start...].contains { $0.key == key } }
+            try parseString()
+            let key = entries.count - 1
+            if names == nil, count >= Self.scanLimit { names = Set(memberKeys(of: object, before: key).map { name($0) }) }
+            let repeated = if names != nil { !names!.insert(name(key)).inserted } else { isRepeated(key, in: object) }
             guard !repeated else {
-                throw JSONParseError(offset: keyOffset, problem: "duplicate member name \"\(ErrorExcerpt.truncated(key, to: 64))\" (each name may appear once in an object)")
+                throw JSONParseError(offset: keyOffset, problem: "duplicate member name \"\(ErrorExcerpt.truncated(name(key), to: 64))\" (each name may appear once in an object)")
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else {
-                throw error(index < bytes.count ? "expected ':' after member name \"\(key)\"" : "unexpected end of input inside an object")
+                throw error(index < bytes.count ? "expected ':' after member name \"\(name(key))\"" : "unexpected end of input inside an object")
             }
             index += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
-            pending.append(JSONObject.Member(key: key, value: value))
+            try parseValue(depth: depth)
+            count += 1
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an object") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
             case UInt8(ascii: "}"):
                 index += 1
-                return .object(JSONObject(Array(pending[start...])))
-            default: throw error("expected ',' or '}' after member \"\(key)\", found \(describeCurrent())")
+                close(object, count: count)
+                return
+            default: throw error("expected ',' or '}' after member \"\(name(key))\", found \(describeCurrent())")
             }
         }
     }
 
-    private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
+    /// Calls `body` with the entries so far, read as a tape (for comparing and quoting names).
+    private func withTape<Result>(_ body: (JSONTapeView) -> Result) -> Result {
+        entries.withUnsafeBufferPointer { body(JSONTapeView(bytes: bytes, entries: $0)) }
+    }
+
+    /// The name in the key entry `key`.
+    private func name(_ key: Int) -> String { withTape { $0.string(key) } }
+
+    /// Whether an earlier member of `object` has the name of the key entry `key`.
+    private func isRepeated(_ key: Int, in object: Int) -> Bool {
+        withTape { tape in
+            var member = object + 1
+            while member < key {
+                if tape.stringsEqual(member, key) { return true }
+                member = Int(tape.entries[member + 1].end)
+            }
+            return false
+        }
+    }
+
+    /// The key entries of `object`'s members that come before the key entry `key`.
+    private func memberKeys(of object: Int, before key: Int) -> [Int] {
+        var keys: [Int] = []
+        var member = object + 1
+        while member < key {
+            keys.append(member)
+            member = Int(entries[member + 1].end)
+        }
+        return keys
+    }
+
+    private mutating func parseArray(depth: Int) throws(JSONParseError) {
         guard depth <= maximumDepth else { throw error("nested deeper than \(maximumDepth) levels") }
+        let array = open(.array)
         index += 1
-        var elements: [JSONValue] = []
+        var count = 0
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
             index += 1
-            return .array(elements)
+            close(array, count: 0)
+            return
         }
         while true {
             skipWhitespace()
-            elements.append(try parseValue(depth: depth))
+            try parseValue(depth: depth)
+            count += 1
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input inside an array") }
             switch bytes[index] {
             case UInt8(ascii: ","): index += 1
-            case UInt8(ascii: "]"): index += 1; return .array(elements)
+            case UInt8(ascii: "]"):
+                index += 1
+                close(array, count: count)
+                return
             default: throw error("expected ',' or ']' in an array, found \(describeCurrent())")
             }
         }
     }
 
-    private mutating func parseString() throws(JSONParseError) -> String {
+    /// Checks a string — escapes, control characters, UTF-8 — and appends its entry.
+    private mutating func parseString() throws(JSONParseError) {
         let start = index
         index += 1
         let contentStart = index
-        // Fast path: no escapes, so the bytes are the string.
+        var escaped = false
+        var ascii = true
         while index < bytes.count {
+            index = Self.plainRun(bytes, from: index)
+            guard index < bytes.count else { break }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                let slice = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index])
-                index += 1
-                guard let text = String(validating: slice, as: UTF8.self) else {
+                let content = UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index])
+                guard ascii || UTF8Validation.isValid(content) else {
                     throw JSONParseError(offset: contentStart, problem: "the string starting here is not valid UTF-8")
                 }
-                return text
+                entries.append(
+                    JSONTape.Entry(kind: .string, escaped: escaped, start: UInt32(contentStart), length: UInt32(content.count), end: UInt32(entries.count + 1)))
+                index += 1
+                return
             }
-            if byte == UInt8(ascii: "\\") { break }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                _ = try JSONEscape.decode(bytes, at: &index)
+                continue
+            }
             if byte < 0x20 { throw error("control character 0x\(Hex.encode([byte])) must be escaped in a string") }
+            if byte >= 0x80 { ascii = false }
             index += 1
-        }
-        guard index < bytes.count else {
-            throw JSONParseError(offset: start, problem: "unterminated string")
-        }
-        var scratch = [UInt8](UnsafeRawBufferPointer(rebasing: bytes[contentStart..<index]))
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                index += 1
-                guard let text = String(validating: scratch, as: UTF8.self) else {
-                    throw JSONParseError(offset: contentStart, problem: "the string starting here is not valid UTF-8")
-                }
-                return text
-            case UInt8(ascii: "\\"):
-                try parseEscape(into: &scratch)
-            case 0..<0x20:
-                throw error("control character 0x\(Hex.encode([byte])) must be escaped in a string")
-            default:
-                scratch.append(byte)
-                index += 1
-            }
         }
         throw JSONParseError(offset: start, problem: "unterminated string")
     }
 
-    private mutating func parseEscape(into scratch: inout [UInt8]) throws(JSONParseError) {
-        index += 1
-        guard index < bytes.count else { throw error("unterminated escape sequence") }
-        let escaped = bytes[index]
-        index += 1
-        switch escaped {
-        case UInt8(ascii: "\""): scratch.append(UInt8(ascii: "\""))
-        case UInt8(ascii: "\\"): scratch.append(UInt8(ascii: "\\"))
-        case UInt8(ascii: "/"): scratch.append(UInt8(ascii: "/"))
-        case UInt8(ascii: "b"): scratch.append(0x08)
-        case UInt8(ascii: "f"): scratch.append(0x0C)
-        case UInt8(ascii: "n"): scratch.append(0x0A)
-        case UInt8(ascii: "r"): scratch.append(0x0D)
-        case UInt8(ascii: "t"): scratch.append(0x09)
-        case UInt8(ascii: "u"):
-            var scalar = try parseHexQuad()
-            if (0xD800..<0xDC00).contains(scalar) {
-                guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else {
-                    throw error("a high surrogate \\u escape must be followed by a low surrogate")
-                }
-                index += 2
-                let low = try parseHexQuad()
-                guard (0xDC00..<0xE000).contains(low) else { throw error("invalid low surrogate in \\u escape") }
-                scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-            } else if (0xDC00..<0xE000).contains(scalar) {
-                throw error("a low surrogate \\u escape without a high surrogate")
-            }
-            guard let unicode = Unicode.Scalar(scalar) else { throw error("invalid \\u escape") }
-            scratch.append(contentsOf: Array(String(Character(unicode)).utf8))
-        default:
-            index -= 1
-            throw error("invalid escape \\\(describeCurrent())")
+    /// The index of the first byte from `start` on that a string cannot take as it is: a
+    /// quote, a backslash, a control character or a non-ASCII byte. Eight bytes at a time.
+    private static func plainRun(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        var index = start
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        while index + 8 <= bytes.count {
+            let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            // A byte is special if its high bit is set, it is below 0x20, or it is '"' or '\\'.
+            let below = (word &- ones &* 0x20) & ~word
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = (below | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | word) & highs
+            if special != 0 { return index + (special.trailingZeroBitCount >> 3) }
+            index += 8
         }
-    }
-
-    private mutating func parseHexQuad() throws(JSONParseError) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("a \\u escape needs four hex digits") }
-        var value: UInt32 = 0
-        for _ in 0..<4 {
+        while index < bytes.count {
             let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: throw error("a \\u escape needs four hex digits")
-            }
-            value = value << 4 | digit
+            if byte < 0x20 || byte >= 0x80 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { return index }
             index += 1
         }
-        return value
+        return index
     }
 
-    private mutating func parseNumber() throws(JSONParseError) -> String {
+    private mutating func parseNumber() throws(JSONParseError) {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
         guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in a number") }
@@ -253,16 +275,17 @@ package struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in the exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        entries.append(JSONTape.Entry(kind: .number, start: UInt32(start), length: UInt32(index - start), end: UInt32(entries.count + 1)))
     }
 
-    private mutating func expectLiteral(_ literal: StaticString) throws(JSONParseError) {
+    private mutating func literal(_ literal: StaticString, _ kind: JSONTape.Kind) throws(JSONParseError) {
         let count = literal.utf8CodeUnitCount
         guard index + count <= bytes.count else { throw error("unexpected end of input, expected \(literal)") }
         let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: count)
         for offset in 0..<count where bytes[index + offset] != expected[offset] {
             throw error("unexpected \(describeCurrent()), expected a value")
         }
+        entries.append(JSONTape.Entry(kind: kind, start: UInt32(index), length: UInt32(count), end: UInt32(entries.count + 1)))
         index += count
     }
 
@@ -279,7 +302,10 @@ package struct JSONParser {
 
     private func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
 
-    private func describeCurrent() -> String {
+    private func describeCurrent() -> String { Self.describe(bytes, at: index) }
+
+    /// The byte at `index` for an error message: `'x'`, `byte 0x0a` or `end of input`.
+    static func describe(_ bytes: UnsafeRawBufferPointer, at index: Int) -> String {
         guard index < bytes.count else { return "end of input" }
         let byte = bytes[index]
         if byte >= 0x21 && byte < 0x7F { return "'\(Character(Unicode.Scalar(byte)))'" }

@@ -1,9 +1,12 @@
 /// Maps a Buildr contact object (seed 004: webhook `data.contact` and the body of
 /// `GET /contacts/{id}`) onto a patch. Only the members present become updates.
 package enum BuildrContactMapper {
-    /// The patch for a Buildr contact object at `path` (for error messages).
-    package static func patch(from contact: JSONObject, path: String = "contact") throws(MessageDecodeError) -> ContactPatch {
-        try patch(from: JSONFieldReader(contact, path: path))
+    /// The patch for the Buildr contact object in `node` (e.g. the `contact` member of an answer).
+    package static func patch(from node: JSONNode) throws(MessageDecodeError) -> ContactPatch {
+        guard node.kind == .object else {
+            throw MessageDecodeError(field: node.path, problem: "expected an object, got \(node.kind.typeName)")
+        }
+        return try patch(from: JSONFieldReader(node))
     }
 
     static func patch(from contact: JSONFieldReader) throws(MessageDecodeError) -> ContactPatch {
@@ -17,7 +20,7 @@ package enum BuildrContactMapper {
         patch.linkedInURL = try contact.stringUpdate("linked_in_profile_url")
 
         // Responses nest the company and the owner; update bodies carry their ids.
-        if contact.object["company"] == .null {
+        if contact.isNull("company") {
             patch.companyID = .clear
             patch.companyName = .clear
         } else if let company = try contact.object("company") {
@@ -26,7 +29,7 @@ package enum BuildrContactMapper {
         }
         if let companyID = try contact.identifierUpdate("company_id") { patch.companyID = companyID }
 
-        if contact.object["assigned_to"] == .null {
+        if contact.isNull("assigned_to") {
             patch.assignedToID = .clear
         } else if let owner = try contact.object("assigned_to") {
             patch.assignedToID = try owner.identifierUpdate("id")

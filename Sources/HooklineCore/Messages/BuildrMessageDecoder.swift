@@ -12,7 +12,7 @@ package struct BuildrMessageDecoder: MessageDecoder {
 
     package init() {}
 
-    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONNode, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         return root.contains("data") ? try decodeFull(root, context: context) : try decodeThin(root, context: context)
     }

@@ -1,62 +1,75 @@
-/// Reads typed fields from a JSON object, naming the full path of any field that has the wrong type.
+/// Reads typed fields from a JSON object on a `JSONTape`, naming the full path of any field that
+/// has the wrong type. Only the values read become `String`s; paths are worked out only for
+/// error messages.
 struct JSONFieldReader {
-    let object: JSONObject
-    /// The path of `object` itself, e.g. `data.contact` (empty for the root).
-    let path: String
+    let node: JSONNode
 
-    init(_ object: JSONObject, path: String = "") {
-        self.object = object
-        self.path = path
-    }
+    init(_ node: JSONNode) { self.node = node }
 
     /// Reads the root of a body, which must be an object.
-    init(root: JSONValue) throws(MessageDecodeError) {
-        guard case .object(let object) = root else {
-            throw MessageDecodeError(field: "", problem: "expected a JSON object, got \(root.typeName)")
+    init(root: JSONNode) throws(MessageDecodeError) {
+        guard root.kind == .object else {
+            throw MessageDecodeError(field: "", problem: "expected a JSON object, got \(root.kind.typeName)")
         }
-        self.init(object)
+        self.init(root)
     }
 
-    func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+    /// The path of this object itself, e.g. `data.contact` (empty for the root).
+    var path: String { node.path }
 
-    private func mismatch(_ key: String, expected: String, got value: JSONValue) -> MessageDecodeError {
-        MessageDecodeError(field: fieldPath(key), problem: "expected \(expected), got \(value.typeName)")
+    func fieldPath(_ key: String) -> String {
+        let path = self.path
+        return path.isEmpty ? key : "\(path).\(key)"
     }
 
-    func contains(_ key: String) -> Bool { object[key] != nil }
+    private func mismatch(_ key: String, expected: String, got value: JSONNode) -> MessageDecodeError {
+        MessageDecodeError(field: fieldPath(key), problem: "expected \(expected), got \(value.kind.typeName)")
+    }
+
+    /// The member `key`, if present.
+    func member(_ key: String) -> JSONNode? { node.member(key) }
+
+    func contains(_ key: String) -> Bool { node.member(key) != nil }
+
+    /// Whether `key` is present and `null`.
+    func isNull(_ key: String) -> Bool { node.member(key)?.isNull ?? false }
 
     /// A string field as a patch update: absent → nil, null → `.clear`.
     func stringUpdate(_ key: String) throws(MessageDecodeError) -> FieldUpdate<String>? {
-        switch object[key] {
-        case nil: return nil
-        case .null?: return .clear
-        case .string(let text)?: return .set(text)
-        case let other?: throw mismatch(key, expected: "a string or null", got: other)
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return .clear
+        case .string: return .set(value.stringValue ?? "")
+        default: throw mismatch(key, expected: "a string or null", got: value)
         }
     }
 
     /// An optional string (absent or null → nil).
     func string(_ key: String) throws(MessageDecodeError) -> String? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .string(let text)?: return text
-        case let other?: throw mismatch(key, expected: "a string", got: other)
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return nil
+        case .string: return value.stringValue
+        default: throw mismatch(key, expected: "a string", got: value)
         }
     }
 
     /// An identifier sent as a string or an integer (`"144"` or `144`); absent or null → nil.
     /// Ids are copied into every audit line of their event, so their length is bounded.
     func identifier(_ key: String) throws(MessageDecodeError) -> String? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .string(let text)?:
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return nil
+        case .string:
+            let text = value.stringValue ?? ""
             guard !text.isEmpty else { throw MessageDecodeError(field: fieldPath(key), problem: "must not be empty") }
             try MessageLimits.check(text, field: fieldPath(key), what: "an id")
             return text
-        case .number(let text)? where text.utf8.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }):
+        case .number where value.rawBytes.allSatisfy({ $0 == UInt8(ascii: "-") || ($0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9")) }):
+            let text = value.numberText ?? ""
             try MessageLimits.check(text, field: fieldPath(key), what: "an id")
             return text
-        case let other?: throw mismatch(key, expected: "a string or an integer id", got: other)
+        default: throw mismatch(key, expected: "a string or an integer id", got: value)
         }
     }
 
@@ -86,16 +99,17 @@ struct JSONFieldReader {
 
     /// An identifier as a patch update (absent → nil, null → `.clear`).
     func identifierUpdate(_ key: String) throws(MessageDecodeError) -> FieldUpdate<String>? {
-        if object[key] == .null { return .clear }
+        if isNull(key) { return .clear }
         return try identifier(key).map(FieldUpdate.set)
     }
 
     /// A nested object; absent or null → nil.
     func object(_ key: String) throws(MessageDecodeError) -> JSONFieldReader? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .object(let nested)?: return JSONFieldReader(nested, path: fieldPath(key))
-        case let other?: throw mismatch(key, expected: "an object", got: other)
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return nil
+        case .object: return JSONFieldReader(value)
+        default: throw mismatch(key, expected: "an object", got: value)
         }
     }
 
@@ -109,36 +123,37 @@ struct JSONFieldReader {
 
     /// An array of strings as a patch update.
     func stringArrayUpdate(_ key: String) throws(MessageDecodeError) -> FieldUpdate<[String]>? {
-        switch object[key] {
-        case nil: return nil
-        case .null?: return .clear
-        case .array(let elements)?:
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return .clear
+        case .array:
             var strings: [String] = []
-            for (position, element) in elements.enumerated() {
-                guard case .string(let text) = element else {
-                    throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected a string, got \(element.typeName)")
+            for (position, element) in value.elements.enumerated() {
+                guard let text = element.stringValue else {
+                    throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected a string, got \(element.kind.typeName)")
                 }
                 strings.append(text)
             }
             return .set(strings)
-        case let other?: throw mismatch(key, expected: "an array of strings or null", got: other)
+        default: throw mismatch(key, expected: "an array of strings or null", got: value)
         }
     }
 
     /// An array of objects (absent or null → nil).
     func objectArray(_ key: String) throws(MessageDecodeError) -> [JSONFieldReader]? {
-        switch object[key] {
-        case nil, .null?: return nil
-        case .array(let elements)?:
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return nil
+        case .array:
             var readers: [JSONFieldReader] = []
-            for (position, element) in elements.enumerated() {
-                guard case .object(let nested) = element else {
-                    throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected an object, got \(element.typeName)")
+            for (position, element) in value.elements.enumerated() {
+                guard element.kind == .object else {
+                    throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected an object, got \(element.kind.typeName)")
                 }
-                readers.append(JSONFieldReader(nested, path: "\(fieldPath(key))[\(position)]"))
+                readers.append(JSONFieldReader(element))
             }
             return readers
-        case let other?: throw mismatch(key, expected: "an array", got: other)
+        default: throw mismatch(key, expected: "an array", got: value)
         }
     }
 
@@ -146,8 +161,8 @@ struct JSONFieldReader {
     func customFields(_ key: String) throws(MessageDecodeError) -> [String: FieldUpdate<JSONValue>] {
         guard let nested = try object(key) else { return [:] }
         var fields: [String: FieldUpdate<JSONValue>] = [:]
-        for member in nested.object {
-            fields[member.key] = member.value == .null ? .clear : .set(member.value)
+        for member in nested.node.members {
+            fields[member.key] = member.value.isNull ? .clear : .set(member.value.value)
         }
         return fields
     }
@@ -156,7 +171,7 @@ struct JSONFieldReader {
     func references(_ key: String) throws(MessageDecodeError) -> [String: String] {
         guard let nested = try object(key) else { return [:] }
         var references: [String: String] = [:]
-        for member in nested.object {
+        for member in nested.node.members {
             if let id = try nested.identifier(member.key) { references[member.key] = id }
         }
         return references
@@ -164,11 +179,11 @@ struct JSONFieldReader {
 
     /// A phone given as `"+44 …"` or `{"number": "+61 …", "country": "AU"}`; absent → nil, null → `.clear`.
     func phoneUpdate(_ key: String) throws(MessageDecodeError) -> FieldUpdate<PhoneNumber>? {
-        switch object[key] {
-        case nil: return nil
-        case .null?: return .clear
-        case .string(let text)?: return .set(PhoneNumber(number: text))
-        case .object?:
+        guard let value = node.member(key) else { return nil }
+        switch value.kind {
+        case .null: return .clear
+        case .string: return .set(PhoneNumber(number: value.stringValue ?? ""))
+        case .object:
             let nested = try requiredObject(key)
             let number = try nested.string("number")
             let value = try nested.string("value")
@@ -176,7 +191,7 @@ struct JSONFieldReader {
                 throw MessageDecodeError(field: nested.fieldPath("number"), problem: "required")
             }
             return .set(PhoneNumber(number: number, country: try nested.string("country")))
-        case let other?: throw mismatch(key, expected: "a phone number string, an object or null", got: other)
+        default: throw mismatch(key, expected: "a phone number string, an object or null", got: value)
         }
     }
 }

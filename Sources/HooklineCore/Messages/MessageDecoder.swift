@@ -4,20 +4,20 @@
 /// `SourceKind`.
 package protocol MessageDecoder: Sendable {
     /// Decodes a parsed body. Unknown event types are `.ignored`; wrong types and missing ids throw.
-    func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage
+    func decode(_ body: JSONNode, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage
 }
 
 extension MessageDecoder {
     /// Parses and decodes raw body bytes.
     package func decode(bytes: UnsafeRawBufferPointer, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
-        let body: JSONValue
+        let tape: JSONTape
         do {
-            body = try JSONParser.parse(bytes)
+            tape = try JSONTape(parsing: bytes)
         } catch {
             throw .malformed(error)
         }
         if let messageID = context.messageID { try MessageLimits.check(messageID, field: "message id", what: "a message id") }
-        let decoded = try decode(body, context: context)
+        let decoded = try tape.withRoot { root throws(MessageDecodeError) in try decode(root, context: context) }
         switch decoded {
         case .contact(let message): try MessageLimits.check(message.type, field: "type", what: "an event type")
         case .ignored(let type, _): try MessageLimits.check(type, field: "type", what: "an event type")
@@ -39,10 +39,11 @@ package enum MessageLimits {
     package static let maximumLength = 256
 
     /// Throws the 400 for a value over the limit: `data.id: an id may be at most 256 bytes; this one is 3900000`.
-    static func check(_ value: String, field: String, what: String) throws(MessageDecodeError) {
+    /// The field's path is worked out only for the error.
+    static func check(_ value: String, field: @autoclosure () -> String, what: String) throws(MessageDecodeError) {
         let length = value.utf8.count
         guard length <= maximumLength else {
-            throw MessageDecodeError(field: field, problem: "\(what) may be at most \(maximumLength) bytes; this one is \(length)")
+            throw MessageDecodeError(field: field(), problem: "\(what) may be at most \(maximumLength) bytes; this one is \(length)")
         }
     }
 }

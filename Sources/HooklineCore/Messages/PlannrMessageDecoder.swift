@@ -10,7 +10,7 @@ package struct PlannrMessageDecoder: MessageDecoder {
 
     package init() {}
 
-    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONNode, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         var type = context.eventType
         for field in Self.typeFields {
@@ -74,13 +74,13 @@ package enum PlannrAccountMapper {
 
     /// `primary_email` as a contact-detail object or a string, else `email`.
     private static func primaryEmail(in account: JSONFieldReader) throws(MessageDecodeError) -> FieldUpdate<String>? {
-        switch account.object["primary_email"] {
-        case .object?:
+        switch account.member("primary_email") {
+        case let email? where email.kind == .object:
             let detail = try account.requiredObject("primary_email")
             if let value = try detail.stringUpdate("value") { return value }
-        case .string(let text)? where text.contains("@"):
-            return .set(text)
-        case .null?:
+        case let email? where email.kind == .string:
+            if let text = email.stringValue, text.contains("@") { return .set(text) }
+        case let email? where email.isNull:
             return .clear
         default:
             break
@@ -94,16 +94,15 @@ package enum PlannrAccountMapper {
     private static func primaryPhone(
         in account: JSONFieldReader
     ) throws(MessageDecodeError) -> (kind: PhoneKind, update: FieldUpdate<PhoneNumber>)? {
-        switch account.object["primary_phone_number"] {
-        case nil:
-            return nil
-        case .null?:
+        guard let phone = account.member("primary_phone_number") else { return nil }
+        switch phone.kind {
+        case .null:
             return (.mobile, .clear)
-        case .string(let text)?:
+        case .string:
             // The API reference shows a class name here; only digits make a number.
-            guard text.contains(where: \.isNumber) else { return nil }
+            guard let text = phone.stringValue, text.contains(where: \.isNumber) else { return nil }
             return (.mobile, .set(PhoneNumber(number: text)))
-        case .object?:
+        case .object:
             let detail = try account.requiredObject("primary_phone_number")
             var country = try detail.object("phone_number_meta")?.string("country")
             if country == nil { country = try detail.string("country") }
@@ -114,8 +113,8 @@ package enum PlannrAccountMapper {
             let name = (try detail.string("name") ?? "").lowercased()
             let kind: PhoneKind = name.contains("work") || name.contains("office") ? .office : .mobile
             return (kind, .set(PhoneNumber(number: number, country: country)))
-        case let other?:
-            throw MessageDecodeError(field: "primary_phone_number", problem: "expected an object, a string or null, got \(other.typeName)")
+        default:
+            throw MessageDecodeError(field: "primary_phone_number", problem: "expected an object, a string or null, got \(phone.kind.typeName)")
         }
     }
 }

@@ -10,20 +10,23 @@ package struct StandardMessageDecoder: MessageDecoder {
 
     package init() {}
 
-    package func decode(_ body: JSONValue, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
+    package func decode(_ body: JSONNode, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
         let root = try JSONFieldReader(root: body)
         let bodyType = try root.string("type")
         guard let type = bodyType ?? context.eventType else {
             throw MessageDecodeError(field: "type", problem: "required")
         }
-        switch root.object["timestamp"] {
-        case nil, .null?, .number?: break
-        case .string(let text)?:
-            guard UnixTime(rfc3339: text) != nil else {
-                throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 time such as 2026-11-22T07:19:05Z")
+        if let timestamp = root.member("timestamp") {
+            switch timestamp.kind {
+            case .null, .number: break
+            case .string:
+                let valid = timestamp.isPlainString ? UnixTime(rfc3339Bytes: timestamp.rawBytes) != nil : UnixTime(rfc3339: timestamp.stringValue ?? "") != nil
+                guard valid else {
+                    throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 time such as 2026-11-22T07:19:05Z")
+                }
+            default:
+                throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 string, got \(timestamp.kind.typeName)")
             }
-        case let other?:
-            throw MessageDecodeError(field: "timestamp", problem: "expected an RFC 3339 string, got \(other.typeName)")
         }
         guard EventTypeName.hasResource("contact", type) else {
             return .ignored(type: type, reason: "\(type) is not a contact event")
@@ -54,7 +57,7 @@ package struct StandardMessageDecoder: MessageDecoder {
         patch.countryCode = try contact.stringUpdate("country_code")
         patch.assignedToID = try contact.identifierUpdate("assigned_to_id")
         patch.companyName = try contact.stringUpdate("company_name")
-        if contact.object["company"] == .null {
+        if contact.isNull("company") {
             patch.companyName = .clear
             patch.companyID = .clear
         } else if let company = try contact.object("company") {
@@ -64,7 +67,7 @@ package struct StandardMessageDecoder: MessageDecoder {
         patch.externalReferences = try contact.references("external_references")
         patch.customFields = try contact.customFields("custom_fields")
 
-        if contact.object["phones"] == .null {
+        if contact.isNull("phones") {
             patch.mobilePhone = .clear
             patch.officePhone = .clear
             patch.otherPhones = .clear

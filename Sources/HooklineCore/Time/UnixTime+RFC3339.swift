@@ -68,7 +68,13 @@ extension UnixTime {
 
     /// Parses an RFC 3339 timestamp (`2026-11-22T07:19:05Z`, optional fraction, `Z` or `±hh:mm`).
     package init?(rfc3339 text: some StringProtocol) {
-        let bytes = Array(text.utf8)
+        var text = String(text)
+        guard let time = text.withUTF8({ UnixTime(rfc3339Bytes: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = time
+    }
+
+    /// Parses an RFC 3339 timestamp from its UTF-8 bytes.
+    package init?(rfc3339Bytes bytes: UnsafeRawBufferPointer) {
         var index = 0
         func number(_ width: Int) -> Int? {
             guard index + width <= bytes.count else { return nil }
@@ -81,8 +87,11 @@ extension UnixTime {
             index += width
             return value
         }
-        func expect(_ characters: String) -> Bool {
-            guard index < bytes.count, characters.utf8.contains(bytes[index]) else { return false }
+        func expect(_ characters: StaticString) -> Bool {
+            guard index < bytes.count else { return false }
+            let byte = bytes[index]
+            let allowed = characters.withUTF8Buffer { $0.contains(byte) }
+            guard allowed else { return false }
             index += 1
             return true
         }

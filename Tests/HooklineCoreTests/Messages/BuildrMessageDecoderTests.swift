@@ -90,10 +90,15 @@ struct BuildrMessageDecoderTests {
 
     @Test("a Buildr GET response maps onto the same patch as a webhook contact")
     func getResponse() throws {
-        let body = try JSONParser.parse(#"{"contact":{"id":"144","email":"a@example.com","company":{"id":"101","name":"X"},"assigned_to":{"id":"953"}}}"#)
-        let patch = try BuildrContactMapper.patch(from: try #require(body["contact"]?.objectValue))
+        let client = BuildrContactsClient(
+            settings: TargetSettings(name: "buildr", kind: .buildr, baseURL: "https://api.buildr.com/api/2023-01", options: [:]))
+        let body = #"{"contact":{"id":"144","email":"a@example.com","company":{"id":"101","name":"X"},"assigned_to":{"id":"953"}}}"#
+        let patch = try client.patch(fromFetched: TargetResponse(status: 200, body: Array(body.utf8)))
         #expect(patch.email == .set("a@example.com"))
         #expect(patch.companyID == .set("101"))
         #expect(patch.assignedToID == .set("953"))
+        #expect(throws: MessageDecodeError(field: "contact", problem: "Buildr's answer has no contact object")) {
+            try client.patch(fromFetched: TargetResponse(status: 200, body: Array(#"{"contact":[1]}"#.utf8)))
+        }
     }
 }

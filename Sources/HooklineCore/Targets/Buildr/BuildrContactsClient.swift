@@ -52,16 +52,22 @@ package struct BuildrContactsClient: ContactFetching {
     }
 
     package func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {
-        let body: JSONValue
-        do {
-            body = try JSONParser.parse(response.body)
-        } catch {
-            throw MessageDecodeError(field: "", problem: "Buildr's contact answer is not JSON: \(error)")
-        }
-        guard let contact = body["contact"]?.objectValue else {
-            throw MessageDecodeError(field: "contact", problem: "Buildr's answer has no contact object")
-        }
-        return try BuildrContactMapper.patch(from: contact)
+        try response.body.withUnsafeBytes { bytes in
+            Result { () throws(MessageDecodeError) in
+                let tape: JSONTape
+                do {
+                    tape = try JSONTape(parsing: bytes)
+                } catch {
+                    throw MessageDecodeError(field: "", problem: "Buildr's contact answer is not JSON: \(error)")
+                }
+                return try tape.withRoot { root throws(MessageDecodeError) in
+                    guard let contact = root.member("contact"), contact.kind == .object else {
+                        throw MessageDecodeError(field: "contact", problem: "Buildr's answer has no contact object")
+                    }
+                    return try BuildrContactMapper.patch(from: contact)
+                }
+            }
+        }.get()
     }
 
     package func authorize(_ call: TargetCall, token: String?) -> TargetCall {

@@ -1,0 +1,283 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A parsed JSON text as one flat array of entries over the bytes it was parsed from: strings
+/// and numbers are ranges of those bytes, containers know their member count and where their
+/// subtree ends. Reading a field is a scan of its object's members, comparing bytes; a
+/// `String` is made only for the values a reader asks for, so decoding a webhook builds no
+/// tree (one allocation for the entries, however many members the body has).
+///
+/// A tape reads the bytes it was parsed from and must not outlive them: it lives inside one
+/// `withUnsafeBytes` scope (`MessageDecoder.decode(bytes:)`, `JSONParser.parse`).
+package struct JSONTape {
+    enum Kind: UInt8 {
+        case null, `true`, `false`, number, string, array, object
+    }
+
+    struct Entry {
+        var kind: Kind
+        /// Strings only: the text has backslash escapes, so its bytes are not its value.
+        var escaped = false
+        /// Strings: the first byte after the opening quote; numbers: the first byte.
+        var start: UInt32
+        /// Strings and numbers: their length in bytes; arrays and objects: their element or
+        /// member count.
+        var length: UInt32
+        /// The index of the entry after this value and everything inside it.
+        var end: UInt32
+    }
+
+    let bytes: UnsafeRawBufferPointer
+    let entries: [Entry]
+
+    /// Parses one JSON text (see `JSONParser` for what is refused).
+    package init(parsing bytes: UnsafeRawBufferPointer, maximumDepth: Int = JSONParser.defaultMaximumDepth) throws(JSONParseError) {
+        self.bytes = bytes
+        self.entries = try JSONParser.entries(of: bytes, maximumDepth: maximumDepth)
+    }
+
+    /// Calls `body` with the top-level value. Nodes read the tape through pointers (no
+    /// reference counting per read), so they are valid only inside `body`.
+    package func withRoot<Result, Failure: Error>(_ body: (JSONNode) throws(Failure) -> Result) throws(Failure) -> Result {
+        try entries.withUnsafeBufferPointer { entries throws(Failure) in
+            try body(JSONNode(tape: JSONTapeView(bytes: bytes, entries: entries), index: 0))
+        }
+    }
+
+    /// The top-level value as a tree.
+    package var value: JSONValue { withRoot { $0.value } }
+}
+
+/// A tape read through pointers: the bytes and the entries, both borrowed.
+struct JSONTapeView {
+    typealias Entry = JSONTape.Entry
+    let bytes: UnsafeRawBufferPointer
+    let entries: UnsafeBufferPointer<Entry>
+
+    /// The bytes of a string or number entry as written (escapes not decoded).
+    func raw(_ index: Int) -> UnsafeRawBufferPointer {
+        let entry = entries[index]
+        return UnsafeRawBufferPointer(rebasing: bytes[Int(entry.start)..<Int(entry.start + entry.length)])
+    }
+
+    /// The value of the string entry at `index` (or the text of a number).
+    func string(_ index: Int) -> String {
+        let entry = entries[index]
+        guard entry.escaped else { return String(decoding: raw(index), as: UTF8.self) }
+        return String(decoding: unescaped(index), as: UTF8.self)
+    }
+
+    /// The UTF-8 value of an escaped string entry. The parser checked its escapes, so decoding
+    /// cannot fail here.
+    func unescaped(_ index: Int) -> [UInt8] {
+        let text = raw(index)
+        var value: [UInt8] = []
+        value.reserveCapacity(text.count)
+        var cursor = 0
+        while cursor < text.count {
+            guard text[cursor] == UInt8(ascii: "\\") else {
+                value.append(text[cursor])
+                cursor += 1
+                continue
+            }
+            guard let scalar = try? JSONEscape.decode(text, at: &cursor) else { break }
+            JSONEscape.appendUTF8(scalar, to: &value)
+        }
+        return value
+    }
+
+    /// Whether the string entry at `index` has the value `key` (compared as UTF-8 bytes).
+    func stringEquals(_ index: Int, _ key: UnsafeRawBufferPointer) -> Bool {
+        let entry = entries[index]
+        if entry.escaped { return unescaped(index).withUnsafeBytes { Self.bytesEqual($0, key) } }
+        guard Int(entry.length) == key.count else { return false }
+        return Self.bytesEqual(raw(index), key)
+    }
+
+    /// Byte equality by `memcmp`.
+    static func bytesEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let first = a.baseAddress, let second = b.baseAddress else { return true }
+        return memcmp(first, second, a.count) == 0
+    }
+
+    /// Whether the string entries at `a` and `b` have the same value.
+    func stringsEqual(_ a: Int, _ b: Int) -> Bool {
+        if entries[a].escaped { return unescaped(a).withUnsafeBytes { stringEquals(b, $0) } }
+        return stringEquals(b, raw(a))
+    }
+
+    /// The value at `index` as a `JSONValue` tree.
+    func value(_ index: Int) -> JSONValue {
+        let entry = entries[index]
+        switch entry.kind {
+        case .null: return .null
+        case .true: return .bool(true)
+        case .false: return .bool(false)
+        case .number: return .number(string(index))
+        case .string: return .string(string(index))
+        case .array:
+            var elements: [JSONValue] = []
+            elements.reserveCapacity(Int(entry.length))
+            var child = index + 1
+            while child < Int(entry.end) {
+                elements.append(value(child))
+                child = Int(entries[child].end)
+            }
+            return .array(elements)
+        case .object:
+            var members: [JSONObject.Member] = []
+            members.reserveCapacity(Int(entry.length))
+            var key = index + 1
+            while key < Int(entry.end) {
+                members.append(JSONObject.Member(key: string(key), value: value(key + 1)))
+                key = Int(entries[key + 1].end)
+            }
+            return .object(JSONObject(members))
+        }
+    }
+
+    /// Where the value at `target` sits, as a field path (`data.phones[0]`; empty for the root),
+    /// found by walking down from the root: paths are made only for error messages.
+    func path(to target: Int) -> String {
+        var path = ""
+        var index = 0
+        while index != target {
+            let entry = entries[index]
+            var child = index + 1
+            var position = 0
+            var found = false
+            while child < Int(entry.end) {
+                let valueIndex = entry.kind == .object ? child + 1 : child
+                let valueEnd = Int(entries[valueIndex].end)
+                if target >= valueIndex && target < valueEnd {
+                    if entry.kind == .object {
+                        path += path.isEmpty ? string(child) : ".\(string(child))"
+                    } else {
+                        path += "[\(position)]"
+                    }
+                    index = valueIndex
+                    found = true
+                    break
+                }
+                child = valueEnd
+                position += 1
+            }
+            guard found else { return path }
+        }
+        return path
+    }
+}
+
+/// The type of a JSON value, as readers see it.
+package enum JSONKind: Sendable, Hashable {
+    case null, bool, number, string, array, object
+
+    /// The type's name, for error messages ("expected a string, got a number").
+    package var typeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "an array"
+        case .object: "an object"
+        }
+    }
+}
+
+/// One value in a `JSONTape`.
+package struct JSONNode {
+    let tape: JSONTapeView
+    let index: Int
+
+    private var entry: JSONTape.Entry { tape.entries[index] }
+
+    package var kind: JSONKind {
+        switch entry.kind {
+        case .null: .null
+        case .true, .false: .bool
+        case .number: .number
+        case .string: .string
+        case .array: .array
+        case .object: .object
+        }
+    }
+
+    package var isNull: Bool { entry.kind == .null }
+
+    /// The string's value, if this is a string.
+    package var stringValue: String? { entry.kind == .string ? tape.string(index) : nil }
+
+    /// The number as written, if this is a number.
+    package var numberText: String? { entry.kind == .number ? tape.string(index) : nil }
+
+    /// The bytes of a string (escapes not decoded) or a number, as written.
+    var rawBytes: UnsafeRawBufferPointer { tape.raw(index) }
+
+    /// Whether this is a string without escapes.
+    var isPlainString: Bool { entry.kind == .string && !entry.escaped }
+
+    /// The whole value as a tree.
+    package var value: JSONValue { tape.value(index) }
+
+    /// The member `key` of an object (nil for other values or an absent key).
+    package func member(_ key: String) -> JSONNode? {
+        guard entry.kind == .object else { return nil }
+        var key = key
+        return key.withUTF8 { name -> JSONNode? in
+            let wanted = UnsafeRawBufferPointer(name)
+            var member = index + 1
+            let end = Int(entry.end)
+            while member < end {
+                if tape.stringEquals(member, wanted) { return JSONNode(tape: tape, index: member + 1) }
+                member = Int(tape.entries[member + 1].end)
+            }
+            return nil
+        }
+    }
+
+    /// An object's members in source order (empty for other values).
+    package var members: Members { Members(node: self) }
+
+    /// An array's elements in order (empty for other values).
+    package var elements: Elements { Elements(node: self) }
+
+    /// Where this value sits in its document, for error messages (`data.phones[0]`).
+    package var path: String { tape.path(to: index) }
+
+    package struct Members: Sequence, IteratorProtocol {
+        let node: JSONNode
+        private var cursor: Int
+
+        init(node: JSONNode) {
+            self.node = node
+            self.cursor = node.entry.kind == .object ? node.index + 1 : Int(node.entry.end)
+        }
+
+        package mutating func next() -> (key: String, value: JSONNode)? {
+            guard cursor < Int(node.entry.end) else { return nil }
+            let key = cursor
+            cursor = Int(node.tape.entries[key + 1].end)
+            return (node.tape.string(key), JSONNode(tape: node.tape, index: key + 1))
+        }
+    }
+
+    package struct Elements: Sequence, IteratorProtocol {
+        let node: JSONNode
+        private var cursor: Int
+
+        init(node: JSONNode) {
+            self.node = node
+            self.cursor = node.entry.kind == .array ? node.index + 1 : Int(node.entry.end)
+        }
+
+        package mutating func next() -> JSONNode? {
+            guard cursor < Int(node.entry.end) else { return nil }
+            let element = cursor
+            cursor = Int(node.tape.entries[element].end)
+            return JSONNode(tape: node.tape, index: element)
+        }
+    }
+}
