@@ -147,6 +147,8 @@ let package = Package(
             dependencies: [
                 "HooklineCore", "HooklineTestSupport", "HooklineServer", "HooklineSandbox", "HooklineTools",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

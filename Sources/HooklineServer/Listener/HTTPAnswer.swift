@@ -1,12 +1,14 @@
 import HooklineCore
+import NIOCore
 
 /// A response Hookline sends: a status and a small JSON object (or text), plus extra headers.
 package struct HTTPAnswer: Sendable, Hashable {
     /// What the response carries.
     package enum Body: Sendable, Hashable {
         case json(JSONValue)
-        /// A JSON object already written, newline included (the 202, on every delivery).
-        case encodedJSON([UInt8])
+        /// `{"status":"accepted","id":…}` (the 202, on every delivery), written straight into
+        /// the response's buffer.
+        case accepted(eventID: String)
         /// Text with its content type (the Prometheus exposition).
         case text(String, contentType: String)
     }
@@ -38,23 +40,32 @@ package struct HTTPAnswer: Sendable, Hashable {
     package var json: JSONValue? {
         switch body {
         case .json(let value): value
-        case .encodedJSON(let bytes): try? JSONParser.parse(bytes)
+        case .accepted(let eventID): .object(JSONObject([.init(key: "status", value: "accepted"), .init(key: "id", value: .string(eventID))]))
         case .text: nil
         }
     }
 
-    /// The bytes sent and their content type.
-    var encoded: (bytes: [UInt8], contentType: String) {
+    /// Writes the body into `buffer` and returns its content type.
+    package func writeBody(into buffer: inout ByteBuffer) -> String {
         switch body {
         case .json(let value):
-            var bytes = JSONWriter.bytes(value)
-            bytes.append(UInt8(ascii: "\n"))
-            return (bytes, "application/json")
-        case .encodedJSON(let bytes):
-            return (bytes, "application/json")
+            buffer.writeBytes(JSONWriter.bytes(value))
+            buffer.writeInteger(UInt8(ascii: "\n"))
+        case .accepted(let eventID):
+            buffer.writeStaticString(#"{"status":"accepted","id":""#)
+            if eventID.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                buffer.writeString(eventID)
+            } else {
+                var escaped: [UInt8] = []
+                JSONWriter.writeEscaped(eventID.utf8, into: &escaped)
+                buffer.writeBytes(escaped)
+            }
+            buffer.writeStaticString("\"}\n")
         case .text(let text, let contentType):
-            return (Array(text.utf8), contentType)
+            buffer.writeString(text)
+            return contentType
         }
+        return "application/json"
     }
 
     /// `{"status": …}` plus members.
@@ -62,16 +73,11 @@ package struct HTTPAnswer: Sendable, Hashable {
         HTTPAnswer(status: code, body: .object(JSONObject([.init(key: "status", value: .string(status))] + members.map { .init(key: $0.0, value: $0.1) })))
     }
 
-    /// `{"status":"accepted","id":…}`, written straight into its bytes: the same JSON as
+    /// `{"status":"accepted","id":…}`, written straight into the response: the same JSON as
     /// `.status(202, "accepted", [("id", …)])`, without building the value first.
     package static func accepted(eventID: String) -> HTTPAnswer {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(36 + eventID.utf8.count)
-        bytes.append(contentsOf: #"{"status":"accepted","id":""#.utf8)
-        JSONWriter.writeEscaped(eventID.utf8, into: &bytes)
-        bytes.append(contentsOf: "\"}\n".utf8)
         var answer = HTTPAnswer(status: 202, body: .null)
-        answer.body = .encodedJSON(bytes)
+        answer.body = .accepted(eventID: eventID)
         return answer
     }
 

@@ -51,6 +51,19 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     /// An answer waiting for the connection to become writable.
     private var parked: (answer: HTTPAnswer, request: HTTPRequestHead)?
+    /// The last answer's body buffer, reused once the encoder has copied it.
+    private var bodyBuffer: ByteBuffer?
+    /// The last answer's head, reused while answers keep the same shape (every 202 on a
+    /// keep-alive connection): building one costs its header storage.
+    private var lastHead: (shape: HeadShape, head: HTTPResponseHead)?
+
+    private struct HeadShape: Equatable {
+        var version: HTTPVersion
+        var status: Int
+        var contentType: String
+        var length: Int
+        var keepAlive: Bool
+    }
 
     init(
         ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
@@ -179,21 +192,35 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             self.timing = nil
         }
 
-        let (bytes, contentType) = answer.encoded
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: contentType)
-        headers.add(name: "Content-Length", value: String(bytes.count))
-        for field in answer.headers { headers.add(name: field.name, value: field.value) }
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: .init(statusCode: answer.status), headers: headers))), promise: nil)
-        if request.method != .HEAD {
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: bytes)))), promise: nil)
+        var body = bodyBuffer ?? context.channel.allocator.buffer(capacity: 256)
+        bodyBuffer = nil
+        body.clear()
+        let contentType = answer.writeBody(into: &body)
+        let shape = HeadShape(
+            version: request.version, status: answer.status, contentType: contentType, length: body.readableBytes, keepAlive: keepAlive)
+        let head: HTTPResponseHead
+        if answer.headers.isEmpty, let lastHead, lastHead.shape == shape {
+            head = lastHead.head
+        } else {
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Type", value: contentType)
+            headers.add(name: "Content-Length", value: String(body.readableBytes))
+            for field in answer.headers { headers.add(name: field.name, value: field.value) }
+            if !keepAlive { headers.add(name: "Connection", value: "close") }
+            head = HTTPResponseHead(version: request.version, status: .init(statusCode: answer.status), headers: headers)
+            lastHead = answer.headers.isEmpty ? (shape, head) : nil
         }
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        }
+        bodyBuffer = body
         if depth.answered() || !keepAlive {
             let channel = context.channel
-            written.whenComplete { _ in channel.close(promise: nil) }
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 

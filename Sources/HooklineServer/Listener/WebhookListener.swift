@@ -75,15 +75,17 @@ package final class WebhookListener: Sendable {
                         IdleStateHandler(readTimeout: admitted ? idle : min(idle, refusedConnectionTimeout)),
                         RequestDeadlineHandler(timeout: admitted ? deadline : min(deadline, refusedConnectionTimeout)),
                     ])
-                    // Every response header is Hookline's own constant or number: validating each
-                    // answer's headers again costs ~5% of the hot path for nothing. Parser errors
-                    // are answered by WebhookHTTPHandler (431 for oversize headers).
-                    try sync.configureHTTPServerPipeline(
-                        withErrorHandling: false, withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: HTTPResponseEncoder.Configuration(), withDecoderLimitConfiguration: limits)
-                    let pipelining = try sync.handler(type: HTTPServerPipelineHandler.self)
+                    // NIO parses requests and orders pipelined ones; answers are written by
+                    // HTTPAnswerEncoder (one reused buffer per connection). Every response header
+                    // is Hookline's own constant or number. Parser errors are answered by
+                    // WebhookHTTPHandler (431 for oversize headers).
                     let depth = PipelineDepth(limit: maxPipelinedRequests)
-                    try sync.addHandler(PipelinedRequestLimit(depth: depth), position: .before(pipelining))
+                    try sync.addHandlers([
+                        HTTPAnswerEncoder(),
+                        ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)),
+                        PipelinedRequestLimit(depth: depth),
+                        HTTPServerPipelineHandler(),
+                    ])
                     try sync.addHandler(
                         WebhookHTTPHandler(
                             ingest: ingest, surface: surface, maxBodyBytes: maxBody, maxHeaderBytes: maxHeader, depth: depth,

@@ -37,6 +37,37 @@ struct MalformedHTTPTests {
         }
     }
 
+    @Test("on a keep-alive connection that has served requests, a later request is held to its own deadline")
+    func deadlinePerRequest() async throws {
+        try await withHookline(yaml: { TestConfiguration.yaml(auditPath: $0, requestTimeout: "1s") }) { hookline in
+            let connection = try RawConnection(port: hookline.running.port)
+            // Whole requests for longer than the deadline: none is cut off.
+            let serving = ContinuousClock.now
+            var served = 0
+            while ContinuousClock.now - serving < .milliseconds(1500) {
+                connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(await connection.readResponse().hasPrefix("HTTP/1.1 200 OK"))
+                served += 1
+            }
+            #expect(served > 1)
+            // Then one trickled: closed about a second after it began, not earlier, not never.
+            let started = ContinuousClock.now
+            var cutOff = false
+            for character in "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nX-Slow: \(String(repeating: "z", count: 200))" {
+                guard connection.send(String(character)) else {
+                    cutOff = true
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+                if ContinuousClock.now - started > .seconds(5) { break }
+            }
+            if !cutOff { cutOff = await connection.readUntilClosed().closed }
+            let elapsed = ContinuousClock.now - started
+            #expect(cutOff, "the trickling connection was closed")
+            #expect(elapsed >= .seconds(1) && elapsed < .seconds(4), "closed at the 1 s deadline of its own request, after \(elapsed)")
+        }
+    }
+
     @Test("a request trickled byte by byte is cut off at the request deadline")
     func slowloris() async throws {
         try await withHookline(yaml: { TestConfiguration.yaml(auditPath: $0, requestTimeout: "1s") }) { hookline in
