@@ -8,6 +8,13 @@ package enum ConstantTime {
         b.withUnsafeBytes { equals(a, $0) }
     }
 
+    /// `equals` of two byte buffers (a MAC and a signature decoded on the stack).
+    package static func equals(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        guard a.count == b.count else { return false }
+        guard a.count > 0, let left = a.baseAddress, let right = b.baseAddress else { return true }
+        return CRYPTO_memcmp(left, right, a.count) == 0
+    }
+
     /// `equals` against bytes not held in an array (a MAC computed on the stack).
     package static func equals(_ a: [UInt8], _ b: UnsafeRawBufferPointer) -> Bool {
         guard a.count == b.count else { return false }

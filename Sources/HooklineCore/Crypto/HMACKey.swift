@@ -103,19 +103,26 @@ package final class HMACKey: @unchecked Sendable {
         message: UnsafeRawBufferPointer,
         _ body: (UnsafeRawBufferPointer) -> Result
     ) throws(HMACError) -> Result {
+        try withAuthenticationCode(
+            of: { input in
+                prefix.withUnsafeBytes { input.update($0) }
+                input.update(message)
+            }, body)
+    }
+
+    /// Calls `body` with the MAC of the bytes `feed` gives its input, in order (a signed
+    /// `"{id}.{timestamp}." + body` fed in pieces, with no buffer joining them).
+    package func withAuthenticationCode<Result>(
+        of feed: (inout HMACInput) -> Void,
+        _ body: (UnsafeRawBufferPointer) -> Result
+    ) throws(HMACError) -> Result {
         let context = try takeContext()
         var reusable = false
         defer { reusable ? giveBack(context) : EVP_MAC_CTX_free(context) }
 
-        let prefixAdded = prefix.withUnsafeBufferPointer { bytes in
-            bytes.isEmpty || EVP_MAC_update(context, bytes.baseAddress, bytes.count) == 1
-        }
-        guard prefixAdded else { throw .openSSL("EVP_MAC_update") }
-        if let base = message.baseAddress, message.count > 0 {
-            guard EVP_MAC_update(context, base.assumingMemoryBound(to: UInt8.self), message.count) == 1 else {
-                throw .openSSL("EVP_MAC_update")
-            }
-        }
+        var input = HMACInput(context: context)
+        feed(&input)
+        guard input.succeeded else { throw .openSSL("EVP_MAC_update") }
         let size = algorithm.outputSize
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer throws(HMACError) -> Result in
             var written = 0
@@ -133,5 +140,25 @@ package final class HMACKey: @unchecked Sendable {
         return try bytes.withUnsafeBytes { buffer in
             Result { () throws(HMACError) in try authenticationCode(prefix: prefix, message: buffer) }
         }.get()
+    }
+}
+
+/// The bytes going into one MAC, added in pieces.
+package struct HMACInput {
+    fileprivate let context: OpaquePointer
+    /// False once OpenSSL refused an update; the MAC is then not computed.
+    fileprivate private(set) var succeeded = true
+
+    fileprivate init(context: OpaquePointer) { self.context = context }
+
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard succeeded, let base = bytes.baseAddress, bytes.count > 0 else { return }
+        succeeded = EVP_MAC_update(context, base.assumingMemoryBound(to: UInt8.self), bytes.count) == 1
+    }
+
+    /// Adds the UTF-8 bytes of `text`.
+    package mutating func update(_ text: some StringProtocol) {
+        var text = Substring(text)
+        text.withUTF8 { update(UnsafeRawBufferPointer($0)) }
     }
 }

@@ -36,9 +36,34 @@ package enum Base64 {
     /// The bytes `text` encodes, or nil if it is not base64. Padding may be present or omitted;
     /// any other character, or a length no encoder produces, is rejected.
     package static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        var output = [UInt8]()
+        output.reserveCapacity(text.utf8.count * 3 / 4)
+        guard decode(utf8: text.utf8, emit: { output.append($0); return true }) else { return nil }
+        return output
+    }
+
+    /// Decodes `text` into `buffer` without allocating: the number of bytes written, or nil if
+    /// `text` is not base64 or its bytes do not fit.
+    package static func decode(_ text: some StringProtocol, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        decode(bytes: text.utf8, into: buffer)
+    }
+
+    /// `decode(_:into:)` of text given as its UTF-8 bytes.
+    package static func decode(bytes text: some Collection<UInt8>, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
+        var written = 0
+        let decoded = decode(utf8: text) { byte in
+            guard written < buffer.count else { return false }
+            buffer[written] = byte
+            written += 1
+            return true
+        }
+        return decoded ? written : nil
+    }
+
+    /// Decodes `text`, handing each byte to `emit` (which may stop it by returning false).
+    private static func decode(utf8: some Collection<UInt8>, emit: (UInt8) -> Bool) -> Bool {
         // Read in place: the run of '=' at the end is the padding, the rest the characters (an
         // '=' anywhere else is not in the alphabet and fails below). No copy of the text.
-        let utf8 = text.utf8
         var padding = 0
         var total = 0
         for byte in utf8 {
@@ -47,25 +72,22 @@ package enum Base64 {
         }
         let count = total - padding
         let characters = utf8.prefix(count)
-        guard padding <= 2, count % 4 != 1 else { return nil }
-        if padding > 0, (count + padding) % 4 != 0 { return nil }
+        guard padding <= 2, count % 4 != 1 else { return false }
+        if padding > 0, (count + padding) % 4 != 0 { return false }
 
-        var output = [UInt8]()
-        output.reserveCapacity(count * 3 / 4)
         var accumulator: UInt32 = 0
         var bits = 0
         for character in characters {
             let value = reverse[Int(character)]
-            guard value != 0xFF else { return nil }
+            guard value != 0xFF else { return false }
             accumulator = accumulator << 6 | UInt32(value)
             bits += 6
             if bits >= 8 {
                 bits -= 8
-                output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+                guard emit(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits))) else { return false }
             }
         }
         // Leftover bits must be zero, or two encodings would decode to the same bytes.
-        guard accumulator & ((1 << UInt32(bits)) - 1) == 0 else { return nil }
-        return output
+        return accumulator & ((1 << UInt32(bits)) - 1) == 0
     }
 }

@@ -6,10 +6,18 @@ package protocol HeaderFields {
 
     /// The first value sent for `name`, if any (a conformer can find it without the array).
     func first(_ name: String) -> String?
+
+    /// Calls `body` with every value sent for `name`, in order (a conformer can do it without
+    /// the array).
+    func forEachValue(forName name: String, _ body: (String) -> Void)
 }
 
 extension HeaderFields {
     package func first(_ name: String) -> String? { values(forName: name).first }
+
+    package func forEachValue(forName name: String, _ body: (String) -> Void) {
+        for value in values(forName: name) { body(value) }
+    }
 }
 
 /// One header field, name and value.

@@ -49,20 +49,13 @@ package struct StandardWebhooksScheme: SignatureScheme {
         keys: [HMACKey],
         window: TimestampWindow
     ) -> SignatureVerdict {
-        var family = Self.families[0]
-        var signatureValues = headers.values(forName: family.signature)
-        if signatureValues.isEmpty {
-            let svix = headers.values(forName: Self.families[1].signature)
-            if !svix.isEmpty {
-                family = Self.families[1]
-                signatureValues = svix
-            }
-        }
+        // The webhook- family unless only svix- signatures were sent.
+        let family = headers.first(Self.families[0].signature) == nil && headers.first(Self.families[1].signature) != nil ? Self.families[1] : Self.families[0]
         let idHeader = family.id
         let timestampHeader = family.timestamp
         let signatureHeader = family.signature
 
-        guard !signatureValues.isEmpty else { return .rejected(.missingHeader(signatureHeader)) }
+        guard headers.first(signatureHeader) != nil else { return .rejected(.missingHeader(signatureHeader)) }
         guard let id = headers.first(idHeader) else { return .rejected(.missingHeader(idHeader)) }
         guard !id.isEmpty else { return .rejected(.malformedHeader(idHeader, "the message id is empty")) }
         guard let timestamp = headers.first(timestampHeader) else {
@@ -70,35 +63,101 @@ package struct StandardWebhooksScheme: SignatureScheme {
         }
         if let rejection = window.check(timestamp, header: timestampHeader) { return .rejected(rejection) }
 
+        // First the list's shape, so a malformed one is refused before any MAC is computed.
         var entries = 0
-        var candidates: [[UInt8]?] = []
-        for value in signatureValues {
-            for entry in value.split(whereSeparator: { $0 == " " || $0 == "\t" }) {
+        var candidates = 0
+        var malformed = false
+        headers.forEachValue(forName: signatureHeader) { value in
+            Self.forEachEntry(in: value) { entry in
                 entries += 1
-                guard let comma = entry.firstIndex(of: ",") else {
-                    return .rejected(.malformedHeader(signatureHeader, "expected entries like v1,<base64 signature>"))
+                switch Self.signature(in: entry) {
+                case .malformed: malformed = true
+                case .v1: candidates += 1
+                case .otherVersion: break
                 }
-                // Other versions (v1a is asymmetric) are not ours to check.
-                guard entry[..<comma] == "v1" else { continue }
-                candidates.append(Base64.decode(entry[entry.index(after: comma)...]))
+                return !malformed
             }
+        }
+        guard !malformed else {
+            return .rejected(.malformedHeader(signatureHeader, "expected entries like v1,<base64 signature>"))
         }
         guard entries > 0 else {
             return .rejected(.malformedHeader(signatureHeader, "the signature list is empty"))
         }
-        guard !candidates.isEmpty else {
+        guard candidates > 0 else {
             return .rejected(.malformedHeader(signatureHeader, "no v1 signature in the list"))
         }
-        // "{id}.{timestamp}." as bytes, without building the String first.
+
+        // The MAC over "{id}.{timestamp}." + body, fed in pieces; each candidate is decoded into
+        // a stack buffer and compared there. Every candidate is compared, so timing does not
+        // reveal which one matched. Nothing here allocates.
         let trimmed = timestamp.trimmingWhitespace()
-        var prefix: [UInt8] = []
-        prefix.reserveCapacity(id.utf8.count + trimmed.utf8.count + 2)
-        prefix.append(contentsOf: id.utf8)
-        prefix.append(UInt8(ascii: "."))
-        prefix.append(contentsOf: trimmed.utf8)
-        prefix.append(UInt8(ascii: "."))
-        return SignatureMatcher.verdict(
-            candidates: candidates, header: signatureHeader, prefix: prefix, body: body, keys: keys)
+        return withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { scratch -> SignatureVerdict in
+            for (index, key) in keys.enumerated() {
+                let matched: Bool
+                do {
+                    matched = try key.withAuthenticationCode(
+                        of: { input in
+                            input.update(id)
+                            input.update(".")
+                            input.update(trimmed)
+                            input.update(".")
+                            input.update(body)
+                        },
+                        { expected in
+                            var matched = false
+                            headers.forEachValue(forName: signatureHeader) { value in
+                                Self.forEachEntry(in: value) { entry in
+                                    guard case .v1(let signature) = Self.signature(in: entry) else { return true }
+                                    if let count = Base64.decode(bytes: signature, into: scratch),
+                                        ConstantTime.equals(UnsafeRawBufferPointer(rebasing: scratch[..<count]), expected)
+                                    {
+                                        matched = true
+                                    }
+                                    return true
+                                }
+                            }
+                            return matched
+                        })
+                } catch {
+                    return .rejected(.internalFailure)
+                }
+                if matched { return .verified(secretIndex: index) }
+            }
+            return .rejected(.noMatchingSignature(signatureHeader, checked: candidates))
+        }
+    }
+
+    /// Calls `body` with the bytes of each space- or tab-separated entry of a signature header
+    /// value, until it returns false.
+    private static func forEachEntry(in value: String, _ body: (UnsafeRawBufferPointer) -> Bool) {
+        var value = value
+        value.withUTF8 { bytes in
+            let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+            var index = 0
+            while index < bytes.count {
+                while index < bytes.count, isSpace(bytes[index]) { index += 1 }
+                guard index < bytes.count else { return }
+                let start = index
+                while index < bytes.count, !isSpace(bytes[index]) { index += 1 }
+                guard body(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[start..<index]))) else { return }
+            }
+        }
+    }
+
+    private enum Entry {
+        case v1(UnsafeRawBufferPointer)
+        /// v1a is asymmetric: not ours to check.
+        case otherVersion
+        /// No comma.
+        case malformed
+    }
+
+    /// What an entry `<version>,<signature>` holds.
+    private static func signature(in entry: UnsafeRawBufferPointer) -> Entry {
+        guard let comma = entry.firstIndex(of: UInt8(ascii: ",")) else { return .malformed }
+        guard comma == 2, entry[0] == UInt8(ascii: "v"), entry[1] == UInt8(ascii: "1") else { return .otherVersion }
+        return .v1(UnsafeRawBufferPointer(rebasing: entry[(comma + 1)...]))
     }
 
     package func signatureHeaders(

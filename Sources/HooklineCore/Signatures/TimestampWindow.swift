@@ -14,9 +14,7 @@ package struct TimestampWindow: Sendable, Hashable {
     /// Returns the rejection to answer, or nil when the timestamp is acceptable.
     func check(_ value: String, header: String) -> SignatureRejection? {
         let trimmed = value.trimmingWhitespace()
-        guard !trimmed.isEmpty, trimmed.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
-            let seconds = Int64(trimmed)
-        else {
+        guard let seconds = Self.wholeSeconds(trimmed) else {
             return .malformedHeader(header, "expected a unix timestamp in whole seconds")
         }
         let toleranceSeconds = tolerance.components.seconds
@@ -29,15 +27,30 @@ package struct TimestampWindow: Sendable, Hashable {
         }
         return nil
     }
+
+    /// Decimal digits as seconds; nil for anything else, for nothing, or past Int64.
+    static func wholeSeconds(_ text: Substring) -> Int64? {
+        guard !text.utf8.isEmpty else { return nil }
+        var value: Int64 = 0
+        for byte in text.utf8 {
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            let (times, overflowTimes) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowSum) = times.addingReportingOverflow(Int64(byte - UInt8(ascii: "0")))
+            guard !overflowTimes, !overflowSum else { return nil }
+            value = sum
+        }
+        return value
+    }
 }
 
 extension StringProtocol {
     /// The text without leading and trailing spaces and tabs.
     package func trimmingWhitespace() -> Substring {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        // Spaces and tabs are single bytes: trimmed on the UTF-8 view, without grapheme breaking.
         let string = Substring(self)
-        guard let start = string.firstIndex(where: { !isSpace($0) }),
-            let end = string.lastIndex(where: { !isSpace($0) })
+        let isSpace: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        guard let start = string.utf8.firstIndex(where: { !isSpace($0) }),
+            let end = string.utf8.lastIndex(where: { !isSpace($0) })
         else { return "" }
         return string[start...end]
     }
