@@ -73,6 +73,11 @@ package enum JSONWriter {
     }
 
     package static func writeEscaped(_ bytes: some Collection<UInt8>, into output: inout [UInt8]) {
+        // Bytes in one piece (a payload, a native string) take the word-at-a-time path.
+        let contiguous: Void? = bytes.withContiguousStorageIfAvailable { buffer in
+            writeEscaped(contiguous: UnsafeRawBufferPointer(buffer), into: &output)
+        }
+        guard contiguous == nil else { return }
         // Runs of bytes that need nothing are copied whole; only the others are looked at.
         var index = bytes.startIndex
         var run = index
@@ -131,7 +136,7 @@ package enum JSONWriter {
 
     /// The C1 control (`C2 80`–`C2 9F`) or bidirectional/separator character (`E2 80 8E`…) whose
     /// UTF-8 starts at `index`, and the index after it.
-    private static func terminalControl<Bytes: Collection<UInt8>>(in bytes: Bytes, at index: Bytes.Index) -> (UInt32, Bytes.Index)? {
+    static func terminalControl<Bytes: Collection<UInt8>>(in bytes: Bytes, at index: Bytes.Index) -> (UInt32, Bytes.Index)? {
         let second = bytes.index(after: index)
         guard second != bytes.endIndex else { return nil }
         let next = bytes[second]
@@ -151,7 +156,7 @@ package enum JSONWriter {
         return (0x2000 + UInt32(next - 0x80) << 6 + UInt32(last - 0x80), bytes.index(after: third))
     }
 
-    private static func writeUnicodeEscape(_ scalar: UInt32, into output: inout [UInt8]) {
+    static func writeUnicodeEscape(_ scalar: UInt32, into output: inout [UInt8]) {
         escape(UInt8(ascii: "u"), into: &output)
         for shift in stride(from: 12, through: 0, by: -4) {
             output.append(hexDigits[Int((scalar >> UInt32(shift)) & 0xF)])

@@ -116,4 +116,27 @@ struct JSONTapeTests {
             }
         }
     }
+
+    @Test("escaping bytes held in one buffer (eight at a time) writes what the byte-by-byte path writes, at every offset")
+    func contiguousEscaping() {
+        let hard: [[UInt8]] = [
+            [0x22], [0x5C], [0x00], [0x0A], [0x1F], [0x7F], [0xC2, 0x80], [0xC2, 0x9F], [0xC2, 0xA0], [0xC2],
+            [0xE2, 0x80, 0xAE], [0xE2, 0x80, 0xA8], [0xE2, 0x81, 0xA6], [0xE2, 0x82, 0xAC], [0xE2, 0x80], [0xC3, 0xA9], [0x20],
+        ]
+        var compared = 0
+        for length in 0..<20 {
+            for position in 0...length {
+                for special in hard {
+                    let bytes = Array(repeating: UInt8(ascii: "a"), count: position) + special + Array(repeating: UInt8(ascii: "b"), count: length - position)
+                    var contiguous: [UInt8] = []
+                    var byteByByte: [UInt8] = []
+                    JSONWriter.writeEscaped(bytes, into: &contiguous)
+                    JSONWriter.writeEscaped(bytes.lazy.map { $0 }, into: &byteByByte)
+                    #expect(contiguous == byteByByte, "\(bytes)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 3_000)
+    }
 }
