@@ -55,7 +55,11 @@ package struct DedupWindow: Sendable {
 
     /// Marks `key` durable: later deliveries are duplicates.
     package mutating func commit(_ key: String) {
-        entries[key]?.committed = true
+        // Read and write back rather than `entries[key]?.committed = true`: the optional-chained
+        // modify runs three nested coroutines whose frames are allocated, per call.
+        guard var entry = entries[key] else { return }
+        entry.committed = true
+        entries.updateValue(entry, forKey: key)
     }
 
     /// Forgets `key` (its delivery was not journaled, so a redelivery must be accepted).

@@ -15,10 +15,16 @@ package final class JobQueue: Sendable {
         var waiters: Deque<CheckedContinuation<Void, Never>> = []
         var closed = false
 
-        mutating func takeWaiters(_ count: Int) -> [CheckedContinuation<Void, Never>] {
-            var taken: [CheckedContinuation<Void, Never>] = []
-            while taken.count < count, let waiter = waiters.popFirst() { taken.append(waiter) }
-            return taken
+        /// Resumes up to `count` waiting workers, if a job is runnable: a job that joined a busy
+        /// lane gives a worker nothing to do, and waking one only to wait again is a thread
+        /// switch and a new continuation per delivery. (Resuming only schedules the worker.)
+        mutating func wake(_ count: Int) {
+            guard !waiters.isEmpty, queue.hasRunnableJob(now: .now()) else { return }
+            var woken = 0
+            while woken < count, let waiter = waiters.popFirst() {
+                waiter.resume()
+                woken += 1
+            }
         }
     }
 
@@ -55,20 +61,18 @@ package final class JobQueue: Sendable {
 
     /// Adds jobs into reserved room and wakes workers for them.
     package func enqueue(reserved jobs: [Job]) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        state.withLock { state in
             for job in jobs { state.queue.enqueue(reserved: job) }
-            return state.takeWaiters(jobs.count)
+            state.wake(jobs.count)
         }
-        for waiter in woken { waiter.resume() }
     }
 
     /// Adds recovered jobs regardless of capacity (nothing accepted may be dropped).
     package func enqueue(overCapacity jobs: [Job]) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        state.withLock { state in
             for job in jobs { state.queue.enqueue(overCapacity: job) }
-            return state.takeWaiters(jobs.count)
+            state.wake(jobs.count)
         }
-        for waiter in woken { waiter.resume() }
     }
 
     /// The next runnable job; waits for one. Nil once the queue is closed.
@@ -93,21 +97,19 @@ package final class JobQueue: Sendable {
 
     /// The job reached a terminal outcome.
     package func finish(_ job: Job) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        state.withLock { state in
             state.queue.finish(job)
-            return state.takeWaiters(1)
+            state.wake(1)
         }
-        for waiter in woken { waiter.resume() }
     }
 
     /// Holds the job (and its lane) until `until`.
     package func park(_ job: Job, until: MonotonicTime) {
-        let woken = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+        state.withLock { state in
             state.queue.park(job, until: until)
             // Another lane may have been waiting behind this worker.
-            return state.takeWaiters(1)
+            state.wake(1)
         }
-        for waiter in woken { waiter.resume() }
         let delay = max(0, until.since(.now()).wholeNanoseconds)
         timers.scheduleTask(in: .nanoseconds(delay)) { [self] in self.wakeAll() }
     }
