@@ -190,15 +190,28 @@ package final class AuditLogWriter: Sendable {
     private func run() {
         var buffer: [UInt8] = []
         var summaries: [(AuditLineSummary, Int64)] = []
+        // The arrays submissions fill are swapped with these at each batch and come back empty
+        // with their capacity: a batch allocates no arrays.
+        var spareRecords: [Entry] = []
+        var spareCompletions: [Waiter] = []
+        var claims: [String] = []
         while true {
             pending.lock(whenValue: true)
             pending.unlock(withValue: false)
-            let batch = queue.withLockedValue { pending -> Pending in
+            var batch = queue.withLockedValue { pending -> Pending in
                 let batch = pending
-                pending.records = []
-                pending.completions = []
+                pending.records = spareRecords
+                pending.completions = spareCompletions
                 pending.needsSync = false
                 return batch
+            }
+            spareRecords = []
+            spareCompletions = []
+            defer {
+                batch.records.removeAll(keepingCapacity: true)
+                batch.completions.removeAll(keepingCapacity: true)
+                spareRecords = batch.records
+                spareCompletions = batch.completions
             }
             let (file, start) = self.file.withLockedValue { ($0.file, $0.size) }
             buffer.removeAll(keepingCapacity: true)
@@ -214,7 +227,7 @@ package final class AuditLogWriter: Sendable {
             }
             let error = write(buffer, summaries: summaries, to: file, sync: batch.needsSync)
             report(error)
-            complete(batch.completions, error: error)
+            complete(batch.completions, error: error, claims: &claims)
 
             // Not while closing: the last lines (the pending notes) stay in the current file.
             let grown = self.file.withLockedValue { $0.size - $0.baseSize }
@@ -278,9 +291,10 @@ package final class AuditLogWriter: Sendable {
 
     /// Settles the batch's dedup claims, then runs its completions: those bound to an event loop
     /// in one hop per loop, the rest here.
-    private func complete(_ waiters: [Waiter], error: JournalFailure?) {
+    private func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [String]) {
         if let settle {
-            let claims = waiters.compactMap(\.claim)
+            claims.removeAll(keepingCapacity: true)
+            for waiter in waiters { if let claim = waiter.claim { claims.append(claim) } }
             if !claims.isEmpty { error == nil ? settle(claims, []) : settle([], claims) }
         }
         // The common batch: every waiter on one event loop (or one waiter): one hop, no grouping.

@@ -17,8 +17,9 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     fileprivate enum State {
         case idle
-        /// Collecting a webhook body.
-        case collecting(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime)
+        /// Collecting a webhook body (nil until its first part: a body that arrives in one part
+        /// is that part, a view of the read buffer, not a copy).
+        case collecting(head: HTTPRequestHead, source: String, body: ByteBuffer?, receivedAt: UnixTime)
         /// The answer is decided; the rest of the request is read and dropped.
         case discarding(head: HTTPRequestHead, answer: HTTPAnswer)
         /// Waiting for the ingest's answer.
@@ -83,12 +84,22 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .head(let head):
             begin(head, context: context)
         case .body(var chunk):
-            guard case .collecting(let head, let source, var body, let receivedAt) = state else { return }
-            guard body.readableBytes + chunk.readableBytes <= maxBodyBytes else {
+            guard case .collecting(let head, let source, let collected, let receivedAt) = state else { return }
+            guard (collected?.readableBytes ?? 0) + chunk.readableBytes <= maxBodyBytes else {
                 refuseOversize(head: head, source: source, context: context)
                 return
             }
+            guard var body = collected else {
+                state = .collecting(head: head, source: source, body: chunk, receivedAt: receivedAt)
+                return
+            }
             state = .idle  // release the buffer's reference before appending, so it is not copied
+            if body.readableBytes == 0 || chunk.readableBytes > body.writableBytes {
+                // A later part: gather them in a buffer of the declared size.
+                var gathered = context.channel.allocator.buffer(capacity: min(maxBodyBytes, max(declaredLength(head), body.readableBytes + chunk.readableBytes)))
+                gathered.writeBuffer(&body)
+                body = gathered
+            }
             body.writeBuffer(&chunk)
             state = .collecting(head: head, source: source, body: body, receivedAt: receivedAt)
         case .end:
@@ -96,7 +107,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             switch state {
             case .collecting(let head, let source, let body, let receivedAt):
                 state = .answering(head: head)
-                dispatch(head: head, source: source, body: body, receivedAt: receivedAt, context: context)
+                dispatch(head: head, source: source, body: body ?? ByteBuffer(), receivedAt: receivedAt, context: context)
             case .discarding(let head, let answer):
                 write(answer, for: head, context: context)
             case .idle, .answering, .closing:
@@ -149,8 +160,12 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
         }
-        let capacity = min(maxBodyBytes, head.headers.first(name: "content-length").flatMap(Int.init) ?? 4096)
-        state = .collecting(head: head, source: name, body: context.channel.allocator.buffer(capacity: capacity), receivedAt: receivedAt)
+        state = .collecting(head: head, source: name, body: nil, receivedAt: receivedAt)
+    }
+
+    /// The request's `Content-Length`, or 4 KiB when it sent none (chunked).
+    private func declaredLength(_ head: HTTPRequestHead) -> Int {
+        head.headers.first(name: "content-length").flatMap(Int.init) ?? 4096
     }
 
     private func refuseOversize(head: HTTPRequestHead, source: String, context: ChannelHandlerContext) {
