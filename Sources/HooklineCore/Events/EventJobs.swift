@@ -49,6 +49,11 @@ package struct EventJobs: Sendable {
         routes.routes(from: source, kind: message.kind)
     }
 
+    /// The routes and target names a message from `source` takes.
+    package func selection(for message: ContactMessage, from source: String) -> RouteSelection {
+        routes.selection(from: source, kind: message.kind)
+    }
+
     /// The event a message becomes. A queued event holds its patch only while `keepPatch`;
     /// otherwise its job re-reads the journaled payload when a worker takes it.
     package func event(_ id: String, of message: ContactMessage, source: String, receivedAt: UnixTime, keepPatch: Bool) -> ContactEvent {

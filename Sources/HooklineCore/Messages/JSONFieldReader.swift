@@ -139,20 +139,18 @@ struct JSONFieldReader {
         }
     }
 
-    /// An array of objects (absent or null → nil).
-    func objectArray(_ key: String) throws(MessageDecodeError) -> [JSONFieldReader]? {
-        guard let value = node.member(key) else { return nil }
+    /// Calls `body` with each object of an array of objects, once every element is known to be
+    /// one; false when the member is absent or null. No array of readers is built.
+    func forEachObject(_ key: String, _ body: (JSONFieldReader) throws(MessageDecodeError) -> Void) throws(MessageDecodeError) -> Bool {
+        guard let value = node.member(key) else { return false }
         switch value.kind {
-        case .null: return nil
+        case .null: return false
         case .array:
-            var readers: [JSONFieldReader] = []
-            for (position, element) in value.elements.enumerated() {
-                guard element.kind == .object else {
-                    throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected an object, got \(element.kind.typeName)")
-                }
-                readers.append(JSONFieldReader(element))
+            for (position, element) in value.elements.enumerated() where element.kind != .object {
+                throw MessageDecodeError(field: "\(fieldPath(key))[\(position)]", problem: "expected an object, got \(element.kind.typeName)")
             }
-            return readers
+            for element in value.elements { try body(JSONFieldReader(element)) }
+            return true
         default: throw mismatch(key, expected: "an array", got: value)
         }
     }

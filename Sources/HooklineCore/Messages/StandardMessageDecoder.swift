@@ -71,10 +71,14 @@ package struct StandardMessageDecoder: MessageDecoder {
             patch.mobilePhone = .clear
             patch.officePhone = .clear
             patch.otherPhones = .clear
-        } else if let phones = try contact.objectArray("phones") {
+        } else {
             var others: [PhoneNumber] = []
-            for phone in phones {
-                let kindName = try phone.string("kind") ?? "other"
+            // Other phones are replaced only when one is named "other" (not by default).
+            var namedOther = false
+            let hasPhones = try contact.forEachObject("phones") { phone throws(MessageDecodeError) in
+                let named = try phone.string("kind")
+                if named == "other" { namedOther = true }
+                let kindName = named ?? "other"
                 guard let kind = PhoneKind(rawValue: kindName) else {
                     throw MessageDecodeError(field: phone.fieldPath("kind"), problem: "expected mobile, office or other, got \"\(kindName)\"")
                 }
@@ -91,7 +95,7 @@ package struct StandardMessageDecoder: MessageDecoder {
                 case .other: if let number = update.value { others.append(number) }
                 }
             }
-            if phones.contains(where: { (try? $0.string("kind")) == "other" }) { patch.otherPhones = .set(others) }
+            if hasPhones, namedOther { patch.otherPhones = .set(others) }
         }
         return patch
     }

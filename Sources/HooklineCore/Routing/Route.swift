@@ -50,16 +50,40 @@ package struct Route: Sendable, Hashable {
 /// The configured routes, looked up by source and event kind.
 package struct RouteTable: Sendable {
     package let routes: [Route]
+    /// What each (source, kind) selects, worked out once: a delivery looks its routes and
+    /// targets up instead of filtering (two arrays per delivery otherwise).
+    private let selections: [String: [ContactEventKind: RouteSelection]]
 
-    package init(_ routes: [Route]) { self.routes = routes }
+    package init(_ routes: [Route]) {
+        self.routes = routes
+        var selections: [String: [ContactEventKind: RouteSelection]] = [:]
+        for source in Set(routes.map(\.source)) {
+            for kind in ContactEventKind.allCases {
+                let chosen = routes.filter { $0.source == source && $0.events.contains(kind) }
+                selections[source, default: [:]][kind] = RouteSelection(routes: chosen, targets: chosen.map(\.target))
+            }
+        }
+        self.selections = selections
+    }
+
+    /// The routes an event of `kind` from `source` takes, in configuration order, and their targets.
+    package func selection(from source: String, kind: ContactEventKind) -> RouteSelection {
+        selections[source]?[kind] ?? RouteSelection(routes: [], targets: [])
+    }
 
     /// The routes an event of `kind` from `source` takes, in configuration order.
     package func routes(from source: String, kind: ContactEventKind) -> [Route] {
-        routes.filter { $0.source == source && $0.events.contains(kind) }
+        selection(from: source, kind: kind).routes
     }
 
     /// The route from `source` to `target`, if one is configured.
     package func route(from source: String, to target: String) -> Route? {
         routes.first { $0.source == source && $0.target == target }
     }
+}
+
+/// The routes one kind of event from one source takes, and their target names, in order.
+package struct RouteSelection: Sendable {
+    package let routes: [Route]
+    package let targets: [String]
 }

@@ -114,8 +114,8 @@ package final class WebhookIngest: Sendable {
         case .contact(let contact):
             message = contact
         }
-        let routes = events.routes(for: message, from: name)
-        guard !routes.isEmpty else {
+        let selection = events.selection(for: message, from: name)
+        guard !selection.routes.isEmpty else {
             let reason = "no route for \(message.kind.rawValue) events from \(name)"
             journal.append(
                 AuditRecord(
@@ -124,12 +124,12 @@ package final class WebhookIngest: Sendable {
             respond(.status(200, "ignored", [("reason", .string(reason))]))
             return
         }
-        accept(message, routes: routes, source: name, body: body, remote: remote, receivedAt: receivedAt, eventLoop: eventLoop, respond: respond)
+        accept(message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, eventLoop: eventLoop, respond: respond)
     }
 
     /// Dedup, queue room, journal, answer.
     private func accept(
-        _ message: ContactMessage, routes: [Route], source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
+        _ message: ContactMessage, selection: RouteSelection, source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
         eventLoop: (any EventLoop)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         // Seen before?
@@ -156,7 +156,8 @@ package final class WebhookIngest: Sendable {
             }
         }
 
-        let targets = routes.map(\.target)
+        let routes = selection.routes
+        let targets = selection.targets
         if case .reference = message.contact,
             let waiting = queue.waitingFetch(for: Job.coalescingKey(source: name, contactID: message.contactID, targets: targets))
         {
