@@ -44,8 +44,10 @@ func fuzzJSON(_ bytes: UnsafeRawBufferPointer) {
     require((try? JSONParser.parse(written)) == value, "a parsed value does not survive writing and parsing again")
     require((try? JSONParser.parse(TerminalText.safeJSONLine(written))) == value, "the terminal-safe line means something else")
     // Reading fields off the tape finds what the tree holds, whatever the names' escapes.
-    guard let tape = try? JSONTape(parsing: bytes) else { return require(false, "the tape refused what the tree parser accepted") }
-    tape.withRoot { root in agree(root) }
+    JSONTape.withParsed(bytes) { parsed in
+        guard case .success(let root) = parsed else { return require(false, "the tape refused what the tree parser accepted") }
+        agree(root)
+    }
 }
 
 /// Every member found by name on the tape is the member the tree has under that name.

@@ -17,21 +17,22 @@ package struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     private let maximumDepth: Int
     var index = 0
-    var entries: [JSONTape.Entry] = []
+    var entries: JSONEntries
 
-    private init(bytes: UnsafeRawBufferPointer, maximumDepth: Int) {
+    private init(bytes: UnsafeRawBufferPointer, maximumDepth: Int, entries: JSONEntries) {
         self.bytes = bytes
         self.maximumDepth = maximumDepth
+        self.entries = entries
     }
 
-    /// The tape entries of one JSON text; only whitespace may follow it.
-    static func entries(of bytes: UnsafeRawBufferPointer, maximumDepth: Int) throws(JSONParseError) -> [JSONTape.Entry] {
+    /// Parses one JSON text into tape entries; only whitespace may follow it. `entries` holds
+    /// what was parsed when this returns or throws (the caller frees it).
+    static func parse(_ bytes: UnsafeRawBufferPointer, maximumDepth: Int, into entries: inout JSONEntries) throws(JSONParseError) {
         guard bytes.count < Int(UInt32.max) else {
             throw JSONParseError(offset: 0, problem: "the text is longer than 4 GiB")
         }
-        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth)
-        // A value takes two bytes at least ("1,"), so this rarely grows for a webhook body.
-        parser.entries.reserveCapacity(min(bytes.count / 6 + 8, 4096))
+        var parser = JSONParser(bytes: bytes, maximumDepth: maximumDepth, entries: entries)
+        defer { entries = parser.entries }
         parser.skipWhitespace()
         guard parser.index < bytes.count else {
             throw JSONParseError(offset: 0, problem: bytes.isEmpty ? "the body is empty" : "only whitespace")
@@ -41,7 +42,6 @@ package struct JSONParser {
         guard parser.index == bytes.count else {
             throw JSONParseError(offset: parser.index, problem: "unexpected \(parser.describeCurrent()) after the JSON value")
         }
-        return parser.entries
     }
 
     /// Parses one JSON text into a tree; only whitespace may follow it.
@@ -49,7 +49,7 @@ package struct JSONParser {
         _ bytes: UnsafeRawBufferPointer,
         maximumDepth: Int = defaultMaximumDepth
     ) throws(JSONParseError) -> JSONValue {
-        try JSONTape(parsing: bytes, maximumDepth: maximumDepth).value
+        try JSONTape.withParsed(bytes, maximumDepth: maximumDepth) { parsed throws(JSONParseError) in try parsed.get().value }
     }
 
     /// Parses JSON held in an array.

@@ -10,14 +10,15 @@ package protocol MessageDecoder: Sendable {
 extension MessageDecoder {
     /// Parses and decodes raw body bytes.
     package func decode(bytes: UnsafeRawBufferPointer, context: MessageContext) throws(MessageDecodeError) -> DecodedMessage {
-        let tape: JSONTape
-        do {
-            tape = try JSONTape(parsing: bytes)
-        } catch {
-            throw .malformed(error)
+        let decoded = try JSONTape.withParsed(bytes) { parsed throws(MessageDecodeError) -> DecodedMessage in
+            let root: JSONNode
+            switch parsed {
+            case .success(let node): root = node
+            case .failure(let error): throw .malformed(error)
+            }
+            if let messageID = context.messageID { try MessageLimits.check(messageID, field: "message id", what: "a message id") }
+            return try decode(root, context: context)
         }
-        if let messageID = context.messageID { try MessageLimits.check(messageID, field: "message id", what: "a message id") }
-        let decoded = try tape.withRoot { root throws(MessageDecodeError) in try decode(root, context: context) }
         switch decoded {
         case .contact(let message): try MessageLimits.check(message.type, field: "type", what: "an event type")
         case .ignored(let type, _): try MessageLimits.check(type, field: "type", what: "an event type")

@@ -6,7 +6,7 @@ struct JSONTapeTests {
     /// Calls `body` with the tape of `text`.
     func withTape<Result>(_ text: String, _ body: (JSONNode) throws -> Result) throws -> Result {
         let bytes = Array(text.utf8)
-        return try bytes.withUnsafeBytes { buffer in try JSONTape(parsing: buffer).withRoot { try body($0) } }
+        return try bytes.withUnsafeBytes { buffer in try JSONTape.withParsed(buffer) { try body($0.get()) } }
     }
 
     @Test("members are found by name, escaped names included; kinds, strings and numbers read as written")
@@ -138,5 +138,19 @@ struct JSONTapeTests {
             }
         }
         #expect(compared > 3_000)
+    }
+
+    @Test("a text with more entries than the stack holds moves them to the heap, as often as it fills, and reads the same")
+    func beyondTheStack() throws {
+        let numbers = (0..<5_000).map { String($0) }
+        let tree = try JSONParser.parse("[" + numbers.joined(separator: ",") + "]")
+        #expect(tree == .array(numbers.map { .number($0) }))
+        let members = (0..<600).map { "\"k\($0)\":{\"v\":\"\($0)\"}" }.joined(separator: ",")
+        try withTape("{" + members + "}") { root in
+            #expect(root.members.map(\.key).count == 600)
+            #expect(root.member("k599")?.member("v")?.stringValue == "599")
+            #expect(root.member("k0")?.member("v")?.stringValue == "0")
+            #expect(root.member("k300")?.path == "k300")
+        }
     }
 }

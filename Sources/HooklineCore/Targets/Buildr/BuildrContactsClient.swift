@@ -54,13 +54,12 @@ package struct BuildrContactsClient: ContactFetching {
     package func patch(fromFetched response: TargetResponse) throws(MessageDecodeError) -> ContactPatch {
         try response.body.withUnsafeBytes { bytes in
             Result { () throws(MessageDecodeError) in
-                let tape: JSONTape
-                do {
-                    tape = try JSONTape(parsing: bytes)
-                } catch {
-                    throw MessageDecodeError(field: "", problem: "Buildr's contact answer is not JSON: \(error)")
-                }
-                return try tape.withRoot { root throws(MessageDecodeError) in
+                try JSONTape.withParsed(bytes) { parsed throws(MessageDecodeError) in
+                    let root: JSONNode
+                    switch parsed {
+                    case .success(let node): root = node
+                    case .failure(let error): throw MessageDecodeError(field: "", problem: "Buildr's contact answer is not JSON: \(error)")
+                    }
                     guard let contact = root.member("contact"), contact.kind == .object else {
                         throw MessageDecodeError(field: "contact", problem: "Buildr's answer has no contact object")
                     }
