@@ -44,14 +44,6 @@ package final class AuditLogWriter: Sendable {
         }
     }
 
-    /// A completion, the event loop it wants to run on (nil: the writer thread), and the dedup
-    /// claim its record settles.
-    private struct Waiter: Sendable {
-        var loop: (any EventLoop)?
-        var completion: Completion
-        var claim: String?
-    }
-
     /// A record to encode, or a line already encoded (copied from the database's outbox).
     private enum Entry: Sendable {
         case record(AuditRecord)
@@ -81,7 +73,7 @@ package final class AuditLogWriter: Sendable {
     package let options: Options
     let observer: (any AuditWriteObserver)?
     let logger: Logger
-    private let settle: ClaimSettlement?
+    let settle: ClaimSettlement?
     private let pending = ConditionLock(value: false)
     private let queue = NIOLockedValueBox(Pending())
     let file: NIOLockedValueBox<FileState>
@@ -139,6 +131,13 @@ package final class AuditLogWriter: Sendable {
     /// The caller answers its sender only then. `claim` is the dedup claim the record settles.
     package func appendDurably(_ record: AuditRecord, claim: String? = nil, on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
         submit(.record(record), durable: true, waiter: Waiter(loop: loop, completion: completion, claim: claim))
+    }
+
+    /// `appendDurably` for an event's opening line: `completion` is told `.durable` or `.failed`.
+    package func appendOpening(
+        _ record: AuditRecord, claim: String?, on loop: (any EventLoop)?, completion: @escaping @Sendable (OpeningOutcome) -> Void
+    ) {
+        submit(.record(record), durable: true, waiter: Waiter(loop: loop, opening: completion, claim: claim))
     }
 
     /// Waits until everything submitted so far is written (and synced under `fsync: batch`).
@@ -286,38 +285,6 @@ package final class AuditLogWriter: Sendable {
             logger.error("the audit log cannot be written; deliveries are answered 503", metadata: ["error": "\(error)"])
         } else if error == nil, let previous {
             logger.notice("the audit log is writable again", metadata: ["was": "\(previous)"])
-        }
-    }
-
-    /// Settles the batch's dedup claims, then runs its completions: those bound to an event loop
-    /// in one hop per loop, the rest here.
-    private func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [String]) {
-        if let settle {
-            claims.removeAll(keepingCapacity: true)
-            for waiter in waiters { if let claim = waiter.claim { claims.append(claim) } }
-            if !claims.isEmpty { error == nil ? settle(claims, []) : settle([], claims) }
-        }
-        // The common batch: every waiter on one event loop (or one waiter): one hop, no grouping.
-        if let loop = waiters.first?.loop, waiters.allSatisfy({ $0.loop === loop }) {
-            if waiters.count == 1 {
-                let completion = waiters[0].completion
-                loop.execute { completion(error) }
-            } else {
-                loop.execute { for waiter in waiters { waiter.completion(error) } }
-            }
-            return
-        }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, completions: [Completion])] = [:]
-        for waiter in waiters {
-            guard let loop = waiter.loop else {
-                waiter.completion(error)
-                continue
-            }
-            byLoop[ObjectIdentifier(loop), default: (loop, [])].completions.append(waiter.completion)
-        }
-        for (_, group) in byLoop {
-            let completions = group.completions
-            group.loop.execute { for completion in completions { completion(error) } }
         }
     }
 }

@@ -99,9 +99,7 @@ package final class FileJournal: Journal {
     ) {
         // The jobs live in the in-memory queue; the line is all this store keeps. Dedup is
         // settled by the claim: one process owns the log, so a duplicate never reaches here.
-        writer.appendDurably(record, claim: claim, on: loop) { failure in
-            completion(failure.map(OpeningOutcome.failed) ?? .durable)
-        }
+        writer.appendOpening(record, claim: claim, on: loop, completion: completion)
     }
 
     package func append(_ record: AuditRecord) { writer.append(record) }
