@@ -11,14 +11,17 @@ package enum JSONValue: Sendable, Hashable {
     case object(JSONObject)
 
     /// The JSON type's name, for error messages ("expected a string, got a number").
-    package var typeName: String {
+    package var typeName: String { kind.typeName }
+
+    /// The value's type.
+    package var kind: JSONKind {
         switch self {
-        case .null: "null"
-        case .bool: "a boolean"
-        case .number: "a number"
-        case .string: "a string"
-        case .array: "an array"
-        case .object: "an object"
+        case .null: .null
+        case .bool: .bool
+        case .number: .number
+        case .string: .string
+        case .array: .array
+        case .object: .object
         }
     }
 

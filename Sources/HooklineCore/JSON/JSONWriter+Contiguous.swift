@@ -13,14 +13,7 @@ extension JSONWriter {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0..<0x20, 0x7F:
                 output.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run..<index]))
-                switch byte {
-                case UInt8(ascii: "\""): escape(UInt8(ascii: "\""), into: &output)
-                case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
-                case 0x0A: escape(UInt8(ascii: "n"), into: &output)
-                case 0x0D: escape(UInt8(ascii: "r"), into: &output)
-                case 0x09: escape(UInt8(ascii: "t"), into: &output)
-                default: writeUnicodeEscape(UInt32(byte), into: &output)
-                }
+                escapeSpecial(byte, into: &output)
                 index += 1
                 run = index
             default:

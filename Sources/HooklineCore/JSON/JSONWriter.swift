@@ -65,6 +65,18 @@ package enum JSONWriter {
         output[start...].reverse()
     }
 
+    /// The escape of a quote, a backslash, a control character or DEL.
+    static func escapeSpecial(_ byte: UInt8, into output: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): escape(UInt8(ascii: "\""), into: &output)
+        case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
+        case 0x0A: escape(UInt8(ascii: "n"), into: &output)
+        case 0x0D: escape(UInt8(ascii: "r"), into: &output)
+        case 0x09: escape(UInt8(ascii: "t"), into: &output)
+        default: writeUnicodeEscape(UInt32(byte), into: &output)
+        }
+    }
+
     /// A backslash and `letter`, appended without a temporary array.
     @inline(__always)
     static func escape(_ letter: UInt8, into output: inout [UInt8]) {
@@ -86,14 +98,7 @@ package enum JSONWriter {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0..<0x20, 0x7F:
                 output.append(contentsOf: bytes[run..<index])
-                switch byte {
-                case UInt8(ascii: "\""): escape(UInt8(ascii: "\""), into: &output)
-                case UInt8(ascii: "\\"): escape(UInt8(ascii: "\\"), into: &output)
-                case 0x0A: escape(UInt8(ascii: "n"), into: &output)
-                case 0x0D: escape(UInt8(ascii: "r"), into: &output)
-                case 0x09: escape(UInt8(ascii: "t"), into: &output)
-                default: writeUnicodeEscape(UInt32(byte), into: &output)
-                }
+                escapeSpecial(byte, into: &output)
                 index = bytes.index(after: index)
                 run = index
             case 0xC2, 0xE2:
