@@ -30,6 +30,18 @@ final class PipelinedRequestLimit: ChannelInboundHandler, RemovableChannelHandle
         }
         context.fireChannelRead(data)
     }
+
+    /// NIO's pipeline handler holds the next read until the request before it is answered, so
+    /// the socket's read interest was removed and added back around every webhook answered after
+    /// its fsync (two `epoll_ctl` per request). While the only request outstanding is the one
+    /// being answered, one read is let through here, below that handler: a peer that does not
+    /// pipeline sends nothing more until it has its answer, and one that does has its next
+    /// request parsed and held (by the pipeline handler, within this limit) as before. Writes
+    /// still gate reads (`WriteBackpressureHandler` is nearer the socket).
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if depth.unanswered == 1, !depth.closing { context.read() }
+        context.fireChannelReadComplete()
+    }
 }
 
 /// The requests one connection has taken and not yet answered: shared by the handler that takes
