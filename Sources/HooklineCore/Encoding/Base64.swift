@@ -42,13 +42,8 @@ package enum Base64 {
         return output
     }
 
-    /// Decodes `text` into `buffer` without allocating: the number of bytes written, or nil if
-    /// `text` is not base64 or its bytes do not fit.
-    package static func decode(_ text: some StringProtocol, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
-        decode(bytes: text.utf8, into: buffer)
-    }
-
-    /// `decode(_:into:)` of text given as its UTF-8 bytes.
+    /// Decodes base64 text, given as its UTF-8 bytes, into `buffer` without allocating: the
+    /// number of bytes written, or nil if `text` is not base64 or its bytes do not fit.
     package static func decode(bytes text: some Collection<UInt8>, into buffer: UnsafeMutableRawBufferPointer) -> Int? {
         var written = 0
         let decoded = decode(utf8: text) { byte in

@@ -9,9 +9,8 @@ package enum EventTypeName {
 
     /// Whether the part before the first dot is `resource` (lower-case ASCII), in any case.
     package static func hasResource(_ resource: StaticString, _ type: String) -> Bool {
-        let bytes = type.utf8
-        let end = bytes.firstIndex(of: UInt8(ascii: ".")) ?? bytes.endIndex
-        return equalsIgnoringCase(bytes[bytes.startIndex..<end], resource)
+        let end = type.utf8.firstIndex(of: UInt8(ascii: ".")) ?? type.endIndex
+        return ASCIICase.equal(type[..<end], resource)
     }
 
     /// The kind the action names, or nil for actions Hookline does not apply (`merged`, `archived`).
@@ -19,8 +18,8 @@ package enum EventTypeName {
         let bytes = type.utf8
         // As `split` would see it: a name that starts with its dot has no action.
         guard let dot = bytes.firstIndex(of: UInt8(ascii: ".")), dot != bytes.startIndex else { return nil }
-        let action = bytes[bytes.index(after: dot)...]
-        for (name, kind) in actions where equalsIgnoringCase(action, name) { return kind }
+        let action = type[bytes.index(after: dot)...]
+        for (name, kind) in actions where ASCIICase.equal(action, name) { return kind }
         return nil
     }
 
@@ -29,15 +28,4 @@ package enum EventTypeName {
         ("delete", .deleted), ("deleted", .deleted), ("destroy", .deleted), ("destroyed", .deleted),
     ]
 
-    /// `bytes` equals the lower-case ASCII `name`, ignoring ASCII case.
-    private static func equalsIgnoringCase(_ bytes: Substring.UTF8View, _ name: StaticString) -> Bool {
-        name.withUTF8Buffer { expected in
-            guard bytes.count == expected.count else { return false }
-            for (byte, wanted) in zip(bytes, expected) {
-                let lower = (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte) ? byte + 32 : byte
-                if lower != wanted { return false }
-            }
-            return true
-        }
-    }
 }

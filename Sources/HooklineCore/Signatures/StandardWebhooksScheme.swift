@@ -50,12 +50,18 @@ package struct StandardWebhooksScheme: SignatureScheme {
         window: TimestampWindow
     ) -> SignatureVerdict {
         // The webhook- family unless only svix- signatures were sent.
-        let family = headers.first(Self.families[0].signature) == nil && headers.first(Self.families[1].signature) != nil ? Self.families[1] : Self.families[0]
+        let family: HeaderFamily
+        if headers.first(Self.families[0].signature) != nil {
+            family = Self.families[0]
+        } else if headers.first(Self.families[1].signature) != nil {
+            family = Self.families[1]
+        } else {
+            return .rejected(.missingHeader(Self.families[0].signature))
+        }
         let idHeader = family.id
         let timestampHeader = family.timestamp
         let signatureHeader = family.signature
 
-        guard headers.first(signatureHeader) != nil else { return .rejected(.missingHeader(signatureHeader)) }
         guard let id = headers.first(idHeader) else { return .rejected(.missingHeader(idHeader)) }
         guard !id.isEmpty else { return .rejected(.malformedHeader(idHeader, "the message id is empty")) }
         guard let timestamp = headers.first(timestampHeader) else {

@@ -94,9 +94,11 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             state = .idle  // release the buffer's reference before appending, so it is not copied
-            if body.readableBytes == 0 || chunk.readableBytes > body.writableBytes {
-                // A later part: gather them in a buffer of the declared size.
-                var gathered = context.channel.allocator.buffer(capacity: min(maxBodyBytes, max(declaredLength(head), body.readableBytes + chunk.readableBytes)))
+            if chunk.readableBytes > body.writableBytes {
+                // A later part (a view of the read buffer has no room): gather the parts in a
+                // buffer of the declared size, 4 KiB when none was declared (chunked).
+                let declared = Self.contentLength(of: head) ?? 4096
+                var gathered = context.channel.allocator.buffer(capacity: min(maxBodyBytes, max(declared, body.readableBytes + chunk.readableBytes)))
                 gathered.writeBuffer(&body)
                 body = gathered
             }
@@ -153,7 +155,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             state = .discarding(head: head, answer: answer)
             return
         }
-        if let length = head.headers.first(name: "content-length").flatMap(Int.init), length > maxBodyBytes {
+        if let length = Self.contentLength(of: head), length > maxBodyBytes {
             refuseOversize(head: head, source: name, context: context)
             return
         }
@@ -163,9 +165,9 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         state = .collecting(head: head, source: name, body: nil, receivedAt: receivedAt)
     }
 
-    /// The request's `Content-Length`, or 4 KiB when it sent none (chunked).
-    private func declaredLength(_ head: HTTPRequestHead) -> Int {
-        head.headers.first(name: "content-length").flatMap(Int.init) ?? 4096
+    /// The request's `Content-Length`, if it sent one.
+    private static func contentLength(of head: HTTPRequestHead) -> Int? {
+        head.headers.first(name: "content-length").flatMap(Int.init)
     }
 
     private func refuseOversize(head: HTTPRequestHead, source: String, context: ChannelHandlerContext) {
