@@ -76,12 +76,7 @@ final class LoadHarness: Sendable {
         queue: {workers: 8}
         retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
         \(store ?? "")
-        sources:
-          - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(secret)"}}
-        targets:
-          - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-        routes:
-          - {from: standard, to: omnichannel, contact_id: source_id}
+        \(sandbox.standardToOmnichannelYAML(secret: secret))
         """
     }
 

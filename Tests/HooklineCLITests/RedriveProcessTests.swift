@@ -14,12 +14,7 @@ struct RedriveProcessTests {
         audit: {path: "\(directory)/audit.jsonl"}
         \(database.map { "store: {kind: postgres, url: \"\($0)\", lease: 3s}" } ?? "")
         retry: {base_delay: 10ms, max_delay: 20ms, max_attempts: 2, max_age: 1m}
-        sources:
-          - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(LoadHarness.secret)"}}
-        targets:
-          - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-        routes:
-          - {from: standard, to: omnichannel, contact_id: source_id}
+        \(sandbox.standardToOmnichannelYAML(secret: LoadHarness.secret))
         """
     }
 

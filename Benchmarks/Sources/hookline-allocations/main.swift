@@ -147,12 +147,7 @@ func measure(warmup: Int, counted: Int) async throws {
             server: {host: 127.0.0.1, port: 0, drain_timeout: 1s}
             audit: {path: "\(directory)/audit.jsonl", fsync: batch}
             queue: {capacity: 1000000, workers: 4}
-            sources:
-              - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(secret)"}}
-            targets:
-              - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-            routes:
-              - {from: standard, to: omnichannel, contact_id: source_id}
+            \(sandbox.standardToOmnichannelYAML(secret: secret))
             """
         let configuration = try ConfigurationLoader.load(yaml: yaml, file: "\(directory)/hookline.yaml", environment: [:])
         try await withRunningHookline(configuration) { running in

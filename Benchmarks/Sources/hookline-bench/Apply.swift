@@ -25,12 +25,7 @@ struct Apply: AsyncParsableCommand {
                 server: {port: 0}
                 audit: {path: "\(directory)/audit.jsonl", fsync: batch}
                 queue: {capacity: \(events * 2), workers: \(workers)}
-                sources:
-                  - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
-                targets:
-                  - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key}
-                routes:
-                  - {from: standard, to: omnichannel, contact_id: source_id}
+                \(sandbox.standardToOmnichannelYAML(secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"))
                 """, file: "(apply bench)", environment: [:])
         try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
             let url = "\(running.baseURL)/webhooks/standard"
