@@ -133,47 +133,6 @@ struct LaneQueueTests {
     }
 }
 
-@Suite("dedup window")
-struct DedupWindowTests {
-    static let t0 = UnixTime(seconds: 1_700_000_000)
-
-    @Test("a message id is remembered, pending until committed")
-    func remembers() {
-        var window = DedupWindow(maximumEntries: 10, maximumAge: .seconds(60))
-        window.insert("k", eventID: "e1", seenAt: Self.t0)
-        let pending = window.lookup("k", now: Self.t0)
-        #expect(pending?.committed == false)
-        window.commit("k")
-        let committed = window.lookup("k", now: Self.t0)
-        #expect(committed == DedupWindow.Entry(eventID: "e1", seenAt: Self.t0, committed: true))
-    }
-
-    @Test("entries leave the window by age and by count")
-    func bounds() {
-        var window = DedupWindow(maximumEntries: 2, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
-        window.insert("b", eventID: "e2", seenAt: Self.t0)
-        window.insert("c", eventID: "e3", seenAt: Self.t0)
-        let a = window.lookup("a", now: Self.t0)
-        let b = window.lookup("b", now: Self.t0)
-        let c = window.lookup("c", now: Self.t0 + .seconds(61))
-        #expect(a == nil && b != nil && c == nil)
-        #expect(window.count == 0)
-    }
-
-    @Test("a removed key is forgotten, and its old slot does not evict a newer insert")
-    func removeAndReinsert() {
-        var window = DedupWindow(maximumEntries: 5, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
-        window.remove("a")
-        let removed = window.lookup("a", now: Self.t0)
-        #expect(removed == nil)
-        window.insert("a", eventID: "e2", seenAt: Self.t0 + .seconds(30))
-        let reinserted = window.lookup("a", now: Self.t0 + .seconds(61))
-        #expect(reinserted?.eventID == "e2")
-    }
-}
-
 extension LaneQueue {
     /// Reserves room and enqueues, as ingest does in two steps; false when the queue is full.
     fileprivate mutating func enqueue(_ job: Job) -> Bool {
