@@ -43,8 +43,9 @@ package struct DedupWindow: Sendable {
     private var head = 0
     private var used = 0
     /// The index: 0 is an empty bucket, else the key's hash in the high half and its slot's
-    /// position + 1 in the low half. Linear probing, at most half full.
-    private var buckets: [UInt64]
+    /// position + 1 in the low half. Linear probing, at most half full. Sized for the ring's
+    /// capacity up front, and resident only as buckets are used.
+    private var buckets: ZeroedWords
     private var live = 0
 
     /// `preparedSlots` is how many slots the ring's storage is sized for up front; it grows past
@@ -114,10 +115,15 @@ package struct DedupWindow: Sendable {
         return UInt32(truncatingIfNeeded: hasher.finalize())
     }
 
-    private static func emptyBuckets(for slots: Int) -> [UInt64] {
+    private static func emptyBuckets(for slots: Int) -> ZeroedWords {
         var count = 16
         while count < 2 * slots { count <<= 1 }
-        return [UInt64](repeating: 0, count: count)
+        return ZeroedWords(count: count)
+    }
+
+    /// Copies the index before writing to it if another copy of this window shares it.
+    private mutating func uniqueBuckets() {
+        if !isKnownUniquelyReferenced(&buckets) { buckets = buckets.copy() }
     }
 
     private var mask: Int { buckets.count - 1 }
@@ -152,6 +158,7 @@ package struct DedupWindow: Sendable {
     }
 
     private mutating func link(hash: UInt32, position: Int) {
+        uniqueBuckets()
         var index = Int(hash) & mask
         while buckets[index] != 0 { index = (index + 1) & mask }
         buckets[index] = UInt64(hash) << 32 | UInt64(position + 1)
@@ -161,6 +168,7 @@ package struct DedupWindow: Sendable {
     /// Takes the entry out of the index (shifting later buckets of its probe run back, so no
     /// lookup ever stops early) and marks its slot dead, letting go of its strings.
     private mutating func unlink(bucket: Int, position: Int) {
+        uniqueBuckets()
         let mask = mask
         var hole = bucket
         var index = bucket

@@ -53,6 +53,19 @@ struct DedupWindowTests {
         #expect(window.count == 3)
     }
 
+    @Test("a copy of the window is its own: inserts and removals in one do not show in the other")
+    func copies() {
+        var window = DedupWindow(maximumEntries: 10, maximumAge: .seconds(60))
+        window.insert("a", eventID: "e1", seenAt: Self.t0)
+        var copy = window
+        copy.insert("b", eventID: "e2", seenAt: Self.t0)
+        copy.remove("a")
+        let a = window.lookup("a", now: Self.t0)
+        let b = window.lookup("b", now: Self.t0)
+        #expect(a?.eventID == "e1" && b == nil)
+        #expect(copy.count == 1 && window.count == 1)
+    }
+
     @Test("random inserts, commits, removals and lookups agree with a plain model of the window", arguments: [1, 2, 3, 7, 64])
     func agreesWithModel(maximumEntries: Int) {
         var random = SeededGenerator(seed: UInt64(maximumEntries))
