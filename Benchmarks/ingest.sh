@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Receiving alone, against its peers and its floors, in rounds: each round runs, one after the
+# other under the same wrk load (2 threads, 32 connections, distinct signed 600-byte Standard
+# Webhooks deliveries),
+#   nginx answering a static 202 (the ceiling for any HTTP server here),
+#   the plain Node receiver (Benchmarks/node/receiver.js: crypto, JSON.parse, appendFileSync, 202),
+#   Hookline with its one target stalled (fsync: batch), so that only receiving runs,
+#   the same Hookline process answering GET /healthz (what NIO's HTTP/1 costs before any work),
+# and then times write + fdatasync of received lines alone at the batch size Hookline reached in
+# that round (`hookline-bench durable-write`). CPU µs per request is the server's process CPU
+# (user + system, /proc/PID/stat) over the wrk run divided by the requests it served.
+# Per round it prints one row per server; at the end, the range of each figure over the rounds.
+# Usage: Benchmarks/ingest.sh [--rounds N] [--duration SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Benchmarks/common.sh
+
+ROUNDS=3
+DURATION=6
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    *) echo "usage: $0 [--rounds N] [--duration SECONDS]" >&2; exit 2 ;;
+  esac
+done
+CONNECTIONS=32
+
+if ! need wrk || ! need nginx; then
+  echo "ingest: installing wrk and nginx" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+fi
+swift build -c release --product hookline >&2
+swift build -c release --product hookline-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+WORK="$(mktemp -d /tmp/hookline-ingest.XXXXXX)"
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+SANDBOX_PORT=$(free_port)
+"$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
+PIDS+=($!)
+wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests"
+# The target never answers: receiving is all that runs.
+curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx-temp"
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx-temp;
+  client_body_buffer_size 64k;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { default_type application/json; return 202 '{"status":"accepted"}'; }
+  }
+}
+NGINX
+nginx -c "$WORK/nginx.conf"
+for _ in $(seq 1 100); do [ -f "$WORK/nginx.pid" ] && break; sleep 0.05; done
+
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
+# Voluntary + involuntary context switches and minor page faults of a process, summed over its threads.
+switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
+faults() { awk '{print $10}' "/proc/$1/stat"; }
+load() { # name url pids...: runs wrk, sets SERVED, CPU (µs per request), and the report in $WORK/<name>.txt
+  local name=$1 url=$2; shift 2
+  local before; before=$(ticks "$@")
+  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$url" >"$WORK/$name.txt" 2>&1
+  SERVED=$(served "$WORK/$name.txt")
+  CPU=$(per_request $(( $(ticks "$@") - before )) "$SERVED")
+}
+row() { printf '%-6s %-26s %12s %10s %10s %s\n' "$@"; }
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+
+echo "Receiving alone — $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), $ROUNDS rounds of ${DURATION}s, wrk -t2 -c$CONNECTIONS"
+row round server "requests/s" "CPU µs/req" "p99 (wrk)" "notes"
+for round in $(seq 1 "$ROUNDS"); do
+  PORT=$(free_port)
+  cat >"$WORK/hookline.yaml" <<YAML
+server: {host: 127.0.0.1, port: $PORT}
+audit: {path: "$WORK/audit-$round.jsonl", fsync: batch}
+queue: {capacity: 4000000, workers: 16}
+$(sandbox_routes_yaml)
+YAML
+  "$BIN/hookline" serve --config "$WORK/hookline.yaml" --log-format json 2>"$WORK/hookline-$round.log" &
+  HOOKLINE_PID=$!
+  PIDS+=($HOOKLINE_PID)
+  wait_http "http://127.0.0.1:$PORT/healthz"
+  rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
+  "$BIN/hookline-bench" sign-requests --count $(( DURATION * 60000 )) --files 2 --first $(( round * 10000000 )) --host "127.0.0.1:$PORT" "$WORK/requests" >/dev/null
+
+  NGINX_PIDS=("$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"))
+  load nginx "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "${NGINX_PIDS[@]}"
+  row "$round" "nginx (static 202)" "$(rps "$WORK/nginx.txt")" "$CPU" "$(pct "$WORK/nginx.txt" 99)" ""
+  echo "nginx $(rps "$WORK/nginx.txt") $CPU $(pct "$WORK/nginx.txt" 99)" >>"$RESULTS"
+
+  if need node; then
+    NODE_PORT=$(free_port)
+    node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/node.jsonl" sync &
+    NODE_PID=$!
+    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NODE_PORT/" && break; sleep 0.05; done
+    load node "http://127.0.0.1:$NODE_PORT/webhooks/standard" "$NODE_PID"
+    kill "$NODE_PID" 2>/dev/null || true
+    wait "$NODE_PID" 2>/dev/null || true
+    row "$round" "Node receiver" "$(rps "$WORK/node.txt")" "$CPU" "$(pct "$WORK/node.txt" 99)" ""
+    echo "node $(rps "$WORK/node.txt") $CPU $(pct "$WORK/node.txt" 99)" >>"$RESULTS"
+  fi
+
+  SWITCHES=$(switches "$HOOKLINE_PID"); FAULTS=$(faults "$HOOKLINE_PID")
+  load hookline "http://127.0.0.1:$PORT/webhooks/standard" "$HOOKLINE_PID"
+  SWITCHES=$(( $(switches "$HOOKLINE_PID") - SWITCHES )); FAULTS=$(( $(faults "$HOOKLINE_PID") - FAULTS ))
+  curl -fs "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
+  SYNCS=$(awk '/^hookline_audit_fsync_duration_seconds_count/ {print int($2)}' "$WORK/metrics.txt")
+  BATCH=$(python3 -c "print(f'{$SERVED / max(1, ${SYNCS:-0}):.1f}')")
+  INSIDE=$(awk '/^hookline_ingest_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; l[k] = le }
+       /^hookline_ingest_duration_seconds_count/ { total += $2 }
+       END { for (i = 1; i <= k; i++) if (n[i] >= 0.99 * total) { printf "%g ms", l[i] * 1000; exit } }' "$WORK/metrics.txt")
+  NON2XX=$(non2xx "$WORK/hookline.txt")
+  NOTES="$BATCH per fdatasync; $(python3 -c "print(f'{$SWITCHES / max(1, $SERVED):.2f} switches, {$FAULTS / max(1, $SERVED):.2f} faults')") per request; p99 inside ≤ $INSIDE; non-2xx $NON2XX"
+  row "$round" "Hookline (target stalled)" "$(rps "$WORK/hookline.txt")" "$CPU" "$(pct "$WORK/hookline.txt" 99)" "$NOTES"
+  echo "hookline $(rps "$WORK/hookline.txt") $CPU $(pct "$WORK/hookline.txt" 99) $BATCH" >>"$RESULTS"
+
+  BEFORE=$(ticks "$HOOKLINE_PID")
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/healthz" >"$WORK/healthz.txt" 2>&1
+  CPU=$(per_request $(( $(ticks "$HOOKLINE_PID") - BEFORE )) "$(served "$WORK/healthz.txt")")
+  row "$round" "Hookline GET /healthz" "$(rps "$WORK/healthz.txt")" "$CPU" "$(pct "$WORK/healthz.txt" 99)" "NIO's HTTP/1 and sockets, no work"
+  echo "healthz $(rps "$WORK/healthz.txt") $CPU $(pct "$WORK/healthz.txt" 99)" >>"$RESULTS"
+  kill -KILL "$HOOKLINE_PID" 2>/dev/null || true
+  wait "$HOOKLINE_PID" 2>/dev/null || true
+
+  SIZE=$(python3 -c "print(max(1, round($BATCH)))")
+  FLOOR=$("$BIN/hookline-bench" durable-write --batch "$SIZE" --batches 1000 --directory "$WORK" | tail -1)
+  DURABLE=$(echo "$FLOOR" | sed -n 's/.*= \([0-9]*\) µs CPU a delivery.*/\1/p')
+  row "$round" "write + fdatasync alone" "" "$DURABLE" "" "batches of $SIZE received lines (hookline-bench durable-write)"
+  echo "durable 0 $DURABLE 0" >>"$RESULTS"
+done
+
+echo
+echo "Ranges over $ROUNDS rounds (requests/s; CPU µs per request; p99 at wrk):"
+python3 - "$RESULTS" <<'PY'
+import sys, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    parts = line.split()
+    rows[parts[0]].append(parts[1:])
+def span(values, fmt):
+    values = [v for v in values if v is not None]
+    return fmt(min(values)) if min(values) == max(values) else f"{fmt(min(values))}–{fmt(max(values))}"
+def ms(text):
+    return float(text[:-2]) if text.endswith("ms") else float(text[:-2]) / 1000 if text.endswith("us") else float(text[:-1]) * 1000 if text.endswith("s") else None
+names = {"nginx": "nginx (static 202)", "node": "Node receiver", "hookline": "Hookline (target stalled)", "healthz": "Hookline GET /healthz", "durable": "write + fdatasync alone"}
+for key in ["nginx", "node", "hookline", "healthz", "durable"]:
+    if key not in rows: continue
+    r = rows[key]
+    rps = span([float(x[0]) for x in r], lambda v: f"{v:,.0f}") if key != "durable" else "-"
+    cpu = span([float(x[1]) for x in r], lambda v: f"{v:.0f}")
+    p99 = span([ms(x[2]) for x in r], lambda v: f"{v:.1f} ms") if key != "durable" else "-"
+    print(f"  {names[key]:28s} {rps:>18s}  {cpu:>8s} µs  {p99:>16s}")
+if "hookline" in rows and "node" in rows:
+    ratios = [float(h[0]) / float(n[0]) for h, n in zip(rows["hookline"], rows["node"])]
+    print(f"  Hookline / Node, requests/s, same round: {span(ratios, lambda v: f'{v:.2f}')} (target ≥ 3)")
+if "hookline" in rows and "healthz" in rows and "durable" in rows:
+    floors = [float(f[1]) + float(d[1]) for f, d in zip(rows["healthz"], rows["durable"])]
+    print(f"  floor = GET /healthz CPU + write + fdatasync CPU at the round's batch: {span(floors, lambda v: f'{v:.0f}')} µs (target ≤ 45)")
+PY
