@@ -42,9 +42,9 @@ package struct AuditJournal: Sendable {
         }
     }
 
-    private var pendingByID: [String: PendingEvent] = [:]
+    private var pendingByID = PendingTable()
     private var nextSequence = 0
-    package private(set) var seenMessages: [SeenMessage] = []
+    package private(set) var seenMessages = ChunkedList<SeenMessage>()
     private var referenceIndex: [String: Int] = [:]
     package private(set) var references: [Reference] = []
     package private(set) var lines = 0
@@ -105,9 +105,31 @@ package struct AuditJournal: Sendable {
         }
     }
 
-    /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds).
+    /// Forgets message ids older than `horizon` and beyond `maximum` (the dedup window's bounds),
+    /// oldest first: it stops at the first id inside the horizon, so an older one logged just
+    /// after it (two event loops' clocks a millisecond apart) goes at the next trim.
     package mutating func trimSeen(olderThan horizon: UnixTime, keeping maximum: Int) {
-        seenMessages.removeAll { $0.seenAt < horizon }
+        seenMessages.removeFirst { $0.seenAt < horizon }
         if seenMessages.count > maximum { seenMessages.removeFirst(seenMessages.count - maximum) }
     }
+}
+
+/// Owed events by id, in 32 dictionaries chosen by the id's last byte (an event id ends in
+/// random ULID characters). A dictionary grows by rehashing into a table twice its size; with
+/// 100,000 owed events one table meant a new 19 MB table faulted in page by page while the
+/// writer held the journal, a pause of every delivery waiting on it. A shard grows at a 32nd
+/// of that.
+private struct PendingTable: Sendable {
+    private var shards = [[String: AuditJournal.PendingEvent]](repeating: [:], count: 32)
+
+    private static func shard(_ id: String) -> Int { Int(id.utf8.last ?? 0) & 31 }
+
+    subscript(id: String) -> AuditJournal.PendingEvent? {
+        get { shards[Self.shard(id)][id] }
+        set { shards[Self.shard(id)][id] = newValue }
+    }
+
+    var count: Int { shards.reduce(0) { $0 + $1.count } }
+
+    var values: [AuditJournal.PendingEvent] { shards.flatMap(\.values) }
 }

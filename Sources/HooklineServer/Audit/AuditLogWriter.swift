@@ -259,8 +259,9 @@ package final class AuditLogWriter: Sendable {
                 state.size += written
                 for (summary, offset) in summaries { state.journal.apply(summary, offset: offset) }
                 // Message ids past the dedup window's bounds are never carried forward: forget
-                // them in bulk so the journal's memory stays bounded without rotation too.
-                if state.journal.seenMessages.count > 2 * max(options.dedupMaxEntries, 1024) {
+                // them (oldest first, a chunk at a time) so the journal's memory stays bounded
+                // without rotation too.
+                if state.journal.seenMessages.count > max(options.dedupMaxEntries, 1024) + ChunkedList<AuditJournal.SeenMessage>.chunkSize {
                     state.journal.trimSeen(olderThan: UnixTime.now() - options.dedupMaxAge, keeping: options.dedupMaxEntries)
                 }
             }

@@ -78,6 +78,22 @@ struct AuditJournalTests {
         #expect(journal.seenMessages.map(\.message) == ["m-a", "m-b", "m-c", "m-d"])
     }
 
+    @Test("message ids leave the journal oldest first: past the horizon, then beyond the count")
+    func trimSeen() {
+        var journal = AuditJournal()
+        let t0 = Self.t0
+        for index in 0..<10 {
+            let record = AuditRecord(
+                ts: t0 + .seconds(index), outcome: .received, event: "e\(index)", message: "m\(index)", source: "s", targets: ["t"], payload: [])
+            journal.apply(AuditLineSummary(record), offset: Int64(index))
+        }
+        journal.trimSeen(olderThan: t0 + .seconds(3), keeping: 100)
+        #expect(journal.seenMessages.map(\.message) == ["m3", "m4", "m5", "m6", "m7", "m8", "m9"])
+        journal.trimSeen(olderThan: t0, keeping: 2)
+        #expect(journal.seenMessages.map(\.message) == ["m8", "m9"])
+        #expect(journal.pendingCount == 10, "owed events are not message ids")
+    }
+
     @Test("the audit log's own timestamps parse without allocating, and only that form")
     func compactTimestamps() {
         let text = Array("2026-11-22T07:19:05.123Z".utf8)
