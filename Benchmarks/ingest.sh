@@ -79,6 +79,8 @@ per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ti
 # Voluntary + involuntary context switches and minor page faults of a process, summed over its threads.
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 faults() { awk '{print $10}' "/proc/$1/stat"; }
+# The machine's stolen and total CPU ticks (a VM's host running other guests shows as steal).
+steal() { awk '/^cpu / {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
 load() { # name url pids...: runs wrk, sets SERVED, CPU (µs per request), and the report in $WORK/<name>.txt
   local name=$1 url=$2; shift 2
   local before; before=$(ticks "$@")
@@ -93,6 +95,7 @@ RESULTS="$WORK/results.txt"
 echo "Receiving alone — $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), $ROUNDS rounds of ${DURATION}s, wrk -t2 -c$CONNECTIONS"
 row round server "requests/s" "CPU µs/req" "p99 (wrk)" "notes"
 for round in $(seq 1 "$ROUNDS"); do
+  read -r STEAL0 TOTAL0 <<<"$(steal)"
   PORT=$(free_port)
   cat >"$WORK/hookline.yaml" <<YAML
 server: {host: 127.0.0.1, port: $PORT}
@@ -151,6 +154,10 @@ YAML
   DURABLE=$(echo "$FLOOR" | sed -n 's/.*= \([0-9]*\) µs CPU a delivery.*/\1/p')
   row "$round" "write + fdatasync alone" "" "$DURABLE" "" "batches of $SIZE received lines (hookline-bench durable-write)"
   echo "durable 0 $DURABLE 0" >>"$RESULTS"
+  read -r STEAL1 TOTAL1 <<<"$(steal)"
+  STOLEN=$(python3 -c "print(f'{100 * ($STEAL1 - $STEAL0) / max(1, $TOTAL1 - $TOTAL0):.0f}')")
+  echo "       (CPU time stolen by the VM's host during this round: $STOLEN %)"
+  echo "steal $STOLEN" >>"$RESULTS"
 done
 
 echo
@@ -174,6 +181,8 @@ for key in ["nginx", "node", "hookline", "healthz", "durable"]:
     cpu = span([float(x[1]) for x in r], lambda v: f"{v:.0f}")
     p99 = span([ms(x[2]) for x in r], lambda v: f"{v:.1f} ms") if key != "durable" else "-"
     print(f"  {names[key]:28s} {rps:>18s}  {cpu:>8s} µs  {p99:>16s}")
+if "steal" in rows:
+    print(f"  CPU time stolen by the VM's host: {span([float(x[0]) for x in rows['steal']], lambda v: f'{v:.0f} %')} of each round")
 if "hookline" in rows and "node" in rows:
     ratios = [float(h[0]) / float(n[0]) for h, n in zip(rows["hookline"], rows["node"])]
     print(f"  Hookline / Node, requests/s, same round: {span(ratios, lambda v: f'{v:.2f}')} (target ≥ 3)")
