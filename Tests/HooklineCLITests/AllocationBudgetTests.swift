@@ -11,12 +11,12 @@ struct AllocationBudgetTests {
     /// The budget per accepted webhook, a little above what was measured. A debug build (what
     /// `swift test` runs) allocates about fifteen times what a release build does, and does not
     /// follow it step for step (unspecialised generics, no stack promotion): the release figures,
-    /// which the cuts are measured by, are in Benchmarks/README.md. Measured: debug 267,
-    /// release 25 (the target, so the release budget is the target itself).
+    /// which the cuts are measured by, are in Benchmarks/README.md. Measured: debug 265,
+    /// release 24.01 (the target is 25).
     #if DEBUG
-    static let budget = 285.0
+    static let budget = 280.0
     #else
-    static let budget = 25.0
+    static let budget = 24.5
     #endif
 
     static func binary() throws -> String {

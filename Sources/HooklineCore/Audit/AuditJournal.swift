@@ -26,7 +26,7 @@ package struct AuditJournal: Sendable {
         package var seenAt: UnixTime
 
         /// The dedup window's key for this message.
-        package var key: String { DedupWindow.key(source: source, messageID: message) }
+        package var key: MessageKey { MessageKey(source: source, messageID: message) }
     }
 
     /// A learned id (`created` lines).
@@ -42,7 +42,9 @@ package struct AuditJournal: Sendable {
         }
     }
 
-    private var pendingByID = PendingTable()
+    /// Owed events by id, sharded: growing one table of 100,000 owed events paused the writer,
+    /// and every delivery waiting on it, for 50-250 ms.
+    private var pendingByID = ShardedDictionary<String, PendingEvent>()
     private var nextSequence = 0
     package private(set) var seenMessages = ChunkedList<SeenMessage>()
     private var referenceIndex: [String: Int] = [:]
@@ -112,24 +114,4 @@ package struct AuditJournal: Sendable {
         seenMessages.removeFirst { $0.seenAt < horizon }
         if seenMessages.count > maximum { seenMessages.removeFirst(seenMessages.count - maximum) }
     }
-}
-
-/// Owed events by id, in 32 dictionaries chosen by the id's last byte (an event id ends in
-/// random ULID characters). A dictionary grows by rehashing into a table twice its size; with
-/// 100,000 owed events one table meant a new 19 MB table faulted in page by page while the
-/// writer held the journal, a pause of every delivery waiting on it. A shard grows at a 32nd
-/// of that.
-private struct PendingTable: Sendable {
-    private var shards = [[String: AuditJournal.PendingEvent]](repeating: [:], count: 32)
-
-    private static func shard(_ id: String) -> Int { Int(id.utf8.last ?? 0) & 31 }
-
-    subscript(id: String) -> AuditJournal.PendingEvent? {
-        get { shards[Self.shard(id)][id] }
-        set { shards[Self.shard(id)][id] = newValue }
-    }
-
-    var count: Int { shards.reduce(0) { $0 + $1.count } }
-
-    var values: [AuditJournal.PendingEvent] { shards.flatMap(\.values) }
 }

@@ -28,7 +28,7 @@ package struct DedupWindow: Sendable {
     /// One insert, in ring order. A slot whose key was removed or inserted again stays in the
     /// ring (it still counts towards `maximumEntries` until it leaves) but not in the index.
     private struct Slot: Sendable {
-        var key: String
+        var key: MessageKey
         var entry: Entry
         var hash: UInt32
         var live: Bool
@@ -58,20 +58,17 @@ package struct DedupWindow: Sendable {
         buckets = Self.emptyBuckets(for: capacity)
     }
 
-    /// The key for a message id from a source.
-    package static func key(source: String, messageID: String) -> String { "\(source)\u{1F}\(messageID)" }
-
     /// Message ids in the window.
     package var count: Int { live }
 
     /// The entry for `key`, if it is still inside the window at `now`.
-    package mutating func lookup(_ key: String, now: UnixTime) -> Entry? {
+    package mutating func lookup(_ key: MessageKey, now: UnixTime) -> Entry? {
         evict(now: now)
         return find(key, hash: Self.hash(key)).map { slots[$0.position].entry }
     }
 
     /// Records `key` as seen at `seenAt` (pending until `commit`).
-    package mutating func insert(_ key: String, eventID: String, seenAt: UnixTime, committed: Bool = false) {
+    package mutating func insert(_ key: MessageKey, eventID: String, seenAt: UnixTime, committed: Bool = false) {
         let hash = Self.hash(key)
         if let found = find(key, hash: hash) { unlink(bucket: found.bucket, position: found.position) }
         while used >= maximumEntries { dropOldest() }
@@ -85,13 +82,13 @@ package struct DedupWindow: Sendable {
     }
 
     /// Marks `key` durable: later deliveries are duplicates.
-    package mutating func commit(_ key: String) {
+    package mutating func commit(_ key: MessageKey) {
         guard let found = find(key, hash: Self.hash(key)) else { return }
         slots[found.position].entry.committed = true
     }
 
     /// Forgets `key` (its delivery was not journaled, so a redelivery must be accepted).
-    package mutating func remove(_ key: String) {
+    package mutating func remove(_ key: MessageKey) {
         guard let found = find(key, hash: Self.hash(key)) else { return }
         unlink(bucket: found.bucket, position: found.position)
     }
@@ -109,7 +106,7 @@ package struct DedupWindow: Sendable {
 
     // MARK: The index
 
-    private static func hash(_ key: String) -> UInt32 {
+    private static func hash(_ key: MessageKey) -> UInt32 {
         var hasher = Hasher()
         hasher.combine(key)
         return UInt32(truncatingIfNeeded: hasher.finalize())
@@ -133,7 +130,7 @@ package struct DedupWindow: Sendable {
     private static func position(_ bucket: UInt64) -> Int { Int(truncatingIfNeeded: bucket & 0xFFFF_FFFF) - 1 }
 
     /// The bucket and slot of the live entry for `key`.
-    private func find(_ key: String, hash: UInt32) -> (bucket: Int, position: Int)? {
+    private func find(_ key: MessageKey, hash: UInt32) -> (bucket: Int, position: Int)? {
         var index = Int(hash) & mask
         while true {
             let bucket = buckets[index]
@@ -186,7 +183,7 @@ package struct DedupWindow: Sendable {
         }
         buckets[hole] = 0
         slots[position].live = false
-        slots[position].key = ""
+        slots[position].key = MessageKey(source: "", messageID: "")
         slots[position].entry.eventID = ""
         live -= 1
     }

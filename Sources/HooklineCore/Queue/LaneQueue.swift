@@ -25,7 +25,9 @@ package struct LaneQueue: Sendable {
     /// Jobs being worked on right now.
     package private(set) var inFlight = 0
 
-    private var lanes: [LaneKey: Lane] = [:]
+    /// Sharded: a backlog spread over a hundred thousand contacts is as many lanes, and growing
+    /// one table that size paused every enqueue behind the queue's lock.
+    private var lanes = ShardedDictionary<LaneKey, Lane>()
     private var readyLanes: Deque<LaneKey> = []
     private var deadlines = DeadlineHeap()
     private var sequence: UInt64 = 0

@@ -11,15 +11,15 @@ extension AuditLogWriter {
     struct Waiter: Sendable {
         var loop: (any EventLoop)?
         var completion: Notification
-        var claim: String?
+        var claim: MessageKey?
 
-        init(loop: (any EventLoop)?, completion: @escaping Completion, claim: String? = nil) {
+        init(loop: (any EventLoop)?, completion: @escaping Completion, claim: MessageKey? = nil) {
             self.loop = loop
             self.completion = .failure(completion)
             self.claim = claim
         }
 
-        init(loop: (any EventLoop)?, opening: @escaping @Sendable (OpeningOutcome) -> Void, claim: String?) {
+        init(loop: (any EventLoop)?, opening: @escaping @Sendable (OpeningOutcome) -> Void, claim: MessageKey?) {
             self.loop = loop
             self.completion = .opening(opening)
             self.claim = claim
@@ -42,7 +42,7 @@ extension AuditLogWriter {
 
     /// Settles the batch's dedup claims, then runs its completions: those bound to an event loop
     /// in one hop per loop, the rest here.
-    func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [String]) {
+    func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [MessageKey]) {
         if let settle {
             claims.removeAll(keepingCapacity: true)
             for waiter in waiters { if let claim = waiter.claim { claims.append(claim) } }

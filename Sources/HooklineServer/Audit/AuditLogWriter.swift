@@ -17,7 +17,7 @@ package final class AuditLogWriter: Sendable {
     package typealias Completion = @Sendable (JournalFailure?) -> Void
     /// Told, once per batch, which dedup claims its durable records confirm and which a failed
     /// write releases.
-    package typealias ClaimSettlement = @Sendable (_ confirmed: [String], _ released: [String]) -> Void
+    package typealias ClaimSettlement = @Sendable (_ confirmed: [MessageKey], _ released: [MessageKey]) -> Void
 
     /// How the log is kept.
     package struct Options: Sendable {
@@ -129,13 +129,13 @@ package final class AuditLogWriter: Sendable {
     /// Appends a record and calls `completion` once it is written — and, under `fsync: batch`,
     /// on disk — on `loop` when given (a batch's completions for one loop run in a single hop).
     /// The caller answers its sender only then. `claim` is the dedup claim the record settles.
-    package func appendDurably(_ record: AuditRecord, claim: String? = nil, on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
+    package func appendDurably(_ record: AuditRecord, claim: MessageKey? = nil, on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
         submit(.record(record), durable: true, waiter: Waiter(loop: loop, completion: completion, claim: claim))
     }
 
     /// `appendDurably` for an event's opening line: `completion` is told `.durable` or `.failed`.
     package func appendOpening(
-        _ record: AuditRecord, claim: String?, on loop: (any EventLoop)?, completion: @escaping @Sendable (OpeningOutcome) -> Void
+        _ record: AuditRecord, claim: MessageKey?, on loop: (any EventLoop)?, completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
         submit(.record(record), durable: true, waiter: Waiter(loop: loop, opening: completion, claim: claim))
     }
@@ -193,7 +193,7 @@ package final class AuditLogWriter: Sendable {
         // with their capacity: a batch allocates no arrays.
         var spareRecords: [Entry] = []
         var spareCompletions: [Waiter] = []
-        var claims: [String] = []
+        var claims: [MessageKey] = []
         while true {
             pending.lock(whenValue: true)
             pending.unlock(withValue: false)

@@ -134,7 +134,7 @@ package final class WebhookIngest: Sendable {
     ) {
         // Seen before?
         let eventID = random.withLock { EventID.make(at: receivedAt, using: &$0) }
-        let dedupKey = message.messageID.map { DedupWindow.key(source: name, messageID: $0) }
+        let dedupKey = message.messageID.map { MessageKey(source: name, messageID: $0) }
         if let dedupKey {
             switch journal.claim(message: dedupKey, eventID: eventID, now: receivedAt) {
             case .new:

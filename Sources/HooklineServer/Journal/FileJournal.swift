@@ -83,18 +83,18 @@ package final class FileJournal: Journal {
 
     // MARK: Dedup
 
-    package func claim(message key: String, eventID: String, now: UnixTime) -> DedupClaim {
+    package func claim(message key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim {
         dedup.claim(key, eventID: eventID, now: now)
     }
 
-    package func confirm(message key: String) { dedup.settle(confirmed: [key], released: []) }
+    package func confirm(message key: MessageKey) { dedup.settle(confirmed: [key], released: []) }
 
-    package func release(message key: String) { dedup.settle(confirmed: [], released: [key]) }
+    package func release(message key: MessageKey) { dedup.settle(confirmed: [], released: [key]) }
 
     // MARK: Appending
 
     package func appendOpening(
-        _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on loop: (any EventLoop)?,
         completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
         // The jobs live in the in-memory queue; the line is all this store keeps. Dedup is
@@ -169,7 +169,7 @@ final class DedupTable: Sendable {
         window = Mutex(DedupWindow(maximumEntries: maximumEntries, maximumAge: maximumAge))
     }
 
-    func claim(_ key: String, eventID: String, now: UnixTime) -> DedupClaim {
+    func claim(_ key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim {
         window.withLock { window in
             if let entry = window.lookup(key, now: now) {
                 return entry.committed ? .duplicate(eventID: entry.eventID) : .inProgress(eventID: entry.eventID)
@@ -179,14 +179,14 @@ final class DedupTable: Sendable {
         }
     }
 
-    func settle(confirmed: [String], released: [String]) {
+    func settle(confirmed: [MessageKey], released: [MessageKey]) {
         window.withLock { window in
             for key in confirmed { window.commit(key) }
             for key in released { window.remove(key) }
         }
     }
 
-    func restore(_ key: String, eventID: String, seenAt: UnixTime) {
+    func restore(_ key: MessageKey, eventID: String, seenAt: UnixTime) {
         window.withLock { $0.insert(key, eventID: eventID, seenAt: seenAt, committed: true) }
     }
 }

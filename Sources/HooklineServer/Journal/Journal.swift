@@ -39,13 +39,13 @@ package struct OwedEvent: Sendable {
 package protocol Journal: Sendable {
     // MARK: Dedup
 
-    /// Claims a message id (`DedupWindow.key`) for `eventID` at `now`, or reports who has it.
+    /// Claims a message id for `eventID` at `now`, or reports who has it.
     /// A claim is settled by `appendOpening`, or by `confirm`/`release`.
-    func claim(message key: String, eventID: String, now: UnixTime) -> DedupClaim
+    func claim(message key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim
     /// The claimed delivery was folded into another (coalesced): later deliveries are duplicates.
-    func confirm(message key: String)
+    func confirm(message key: MessageKey)
     /// The claimed delivery was not journaled: a redelivery is accepted.
-    func release(message key: String)
+    func release(message key: MessageKey)
 
     // MARK: Appending
 
@@ -55,7 +55,7 @@ package protocol Journal: Sendable {
     /// claim, settled with it; a store shared by several instances settles a redelivery to
     /// another one here, as `.duplicate`.
     func appendOpening(
-        _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on loop: (any EventLoop)?,
         completion: @escaping @Sendable (OpeningOutcome) -> Void)
     /// Appends an outcome line; returns at once.
     func append(_ record: AuditRecord)

@@ -57,7 +57,7 @@ struct AuditJournalTests {
         #expect(journal.pendingEvent("e1")?.offset == 0)
         #expect(journal.pendingEvent("e2")?.attempts == ["omnichannel": 10], "the redriven line's attempt is the base")
         #expect(journal.references == [AuditJournal.Reference(target: "plannr", key: "acct/email", id: "uuid-1")])
-        #expect(journal.seenMessages.map(\.key) == [DedupWindow.key(source: "standard", messageID: "m1"), DedupWindow.key(source: "plannr", messageID: "m2"), DedupWindow.key(source: "standard", messageID: "m0")])
+        #expect(journal.seenMessages.map(\.key) == [MessageKey(source: "standard", messageID: "m1"), MessageKey(source: "plannr", messageID: "m2"), MessageKey(source: "standard", messageID: "m0")])
         #expect(journal.lines == 9)
     }
 

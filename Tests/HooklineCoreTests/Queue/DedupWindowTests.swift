@@ -5,26 +5,28 @@ import Testing
 struct DedupWindowTests {
     static let t0 = UnixTime(seconds: 1_700_000_000)
 
+    func key(_ id: String) -> MessageKey { MessageKey(source: "standard", messageID: id) }
+
     @Test("a message id is remembered, pending until committed")
     func remembers() {
         var window = DedupWindow(maximumEntries: 10, maximumAge: .seconds(60))
-        window.insert("k", eventID: "e1", seenAt: Self.t0)
-        let pending = window.lookup("k", now: Self.t0)
+        window.insert(key("k"), eventID: "e1", seenAt: Self.t0)
+        let pending = window.lookup(key("k"), now: Self.t0)
         #expect(pending?.committed == false)
-        window.commit("k")
-        let committed = window.lookup("k", now: Self.t0)
+        window.commit(key("k"))
+        let committed = window.lookup(key("k"), now: Self.t0)
         #expect(committed == DedupWindow.Entry(eventID: "e1", seenAt: Self.t0, committed: true))
     }
 
     @Test("entries leave the window by age and by count")
     func bounds() {
         var window = DedupWindow(maximumEntries: 2, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
-        window.insert("b", eventID: "e2", seenAt: Self.t0)
-        window.insert("c", eventID: "e3", seenAt: Self.t0)
-        let a = window.lookup("a", now: Self.t0)
-        let b = window.lookup("b", now: Self.t0)
-        let c = window.lookup("c", now: Self.t0 + .seconds(61))
+        window.insert(key("a"), eventID: "e1", seenAt: Self.t0)
+        window.insert(key("b"), eventID: "e2", seenAt: Self.t0)
+        window.insert(key("c"), eventID: "e3", seenAt: Self.t0)
+        let a = window.lookup(key("a"), now: Self.t0)
+        let b = window.lookup(key("b"), now: Self.t0)
+        let c = window.lookup(key("c"), now: Self.t0 + .seconds(61))
         #expect(a == nil && b != nil && c == nil)
         #expect(window.count == 0)
     }
@@ -32,23 +34,23 @@ struct DedupWindowTests {
     @Test("a removed key is forgotten, and its old slot does not evict a newer insert")
     func removeAndReinsert() {
         var window = DedupWindow(maximumEntries: 5, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
-        window.remove("a")
-        let removed = window.lookup("a", now: Self.t0)
+        window.insert(key("a"), eventID: "e1", seenAt: Self.t0)
+        window.remove(key("a"))
+        let removed = window.lookup(key("a"), now: Self.t0)
         #expect(removed == nil)
-        window.insert("a", eventID: "e2", seenAt: Self.t0 + .seconds(30))
-        let reinserted = window.lookup("a", now: Self.t0 + .seconds(61))
+        window.insert(key("a"), eventID: "e2", seenAt: Self.t0 + .seconds(30))
+        let reinserted = window.lookup(key("a"), now: Self.t0 + .seconds(61))
         #expect(reinserted?.eventID == "e2")
     }
 
     @Test("a key inserted again replaces its entry, and the older insert leaving the window does not take it along")
     func insertAgain() {
         var window = DedupWindow(maximumEntries: 3, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
-        window.insert("a", eventID: "e2", seenAt: Self.t0)
-        window.insert("b", eventID: "e3", seenAt: Self.t0)
-        window.insert("c", eventID: "e4", seenAt: Self.t0)  // the first insert of "a" leaves
-        let a = window.lookup("a", now: Self.t0)
+        window.insert(key("a"), eventID: "e1", seenAt: Self.t0)
+        window.insert(key("a"), eventID: "e2", seenAt: Self.t0)
+        window.insert(key("b"), eventID: "e3", seenAt: Self.t0)
+        window.insert(key("c"), eventID: "e4", seenAt: Self.t0)  // the first insert of "a" leaves
+        let a = window.lookup(key("a"), now: Self.t0)
         #expect(a?.eventID == "e2")
         #expect(window.count == 3)
     }
@@ -56,12 +58,12 @@ struct DedupWindowTests {
     @Test("a copy of the window is its own: inserts and removals in one do not show in the other")
     func copies() {
         var window = DedupWindow(maximumEntries: 10, maximumAge: .seconds(60))
-        window.insert("a", eventID: "e1", seenAt: Self.t0)
+        window.insert(key("a"), eventID: "e1", seenAt: Self.t0)
         var copy = window
-        copy.insert("b", eventID: "e2", seenAt: Self.t0)
-        copy.remove("a")
-        let a = window.lookup("a", now: Self.t0)
-        let b = window.lookup("b", now: Self.t0)
+        copy.insert(key("b"), eventID: "e2", seenAt: Self.t0)
+        copy.remove(key("a"))
+        let a = window.lookup(key("a"), now: Self.t0)
+        let b = window.lookup(key("b"), now: Self.t0)
         #expect(a?.eventID == "e1" && b == nil)
         #expect(copy.count == 1 && window.count == 1)
     }
@@ -80,7 +82,7 @@ struct DedupWindowTests {
                 case 1: now = now - .milliseconds(500)
                 default: now = now + .milliseconds(Int64(random.next() % 300))
                 }
-                let key = "k\(random.next() % UInt64(2 * maximumEntries + 3))"
+                let key = key("k\(random.next() % UInt64(2 * maximumEntries + 3))")
                 switch random.next() % 4 {
                 case 0:
                     window.insert(key, eventID: "e\(step)", seenAt: now)
@@ -106,7 +108,7 @@ struct DedupWindowTests {
 private struct ModelWindow {
     var maximumEntries: Int
     var maximumAge: Duration
-    var inserts: [(key: String, entry: DedupWindow.Entry, live: Bool)] = []
+    var inserts: [(key: MessageKey, entry: DedupWindow.Entry, live: Bool)] = []
 
     var count: Int { inserts.count { $0.live } }
 
@@ -114,23 +116,23 @@ private struct ModelWindow {
         while let first = inserts.first, inserts.count > maximumEntries || first.entry.seenAt < now - maximumAge { inserts.removeFirst() }
     }
 
-    mutating func lookup(_ key: String, now: UnixTime) -> DedupWindow.Entry? {
+    mutating func lookup(_ key: MessageKey, now: UnixTime) -> DedupWindow.Entry? {
         evict(now: now)
         return inserts.last { $0.live && $0.key == key }?.entry
     }
 
-    mutating func insert(_ key: String, eventID: String, seenAt: UnixTime) {
+    mutating func insert(_ key: MessageKey, eventID: String, seenAt: UnixTime) {
         remove(key)
         while inserts.count >= maximumEntries { inserts.removeFirst() }
         inserts.append((key, DedupWindow.Entry(eventID: eventID, seenAt: seenAt, committed: false), true))
         evict(now: seenAt)
     }
 
-    mutating func commit(_ key: String) {
+    mutating func commit(_ key: MessageKey) {
         if let index = inserts.lastIndex(where: { $0.live && $0.key == key }) { inserts[index].entry.committed = true }
     }
 
-    mutating func remove(_ key: String) {
+    mutating func remove(_ key: MessageKey) {
         if let index = inserts.lastIndex(where: { $0.live && $0.key == key }) { inserts[index].live = false }
     }
 }

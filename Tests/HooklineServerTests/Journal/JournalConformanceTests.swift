@@ -17,7 +17,7 @@ struct JournalConformanceTests {
         return (record, try events.restore(record, owed: ["omnichannel", "buildr"]).get().jobs)
     }
 
-    static func appendOpening(_ journal: any Journal, _ record: AuditRecord, jobs: [Job], claim: String? = nil) async -> OpeningOutcome {
+    static func appendOpening(_ journal: any Journal, _ record: AuditRecord, jobs: [Job], claim: MessageKey? = nil) async -> OpeningOutcome {
         await withCheckedContinuation { continuation in
             journal.appendOpening(record, jobs: jobs, claim: claim, on: nil) { continuation.resume(returning: $0) }
         }
@@ -27,7 +27,7 @@ struct JournalConformanceTests {
     /// or a duplicate of the original event — whichever step found the message id known.
     static func accept(_ journal: any Journal, _ record: AuditRecord, jobs: [Job]) async -> OpeningOutcome {
         guard let message = record.message, let event = record.event else { return await appendOpening(journal, record, jobs: jobs) }
-        let key = DedupWindow.key(source: record.source ?? "", messageID: message)
+        let key = MessageKey(source: record.source ?? "", messageID: message)
         switch journal.claim(message: key, eventID: event, now: record.ts) {
         case .new: return await appendOpening(journal, record, jobs: jobs, claim: key)
         case .duplicate(let original): return .duplicate(of: original)
@@ -57,7 +57,7 @@ struct JournalConformanceTests {
     @Test("a message id accepted once is a duplicate of its event from then on; while it is being accepted, in progress", arguments: JournalStore.all)
     func dedup(store: JournalStore) async throws {
         try await store.with(try TemporaryDirectory()) { journal in
-            let key = DedupWindow.key(source: "standard", messageID: "msg_1")
+            let key = MessageKey(source: "standard", messageID: "msg_1")
             #expect(journal.claim(message: key, eventID: "evt_1", now: .now()) == .new)
             #expect(journal.claim(message: key, eventID: "evt_2", now: .now()) == .inProgress(eventID: "evt_1"))
             let (record, jobs) = try Self.delivery("evt_1", message: "msg_1")
@@ -65,7 +65,7 @@ struct JournalConformanceTests {
             let (again, againJobs) = try Self.delivery("evt_3", message: "msg_1")
             #expect(await Self.accept(journal, again, jobs: againJobs) == .duplicate(of: "evt_1"))
 
-            let released = DedupWindow.key(source: "standard", messageID: "msg_released")
+            let released = MessageKey(source: "standard", messageID: "msg_released")
             #expect(journal.claim(message: released, eventID: "evt_4", now: .now()) == .new)
             journal.release(message: released)
             #expect(journal.claim(message: released, eventID: "evt_5", now: .now()) == .new, "a released claim lets the redelivery in")

@@ -14,7 +14,7 @@ package final class PostgresJournal: Journal {
     package let outbox: PostgresOutbox
     let batcher: AcceptBatcher
     /// Message ids being accepted on this instance right now (a second connection gets 409).
-    private let accepting = Mutex<[String: String]>([:])
+    private let accepting = Mutex<[MessageKey: String]>([:])
 
     init(store: PostgresStore, log: AuditLogWriter) {
         self.store = store
@@ -26,7 +26,7 @@ package final class PostgresJournal: Journal {
 
     // MARK: Dedup
 
-    package func claim(message key: String, eventID: String, now: UnixTime) -> DedupClaim {
+    package func claim(message key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim {
         accepting.withLock { accepting in
             if let other = accepting[key] { return .inProgress(eventID: other) }
             accepting[key] = eventID
@@ -34,14 +34,14 @@ package final class PostgresJournal: Journal {
         }
     }
 
-    package func confirm(message key: String) { release(message: key) }
+    package func confirm(message key: MessageKey) { release(message: key) }
 
-    package func release(message key: String) { _ = accepting.withLock { $0.removeValue(forKey: key) } }
+    package func release(message key: MessageKey) { _ = accepting.withLock { $0.removeValue(forKey: key) } }
 
     // MARK: Appending
 
     package func appendOpening(
-        _ record: AuditRecord, jobs: [Job], claim: String?, on loop: (any EventLoop)?,
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on loop: (any EventLoop)?,
         completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
         batcher.submit(AcceptBatcher.Item(record: record, jobs: jobs, loop: loop) { [weak self] outcome in
