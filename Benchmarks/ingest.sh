@@ -112,7 +112,7 @@ YAML
 
   NGINX_PIDS=("$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"))
   load nginx "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "${NGINX_PIDS[@]}"
-  row "$round" "nginx (static 202)" "$(rps "$WORK/nginx.txt")" "$CPU" "$(pct "$WORK/nginx.txt" 99)" ""
+  row "$round" "nginx (static 202)" "$(rps "$WORK/nginx.txt")" "$CPU" "$(pct "$WORK/nginx.txt" 99)" "non-2xx $(non2xx "$WORK/nginx.txt")"
   echo "nginx $(rps "$WORK/nginx.txt") $CPU $(pct "$WORK/nginx.txt" 99)" >>"$RESULTS"
 
   if need node; then
@@ -123,7 +123,7 @@ YAML
     load node "http://127.0.0.1:$NODE_PORT/webhooks/standard" "$NODE_PID"
     kill "$NODE_PID" 2>/dev/null || true
     wait "$NODE_PID" 2>/dev/null || true
-    row "$round" "Node receiver" "$(rps "$WORK/node.txt")" "$CPU" "$(pct "$WORK/node.txt" 99)" ""
+    row "$round" "Node receiver" "$(rps "$WORK/node.txt")" "$CPU" "$(pct "$WORK/node.txt" 99)" "non-2xx $(non2xx "$WORK/node.txt")"
     echo "node $(rps "$WORK/node.txt") $CPU $(pct "$WORK/node.txt" 99)" >>"$RESULTS"
   fi
 
