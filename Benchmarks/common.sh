@@ -23,3 +23,55 @@ routes:
   - {from: standard, to: omnichannel, contact_id: source_id}
 YAML
 }
+# wrk and nginx from Debian's packages, when missing (as root on a fresh machine).
+need_wrk_and_nginx() {
+  if ! need wrk || ! need nginx; then
+    echo "bench: installing wrk and nginx" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
+  fi
+}
+# Kills the processes in PIDS and nginx, and removes WORK (set as the EXIT trap).
+cleanup() {
+  for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+# A Debian nginx answering a static 202 on 127.0.0.1:PORT, its files under WORK: the ceiling
+# for any HTTP server on the machine.
+start_nginx() { # port
+  mkdir -p "$WORK/nginx-temp"
+  cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $WORK/nginx-temp;
+  client_body_buffer_size 64k;
+  keepalive_requests 10000000;
+  server {
+    listen 127.0.0.1:$1;
+    location / { default_type application/json; return 202 '{"status":"accepted"}'; }
+  }
+}
+NGINX
+  nginx -c "$WORK/nginx.conf"
+  for _ in $(seq 1 100); do [ -f "$WORK/nginx.pid" ] && break; sleep 0.05; done
+}
+# nginx's master and worker processes.
+nginx_pids() { echo "$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"); }
+# The sandbox CRMs (rate limits off, requests not recorded) on a free port: sets SANDBOX_PORT.
+start_sandbox() {
+  SANDBOX_PORT=$(free_port)
+  "$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
+  PIDS+=($!)
+  wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests"
+}
+# From now on the sandbox's omnichannel API never answers: Hookline's jobs wait, and receiving
+# is all that runs.
+stall_target() {
+  curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+}

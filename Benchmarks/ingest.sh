@@ -26,53 +26,21 @@ while [ $# -gt 0 ]; do
 done
 CONNECTIONS=32
 
-if ! need wrk || ! need nginx; then
-  echo "ingest: installing wrk and nginx" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
-fi
+need_wrk_and_nginx
 swift build -c release --product hookline >&2
 swift build -c release --product hookline-bench >&2
 BIN="$(swift build -c release --show-bin-path)"
 
 WORK="$(mktemp -d /tmp/hookline-ingest.XXXXXX)"
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
 trap cleanup EXIT
 
 SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-SANDBOX_PORT=$(free_port)
-"$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests"
-# The target never answers: receiving is all that runs.
-curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+start_sandbox
+stall_target
 
 NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx-temp"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx-temp;
-  client_body_buffer_size 64k;
-  keepalive_requests 10000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { default_type application/json; return 202 '{"status":"accepted"}'; }
-  }
-}
-NGINX
-nginx -c "$WORK/nginx.conf"
-for _ in $(seq 1 100); do [ -f "$WORK/nginx.pid" ] && break; sleep 0.05; done
+start_nginx "$NGINX_PORT"
 
 TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
@@ -110,7 +78,7 @@ YAML
   rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
   "$BIN/hookline-bench" sign-requests --count $(( DURATION * 60000 )) --files 2 --first $(( round * 10000000 )) --host "127.0.0.1:$PORT" "$WORK/requests" >/dev/null
 
-  NGINX_PIDS=("$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"))
+  NGINX_PIDS=($(nginx_pids))
   load nginx "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "${NGINX_PIDS[@]}"
   row "$round" "nginx (static 202)" "$(rps "$WORK/nginx.txt")" "$CPU" "$(pct "$WORK/nginx.txt" 99)" "non-2xx $(non2xx "$WORK/nginx.txt")"
   echo "nginx $(rps "$WORK/nginx.txt") $CPU $(pct "$WORK/nginx.txt" 99)" >>"$RESULTS"

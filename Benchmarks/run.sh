@@ -34,11 +34,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 
-if ! need wrk || ! need nginx; then
-  echo "bench: installing wrk and nginx" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq wrk nginx-light >/dev/null
-fi
+need_wrk_and_nginx
 
 echo "bench: building release (the first time takes several minutes)" >&2
 swift build -c release --product hookline >&2
@@ -48,20 +44,11 @@ BIN="$(swift build -c release --show-bin-path)"
 
 WORK="$(mktemp -d /tmp/hookline-bench.XXXXXX)"
 PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]:-}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
 trap cleanup EXIT
 
 
 SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-SANDBOX_PORT=$(free_port)
-"$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
-PIDS+=($!)
-wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests" || true
+start_sandbox
 
 config() { # port audit-path capacity
   cat <<YAML
@@ -92,24 +79,7 @@ mkdir -p "$WORK/requests"
 "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$HOOKLINE_PORT" "$WORK/requests" >&2
 
 NGINX_PORT=$(free_port)
-mkdir -p "$WORK/nginx-temp"
-cat >"$WORK/nginx.conf" <<NGINX
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx-temp;
-  client_body_buffer_size 64k;
-  keepalive_requests 10000000;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { default_type application/json; return 202 '{"status":"accepted"}'; }
-  }
-}
-NGINX
-nginx -c "$WORK/nginx.conf"
+start_nginx "$NGINX_PORT"
 
 run_wrk() { # url output
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$1" >"$2" 2>&1
@@ -118,7 +88,7 @@ TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
 us_per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
 # nginx first, on a quiet machine: Hookline keeps applying its queue after wrk stops.
 echo "bench: wrk against nginx for ${DURATION}s" >&2
-NGINX_PIDS=("$(cat "$WORK/nginx.pid")" $(pgrep -P "$(cat "$WORK/nginx.pid")"))
+NGINX_PIDS=($(nginx_pids))
 T0=$(ticks "${NGINX_PIDS[@]}")
 run_wrk "http://127.0.0.1:$NGINX_PORT/webhooks/standard" "$WORK/wrk-nginx.txt"
 N_CPU=$(us_per_request $(( $(ticks "${NGINX_PIDS[@]}") - T0 )) "$(served "$WORK/wrk-nginx.txt")")
@@ -183,7 +153,7 @@ APPLY_RATE=$(echo "$APPLY" | sed -n 's/.*= \([0-9]*\) events\/s.*/\1/p')
 
 # 3. Memory with 100,000 jobs queued behind a stalled target -------------------------------------
 echo "bench: RSS with 100,000 jobs queued" >&2
-curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+stall_target
 MEM_PORT=$(free_port)
 config "$MEM_PORT" "$WORK/memory.jsonl" 200000 >"$WORK/memory.yaml"
 serve memory "$MEM_PORT"
