@@ -6,6 +6,16 @@ rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 mb() { python3 -c "print(f'{$1 / 1024:.0f} MB')"; }
 # CPU time (user + system, in clock ticks) of these processes, summed.
 ticks() { local t=0 p; for p in "$@"; do t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat" 2>/dev/null || echo 0) )); done; echo $t; }
+# CPU µs per request from clock ticks and requests served.
+TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
+us_per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
+# Server-side p99 from Hookline's own histogram (head received → answer written): the upper bound
+# of the first bucket holding 99% of the deliveries.
+server_p99() {
+  awk '/^hookline_ingest_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; l[k] = le }
+       /^hookline_ingest_duration_seconds_count/ { total += $2 }
+       END { for (i = 1; i <= k; i++) if (n[i] >= 0.99 * total) { printf "≤ %g ms", l[i] * 1000; exit } }' "$1"
+}
 # Figures from a wrk report.
 rps() { awk '/Requests\/sec/ {print $2}' "$1"; }
 pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }

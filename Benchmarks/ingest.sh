@@ -42,8 +42,6 @@ stall_target
 NGINX_PORT=$(free_port)
 start_nginx "$NGINX_PORT"
 
-TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
 # Voluntary + involuntary context switches and minor page faults of a process, summed over its threads.
 switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'; }
 faults() { awk '{print $10}' "/proc/$1/stat"; }
@@ -54,7 +52,7 @@ load() { # name url pids...: runs wrk, sets SERVED, CPU (µs per request), and t
   local before; before=$(ticks "$@")
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$url" >"$WORK/$name.txt" 2>&1
   SERVED=$(served "$WORK/$name.txt")
-  CPU=$(per_request $(( $(ticks "$@") - before )) "$SERVED")
+  CPU=$(us_per_request $(( $(ticks "$@") - before )) "$SERVED")
 }
 row() { printf '%-6s %-26s %12s %10s %10s %s\n' "$@"; }
 RESULTS="$WORK/results.txt"
@@ -101,17 +99,15 @@ YAML
   curl -fs "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
   SYNCS=$(awk '/^hookline_audit_fsync_duration_seconds_count/ {print int($2)}' "$WORK/metrics.txt")
   BATCH=$(python3 -c "print(f'{$SERVED / max(1, ${SYNCS:-0}):.1f}')")
-  INSIDE=$(awk '/^hookline_ingest_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; l[k] = le }
-       /^hookline_ingest_duration_seconds_count/ { total += $2 }
-       END { for (i = 1; i <= k; i++) if (n[i] >= 0.99 * total) { printf "%g ms", l[i] * 1000; exit } }' "$WORK/metrics.txt")
+  INSIDE=$(server_p99 "$WORK/metrics.txt")
   NON2XX=$(non2xx "$WORK/hookline.txt")
-  NOTES="$BATCH per fdatasync; $(python3 -c "print(f'{$SWITCHES / max(1, $SERVED):.2f} switches, {$FAULTS / max(1, $SERVED):.2f} faults')") per request; p99 inside ≤ $INSIDE; non-2xx $NON2XX"
+  NOTES="$BATCH per fdatasync; $(python3 -c "print(f'{$SWITCHES / max(1, $SERVED):.2f} switches, {$FAULTS / max(1, $SERVED):.2f} faults')") per request; p99 inside $INSIDE; non-2xx $NON2XX"
   row "$round" "Hookline (target stalled)" "$(rps "$WORK/hookline.txt")" "$CPU" "$(pct "$WORK/hookline.txt" 99)" "$NOTES"
   echo "hookline $(rps "$WORK/hookline.txt") $CPU $(pct "$WORK/hookline.txt" 99) $BATCH" >>"$RESULTS"
 
   BEFORE=$(ticks "$HOOKLINE_PID")
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/healthz" >"$WORK/healthz.txt" 2>&1
-  CPU=$(per_request $(( $(ticks "$HOOKLINE_PID") - BEFORE )) "$(served "$WORK/healthz.txt")")
+  CPU=$(us_per_request $(( $(ticks "$HOOKLINE_PID") - BEFORE )) "$(served "$WORK/healthz.txt")")
   row "$round" "Hookline GET /healthz" "$(rps "$WORK/healthz.txt")" "$CPU" "$(pct "$WORK/healthz.txt" 99)" "NIO's HTTP/1 and sockets, no work"
   echo "healthz $(rps "$WORK/healthz.txt") $CPU $(pct "$WORK/healthz.txt" 99)" >>"$RESULTS"
   kill -KILL "$HOOKLINE_PID" 2>/dev/null || true

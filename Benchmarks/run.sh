@@ -84,8 +84,6 @@ start_nginx "$NGINX_PORT"
 run_wrk() { # url output
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$1" >"$2" 2>&1
 }
-TICK_US=$(( 1000000 / $(getconf CLK_TCK) ))
-us_per_request() { python3 -c "print(f'{$1 * $TICK_US / max(1, $2):.0f}')"; }  # ticks requests
 # nginx first, on a quiet machine: Hookline keeps applying its queue after wrk stops.
 echo "bench: wrk against nginx for ${DURATION}s" >&2
 NGINX_PIDS=($(nginx_pids))
@@ -135,13 +133,6 @@ if [ "$H_SENT" -gt "$REQUESTS" ]; then DISTINCT="no: $H_SENT sent, $REQUESTS sig
 
 curl -fs "http://127.0.0.1:$HOOKLINE_PORT/metrics" >"$WORK/metrics.txt" || true
 F_RPS=$(rps "$WORK/wrk-healthz.txt")
-# Server-side p99 from Hookline's own histogram (head received → answer written): the upper bound
-# of the first bucket holding 99% of the deliveries.
-server_p99() {
-  awk '/^hookline_ingest_duration_seconds_bucket/ { match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n[++k] = $2; l[k] = le }
-       /^hookline_ingest_duration_seconds_count/ { total += $2 }
-       END { for (i = 1; i <= k; i++) if (n[i] >= 0.99 * total) { printf "≤ %g ms", l[i] * 1000; exit } }' "$1"
-}
 H_SERVER_P99=$(server_p99 "$WORK/metrics.txt")
 kill -TERM $HOOKLINE_PID; wait $HOOKLINE_PID 2>/dev/null || true
 
