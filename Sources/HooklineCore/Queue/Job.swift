@@ -3,83 +3,65 @@
 /// A queue of 100,000 jobs holds one of these per job, so the fields most jobs never set (a
 /// retry's clock, a redrive's budget, a thin message's coalescing key, a `field:` route's target
 /// contact, reserved rate-limit slots, a shared store's row) live in one box that exists only
-/// once one of them is set: 272 bytes a job inline became 184.
+/// once one of them is set: 272 bytes a job inline became 176.
 package struct Job: Sendable {
     /// The event, shared by the jobs of all its targets.
     package let event: ContactEvent
     package let route: Route
     /// Attempts already made (0 before the first).
     package var attempt: Int
-    private var rare: Rare?
+    private var rare: Box?
 
-    /// The fields most jobs never set; immutable, replaced whole when one changes.
-    private final class Rare: Sendable {
-        let budgetStart: Int
-        let firstAttemptAt: MonotonicTime?
-        let coalescingKey: String?
-        let reservedSlots: ReservedSlots?
-        let targetContact: String?
-        let ticket: JobTicket?
-
-        init(
-            budgetStart: Int, firstAttemptAt: MonotonicTime?, coalescingKey: String?, reservedSlots: ReservedSlots?, targetContact: String?,
-            ticket: JobTicket?
-        ) {
-            self.budgetStart = budgetStart
-            self.firstAttemptAt = firstAttemptAt
-            self.coalescingKey = coalescingKey
-            self.reservedSlots = reservedSlots
-            self.targetContact = targetContact
-            self.ticket = ticket
-        }
-
-        /// The box for these values, or nil when all are unset.
-        static func make(
-            budgetStart: Int, firstAttemptAt: MonotonicTime?, coalescingKey: String?, reservedSlots: ReservedSlots?, targetContact: String?,
-            ticket: JobTicket?
-        ) -> Rare? {
-            if budgetStart == 0, firstAttemptAt == nil, coalescingKey == nil, reservedSlots == nil, targetContact == nil, ticket == nil { return nil }
-            return Rare(
-                budgetStart: budgetStart, firstAttemptAt: firstAttemptAt, coalescingKey: coalescingKey, reservedSlots: reservedSlots,
-                targetContact: targetContact, ticket: ticket)
-        }
+    /// The fields most jobs never set.
+    private struct Rare: Sendable, Equatable {
+        var budgetStart = 0
+        var firstAttemptAt: MonotonicTime?
+        var coalescingKey: String?
+        var reservedSlots: ReservedSlots?
+        var targetContact: String?
+        var ticket: JobTicket?
     }
 
-    /// Sets one of the rare fields: a new box with that one changed.
-    private mutating func change(
-        budgetStart: Int? = nil, firstAttemptAt: MonotonicTime?? = nil, reservedSlots: ReservedSlots?? = nil, ticket: JobTicket?? = nil
-    ) {
-        rare = Rare.make(
-            budgetStart: budgetStart ?? self.budgetStart, firstAttemptAt: firstAttemptAt ?? self.firstAttemptAt,
-            coalescingKey: coalescingKey, reservedSlots: reservedSlots ?? self.reservedSlots, targetContact: targetContact,
-            ticket: ticket ?? self.ticket)
+    /// Holds them once one is set; immutable, replaced whole when one changes.
+    private final class Box: Sendable {
+        let fields: Rare
+        init(_ fields: Rare) { self.fields = fields }
+    }
+
+    private var fields: Rare { rare?.fields ?? Rare() }
+
+    /// Changes the rare fields: a new box, or none when all are back to unset.
+    private mutating func update(_ change: (inout Rare) -> Void) {
+        var fields = fields
+        change(&fields)
+        rare = fields == Rare() ? nil : Box(fields)
     }
 
     /// The attempt count the current retry budget started from: 0, or where a redrive began.
     package var budgetStart: Int {
-        get { rare?.budgetStart ?? 0 }
-        set { change(budgetStart: newValue) }
+        get { fields.budgetStart }
+        set { update { $0.budgetStart = newValue } }
     }
     /// When the first attempt started, for the retry age budget.
     package var firstAttemptAt: MonotonicTime? {
-        get { rare?.firstAttemptAt }
-        set { change(firstAttemptAt: .some(newValue)) }
+        get { fields.firstAttemptAt }
+        set { update { $0.firstAttemptAt = newValue } }
     }
     /// Set on jobs of a thin reference whose fetch has not started: a later thin message with
     /// the same key adds nothing.
-    package var coalescingKey: String? { rare?.coalescingKey }
+    package var coalescingKey: String? { fields.coalescingKey }
     /// Rate-limit slots this job holds at one target (parked until the first is due).
     package var reservedSlots: ReservedSlots? {
-        get { rare?.reservedSlots }
-        set { change(reservedSlots: .some(newValue)) }
+        get { fields.reservedSlots }
+        set { update { $0.reservedSlots = newValue } }
     }
     /// The target's contact id, when the route finds it in the event itself: jobs for one target
     /// contact then share a lane even when they come from different source contacts.
-    package var targetContact: String? { rare?.targetContact }
+    package var targetContact: String? { fields.targetContact }
     /// The job's row in a shared store, when it came from one.
     package var ticket: JobTicket? {
-        get { rare?.ticket }
-        set { change(ticket: .some(newValue)) }
+        get { fields.ticket }
+        set { update { $0.ticket = newValue } }
     }
 
     package init(
@@ -94,9 +76,12 @@ package struct Job: Sendable {
         self.event = event
         self.route = route
         self.attempt = attempt
-        self.rare = Rare.make(
-            budgetStart: budgetStart, firstAttemptAt: firstAttemptAt, coalescingKey: coalescingKey, reservedSlots: nil,
-            targetContact: targetContact, ticket: nil)
+        update {
+            $0.budgetStart = budgetStart
+            $0.firstAttemptAt = firstAttemptAt
+            $0.coalescingKey = coalescingKey
+            $0.targetContact = targetContact
+        }
     }
 
     /// The target contact a route finds in the event itself: a `field:` rule on a patch that
