@@ -25,10 +25,7 @@ struct DurableWrite: ParsableCommand {
         guard !sizes.isEmpty else { throw ValidationError("--batch needs positive numbers, e.g. 1,5,10") }
         let body = SignRequests.body(7, contacts: 5000)
         var line: [UInt8] = []
-        AuditRecord(
-            ts: .now(), outcome: .received, event: "evt_01M8145QAR9JKCDJG38QP2QN8K", message: "msg_durable_1", source: "standard",
-            type: "contact.updated", contact: "c_7", targets: ["omnichannel"], payload: body
-        ).appendJSONLine(to: &line)
+        Micro.receivedRecord(for: body, at: .now()).appendJSONLine(to: &line)
         let path = (directory as NSString).appendingPathComponent("hookline-durable-write-\(getpid()).jsonl")
         defer { _ = try? SystemCalls.unlink(path) }
 
