@@ -131,6 +131,17 @@ struct LaneQueueTests {
         let specification = EventID.make(at: UnixTime(milliseconds: 1_469_918_176_385), using: &generator)
         #expect(specification.dropFirst(4).prefix(10) == "01ARYZ6S41")
     }
+
+    @Test("an event id's random part is its 80 bits in order, five at a time")
+    func eventIDRandomBits() {
+        let time = UnixTime(milliseconds: 1_469_918_176_385)
+        #expect(EventID.make(at: time, high: 0, low: 0) == "evt_01ARYZ6S41" + String(repeating: "0", count: 16))
+        #expect(EventID.make(at: time, high: .max, low: .max) == "evt_01ARYZ6S41" + String(repeating: "Z", count: 16))
+        // The top bit of `high` is the first random digit's top bit (16 is G); the bottom bit of
+        // `low` is the last digit; `high`'s low four bits begin the thirteenth digit.
+        #expect(EventID.make(at: time, high: 1 << 63, low: 1) == "evt_01ARYZ6S41G" + String(repeating: "0", count: 14) + "1")
+        #expect(EventID.make(at: time, high: 0xF, low: 0) == "evt_01ARYZ6S41" + String(repeating: "0", count: 12) + "Y000")
+    }
 }
 
 extension LaneQueue {
