@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Where a delivery's CPU goes, in rounds: the same wrk load as ingest.sh (2 threads, 32
+# connections, distinct signed 600-byte Standard Webhooks deliveries, target stalled) against
+# Hookline stopped at successive points. Each round runs, one after the other:
+#   http     202 as soon as the body is in: NIO's HTTP/1, sockets and Hookline's handlers alone;
+#   decode   verify, decode and route, then 202 on the next loop tick;
+#   journal  everything but the journal (event id, dedup claim, queue room, the event and its
+#            jobs, the `received` record), then 202 on the next loop tick;
+#   no sync  Hookline as shipped with `fsync: none` (the line written, not synced);
+#   shipped  Hookline as shipped, `fsync: batch`.
+# The first three are Hookline built with Benchmarks/floors.patch (never shipped) from the
+# committed HEAD, in .build/floors/ (the first build compiles the dependencies again: minutes).
+# CPU µs per request is the process CPU over the requests served, as in ingest.sh.
+# Usage: Benchmarks/floors.sh [--rounds N] [--duration SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. Benchmarks/common.sh
+
+ROUNDS=3
+DURATION=6
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    *) echo "usage: $0 [--rounds N] [--duration SECONDS]" >&2; exit 2 ;;
+  esac
+done
+CONNECTIONS=32
+
+need_wrk_and_nginx
+swift build -c release --product hookline >&2
+swift build -c release --product hookline-bench >&2
+BIN="$(swift build -c release --show-bin-path)"
+
+# The measuring build: HEAD with the patch, in its own checkout and build directory.
+ROOT="$PWD"
+SRC="$ROOT/.build/floors/src"
+if [ ! -d "$SRC/.git" ] && [ ! -f "$SRC/.git" ]; then
+  git worktree prune
+  git worktree add --detach "$SRC" HEAD >&2
+else
+  git -C "$SRC" checkout --force --detach "$(git rev-parse HEAD)" >&2
+fi
+git -C "$SRC" apply "$ROOT/Benchmarks/floors.patch" || { echo "floors: Benchmarks/floors.patch no longer applies to HEAD; refresh it" >&2; exit 1; }
+[ -f Package.resolved ] && cp Package.resolved "$SRC/"
+swift build -c release --product hookline --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" >&2
+FLOOR_BIN="$(swift build -c release --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" --show-bin-path)"
+
+WORK="$(mktemp -d /tmp/hookline-floors.XXXXXX)"
+PIDS=()
+trap cleanup EXIT
+
+SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
+start_sandbox
+stall_target
+
+RESULTS="$WORK/results.txt"
+: >"$RESULTS"
+row() { printf '%-6s %-9s %12s %10s %10s %s\n' "$@"; }
+
+# One variant: name, binary, HOOKLINE_FLOOR (or ""), fsync policy. Prints its row.
+measure() {
+  local name=$1 binary=$2 floor=$3 fsync=$4 round=$5
+  local port; port=$(free_port)
+  cat >"$WORK/hookline.yaml" <<YAML
+server: {host: 127.0.0.1, port: $port}
+audit: {path: "$WORK/audit-$name-$round.jsonl", fsync: $fsync}
+queue: {capacity: 4000000, workers: 16}
+$(sandbox_routes_yaml)
+YAML
+  HOOKLINE_FLOOR="$floor" "$binary" serve --config "$WORK/hookline.yaml" --log-format json 2>"$WORK/hookline-$name-$round.log" &
+  local pid=$!
+  PIDS+=($pid)
+  wait_http "http://127.0.0.1:$port/healthz"
+  rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
+  "$BIN/hookline-bench" sign-requests --count $(( DURATION * 70000 )) --files 2 --first $(( round * 10000000 )) --host "127.0.0.1:$port" "$WORK/requests" >/dev/null
+  local before; before=$(ticks "$pid")
+  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
+    "http://127.0.0.1:$port/webhooks/standard" >"$WORK/$name.txt" 2>&1
+  local served cpu
+  served=$(served "$WORK/$name.txt")
+  cpu=$(us_per_request $(( $(ticks "$pid") - before )) "$served")
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  rm -f "$WORK"/audit-*.jsonl
+  row "$round" "$name" "$(rps "$WORK/$name.txt")" "$cpu" "$(pct "$WORK/$name.txt" 99)" "non-2xx $(non2xx "$WORK/$name.txt")"
+  echo "$name $(rps "$WORK/$name.txt") $cpu $(pct "$WORK/$name.txt" 99)" >>"$RESULTS"
+}
+
+echo "Where receiving's CPU goes — $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), $ROUNDS rounds of ${DURATION}s, wrk -t2 -c$CONNECTIONS"
+row round variant "requests/s" "CPU µs/req" "p99 (wrk)" "notes"
+for round in $(seq 1 "$ROUNDS"); do
+  measure http "$FLOOR_BIN/hookline" http batch "$round"
+  measure decode "$FLOOR_BIN/hookline" decode batch "$round"
+  measure journal "$FLOOR_BIN/hookline" journal batch "$round"
+  measure no-sync "$BIN/hookline" "" none "$round"
+  measure shipped "$BIN/hookline" "" batch "$round"
+done
+
+echo
+echo "Ranges over $ROUNDS rounds (requests/s; CPU µs per request; p99 at wrk), and each step's cost in the same round:"
+python3 - "$RESULTS" <<'PY'
+import sys, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, rps, cpu, p99 = line.split()
+    rows[name].append((float(rps), float(cpu), p99))
+def span(values, fmt):
+    return fmt(min(values)) if min(values) == max(values) else f"{fmt(min(values))}–{fmt(max(values))}"
+order = ["http", "decode", "journal", "no-sync", "shipped"]
+for name in order:
+    r = rows[name]
+    print(f"  {name:8s} {span([x[0] for x in r], lambda v: f'{v:,.0f}'):>16s} req/s  {span([x[1] for x in r], lambda v: f'{v:.0f}'):>7s} µs")
+steps = [("verify + decode + route, and the hop back to the loop", "http", "decode"),
+         ("event id, dedup claim, queue room, event, jobs, record", "decode", "journal"),
+         ("the journal: encode, write, hand-off to the writer and back", "journal", "no-sync"),
+         ("fdatasync before the 202", "no-sync", "shipped")]
+for text, a, b in steps:
+    deltas = [y[1] - x[1] for x, y in zip(rows[a], rows[b])]
+    print(f"  + {text}: {span(deltas, lambda v: f'{v:+.0f}')} µs")
+PY
