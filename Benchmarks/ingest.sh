@@ -4,6 +4,8 @@
 # Webhooks deliveries),
 #   nginx answering a static 202 (the ceiling for any HTTP server here),
 #   the plain Node receiver (Benchmarks/node/receiver.js: crypto, JSON.parse, appendFileSync, 202),
+#   the same receiver answering only after an fdatasync shared by the requests waiting (the
+#   promise Hookline keeps: durable before 202),
 #   Hookline with its one target stalled (fsync: batch), so that only receiving runs,
 #   the same Hookline process answering GET /healthz (what NIO's HTTP/1 costs before any work),
 # and then times write + fdatasync of received lines alone at the batch size Hookline reached in
@@ -82,15 +84,21 @@ YAML
   echo "nginx $(rps "$WORK/nginx.txt") $CPU $(pct "$WORK/nginx.txt" 99)" >>"$RESULTS"
 
   if need node; then
-    NODE_PORT=$(free_port)
-    node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/node.jsonl" sync &
-    NODE_PID=$!
-    for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NODE_PORT/" && break; sleep 0.05; done
-    load node "http://127.0.0.1:$NODE_PORT/webhooks/standard" "$NODE_PID"
-    kill "$NODE_PID" 2>/dev/null || true
-    wait "$NODE_PID" 2>/dev/null || true
-    row "$round" "Node receiver" "$(rps "$WORK/node.txt")" "$CPU" "$(pct "$WORK/node.txt" 99)" "non-2xx $(non2xx "$WORK/node.txt")"
-    echo "node $(rps "$WORK/node.txt") $CPU $(pct "$WORK/node.txt" 99)" >>"$RESULTS"
+    # The plain receiver, then the same with an fdatasync before each 202 (group commit).
+    for NODE_MODE in sync durable; do
+      NAME=node; LABEL="Node receiver"
+      [ "$NODE_MODE" = durable ] && { NAME=node-durable; LABEL="Node + fdatasync"; }
+      NODE_PORT=$(free_port)
+      node Benchmarks/node/receiver.js "$NODE_PORT" "$SECRET" "$WORK/$NAME.jsonl" "$NODE_MODE" &
+      NODE_PID=$!
+      for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$NODE_PORT/" && break; sleep 0.05; done
+      load "$NAME" "http://127.0.0.1:$NODE_PORT/webhooks/standard" "$NODE_PID"
+      kill "$NODE_PID" 2>/dev/null || true
+      wait "$NODE_PID" 2>/dev/null || true
+      rm -f "$WORK/$NAME.jsonl"
+      row "$round" "$LABEL" "$(rps "$WORK/$NAME.txt")" "$CPU" "$(pct "$WORK/$NAME.txt" 99)" "non-2xx $(non2xx "$WORK/$NAME.txt")"
+      echo "$NAME $(rps "$WORK/$NAME.txt") $CPU $(pct "$WORK/$NAME.txt" 99)" >>"$RESULTS"
+    done
   fi
 
   SWITCHES=$(switches "$HOOKLINE_PID"); FAULTS=$(faults "$HOOKLINE_PID")
@@ -137,8 +145,8 @@ def span(values, fmt):
     return fmt(min(values)) if min(values) == max(values) else f"{fmt(min(values))}–{fmt(max(values))}"
 def ms(text):
     return float(text[:-2]) if text.endswith("ms") else float(text[:-2]) / 1000 if text.endswith("us") else float(text[:-1]) * 1000 if text.endswith("s") else None
-names = {"nginx": "nginx (static 202)", "node": "Node receiver", "hookline": "Hookline (target stalled)", "healthz": "Hookline GET /healthz", "durable": "write + fdatasync alone"}
-for key in ["nginx", "node", "hookline", "healthz", "durable"]:
+names = {"nginx": "nginx (static 202)", "node": "Node receiver", "node-durable": "Node + fdatasync", "hookline": "Hookline (target stalled)", "healthz": "Hookline GET /healthz", "durable": "write + fdatasync alone"}
+for key in ["nginx", "node", "node-durable", "hookline", "healthz", "durable"]:
     if key not in rows: continue
     r = rows[key]
     rps = span([float(x[0]) for x in r], lambda v: f"{v:,.0f}") if key != "durable" else "-"
@@ -150,6 +158,9 @@ if "steal" in rows:
 if "hookline" in rows and "node" in rows:
     ratios = [float(h[0]) / float(n[0]) for h, n in zip(rows["hookline"], rows["node"])]
     print(f"  Hookline / Node, requests/s, same round: {span(ratios, lambda v: f'{v:.2f}')} (target ≥ 3)")
+if "hookline" in rows and "node-durable" in rows:
+    ratios = [float(h[0]) / float(n[0]) for h, n in zip(rows["hookline"], rows["node-durable"])]
+    print(f"  Hookline / Node + fdatasync, requests/s, same round: {span(ratios, lambda v: f'{v:.2f}')}")
 if "hookline" in rows and "healthz" in rows and "durable" in rows:
     floors = [float(f[1]) + float(d[1]) for f, d in zip(rows["healthz"], rows["durable"])]
     print(f"  floor = GET /healthz CPU + write + fdatasync CPU at the round's batch: {span(floors, lambda v: f'{v:.0f}')} µs (target ≤ 45)")
