@@ -10,7 +10,8 @@
 #   shipped  Hookline as shipped, `fsync: batch`.
 # The first three are Hookline built with Benchmarks/floors.patch (never shipped) from the
 # committed HEAD, in .build/floors/ (the first build compiles the dependencies again: minutes).
-# CPU µs per request is the process CPU over the requests served, as in ingest.sh.
+# CPU µs per request is the process CPU over the requests served, as in ingest.sh, and split
+# between the event loops and the other threads (the audit writer, mostly).
 # Usage: Benchmarks/floors.sh [--rounds N] [--duration SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +59,10 @@ RESULTS="$WORK/results.txt"
 : >"$RESULTS"
 row() { printf '%-6s %-9s %12s %10s %10s %s\n' "$@"; }
 
+# CPU ticks of a process's event-loop threads (NIO names them NIO-ELT-…); the rest is the audit
+# writer and everything else.
+loop_ticks() { local t=0 task; for task in /proc/"$1"/task/*; do grep -q '^NIO-ELT' "$task/comm" 2>/dev/null && t=$(( t + $(awk '{print $14 + $15}' "$task/stat") )); done; echo $t; }
+
 # One variant: name, binary, HOOKLINE_FLOOR (or ""), fsync policy. Prints its row.
 measure() {
   local name=$1 binary=$2 floor=$3 fsync=$4 round=$5
@@ -74,17 +79,19 @@ YAML
   wait_http "http://127.0.0.1:$port/healthz"
   rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
   "$BIN/hookline-bench" sign-requests --count $(( DURATION * 70000 )) --files 2 --first $(( round * 10000000 )) --host "127.0.0.1:$port" "$WORK/requests" >/dev/null
-  local before; before=$(ticks "$pid")
+  local before loops_before; before=$(ticks "$pid"); loops_before=$(loop_ticks "$pid")
   HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
     "http://127.0.0.1:$port/webhooks/standard" >"$WORK/$name.txt" 2>&1
   local served cpu
   served=$(served "$WORK/$name.txt")
-  cpu=$(us_per_request $(( $(ticks "$pid") - before )) "$served")
+  local total=$(( $(ticks "$pid") - before )) loops=$(( $(loop_ticks "$pid") - loops_before ))
+  cpu=$(us_per_request "$total" "$served")
+  local on_loops; on_loops=$(us_per_request "$loops" "$served")
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -f "$WORK"/audit-*.jsonl
-  row "$round" "$name" "$(rps "$WORK/$name.txt")" "$cpu" "$(pct "$WORK/$name.txt" 99)" "non-2xx $(non2xx "$WORK/$name.txt")"
-  echo "$name $(rps "$WORK/$name.txt") $cpu $(pct "$WORK/$name.txt" 99)" >>"$RESULTS"
+  row "$round" "$name" "$(rps "$WORK/$name.txt")" "$cpu" "$(pct "$WORK/$name.txt" 99)" "event loops $on_loops µs, other threads $(( cpu - on_loops )) µs; non-2xx $(non2xx "$WORK/$name.txt")"
+  echo "$name $(rps "$WORK/$name.txt") $cpu $(pct "$WORK/$name.txt" 99) $on_loops" >>"$RESULTS"
 }
 
 echo "Where receiving's CPU goes — $(nproc) cores, $(uname -r), $(date -u +%Y-%m-%d), $ROUNDS rounds of ${DURATION}s, wrk -t2 -c$CONNECTIONS"
@@ -103,14 +110,15 @@ python3 - "$RESULTS" <<'PY'
 import sys, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, rps, cpu, p99 = line.split()
-    rows[name].append((float(rps), float(cpu), p99))
+    name, rps, cpu, p99, loops = line.split()
+    rows[name].append((float(rps), float(cpu), p99, float(loops)))
 def span(values, fmt):
     return fmt(min(values)) if min(values) == max(values) else f"{fmt(min(values))}–{fmt(max(values))}"
 order = ["http", "decode", "journal", "no-sync", "shipped"]
 for name in order:
     r = rows[name]
-    print(f"  {name:8s} {span([x[0] for x in r], lambda v: f'{v:,.0f}'):>16s} req/s  {span([x[1] for x in r], lambda v: f'{v:.0f}'):>7s} µs")
+    print(f"  {name:8s} {span([x[0] for x in r], lambda v: f'{v:,.0f}'):>16s} req/s  {span([x[1] for x in r], lambda v: f'{v:.0f}'):>7s} µs"
+          f"  (event loops {span([x[3] for x in r], lambda v: f'{v:.0f}')} µs, other threads {span([x[1] - x[3] for x in r], lambda v: f'{v:.0f}')} µs)")
 steps = [("verify + decode + route, and the hop back to the loop", "http", "decode"),
          ("event id, dedup claim, queue room, event, jobs, record", "decode", "journal"),
          ("the journal: encode, write, hand-off to the writer and back", "journal", "no-sync"),
