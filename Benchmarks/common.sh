@@ -1,4 +1,4 @@
-# Helpers Benchmarks/run.sh and Benchmarks/postgres.sh share (sourced, not run).
+# Helpers the benchmark scripts share (sourced, not run).
 need() { command -v "$1" >/dev/null 2>&1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
@@ -84,4 +84,23 @@ start_sandbox() {
 # is all that runs.
 stall_target() {
   curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}' >/dev/null
+}
+# `--rounds N` and `--duration SECONDS` for the scripts that measure in rounds (ingest.sh,
+# floors.sh): sets ROUNDS (3) and DURATION (6).
+parse_rounds() {
+  ROUNDS=3
+  DURATION=6
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --rounds) ROUNDS="$2"; shift 2 ;;
+      --duration) DURATION="$2"; shift 2 ;;
+      *) echo "usage: $0 [--rounds N] [--duration SECONDS]" >&2; exit 2 ;;
+    esac
+  done
+}
+# Release builds of hookline and hookline-bench: sets BIN to the directory they are in.
+build_release() {
+  swift build -c release --product hookline >&2
+  swift build -c release --product hookline-bench >&2
+  BIN="$(swift build -c release --show-bin-path)"
 }

@@ -17,21 +17,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/common.sh
 
-ROUNDS=3
-DURATION=6
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --rounds) ROUNDS="$2"; shift 2 ;;
-    --duration) DURATION="$2"; shift 2 ;;
-    *) echo "usage: $0 [--rounds N] [--duration SECONDS]" >&2; exit 2 ;;
-  esac
-done
+parse_rounds "$@"
 CONNECTIONS=32
 
 need_wrk_and_nginx
-swift build -c release --product hookline >&2
-swift build -c release --product hookline-bench >&2
-BIN="$(swift build -c release --show-bin-path)"
+build_release
 
 WORK="$(mktemp -d /tmp/hookline-ingest.XXXXXX)"
 PIDS=()

@@ -14,7 +14,7 @@ package final class PostgresOutbox: Sendable {
     /// Outbox rows written to the log and synced, waiting to be deleted.
     private let written = Mutex<[Int64]>([])
     /// Outbox rows on their way to the log or waiting to be deleted: the sweep leaves them be.
-    private let known = Mutex<Set<Int64>>([])
+    private let known = Mutex(KnownRows())
     /// Events whose opening this instance is committing now, with the terminal lines that came
     /// for them before the opening went to the log (another worker, even of this instance, may
     /// claim and finish a job the moment its commit lands). They wait for it, so this log never
@@ -40,13 +40,13 @@ package final class PostgresOutbox: Sendable {
     private func write(_ entries: [(seq: Int64?, line: [UInt8])]) {
         guard !entries.isEmpty else { return }
         let seqs = entries.compactMap(\.seq)
-        known.withLock { $0.formUnion(seqs) }
+        known.withLock { $0.rows.formUnion(seqs) }
         log.appendDurably(lines: entries.map(\.line)) { [self] failure in
             if failure == nil {
                 written.withLock { $0 += seqs }
             } else {
                 // Unwritten rows stay in the outbox; the sweep (or the next start) copies them.
-                known.withLock { $0.subtract(seqs) }
+                known.withLock { $0.forget(seqs) }
             }
         }
     }
@@ -84,6 +84,10 @@ package final class PostgresOutbox: Sendable {
     /// Copies this instance's outbox rows that nothing here is writing and that are older than
     /// `age`: lines whose commit's answer never arrived, or whose write failed. How many.
     package func sweep(olderThan age: Duration = sweepAge) async throws(JournalFailure) -> Int {
+        // Rows deleted while this sweep reads stay known until it has filtered what it read:
+        // its snapshot may still hold them.
+        known.withLock { $0.sweeps += 1 }
+        defer { known.withLock { $0.sweepEnded() } }
         let rows = try await store.query(
             """
             SELECT seq, line FROM hookline_outbox
@@ -101,7 +105,12 @@ package final class PostgresOutbox: Sendable {
                 throw JournalFailure("the outbox holds a row Hookline cannot read: \(error)")
             }
         }
-        let unknown = known.withLock { known in entries.filter { !known.contains($0.seq) } }
+        // Taken in the same step as they are read as unknown, so two sweeps never copy a row twice.
+        let unknown = known.withLock { known in
+            let unknown = entries.filter { !known.rows.contains($0.seq) }
+            known.rows.formUnion(unknown.map(\.seq))
+            return unknown
+        }
         copy(unknown)
         return unknown.count
     }
@@ -115,7 +124,7 @@ package final class PostgresOutbox: Sendable {
         guard !seqs.isEmpty else { return }
         do {
             try await store.query("DELETE FROM hookline_outbox WHERE seq = ANY (\(seqs))", "outbox_delete")
-            known.withLock { $0.subtract(seqs) }
+            known.withLock { $0.forget(seqs) }
         } catch {
             // Left for the next round; copying them again at a restart skips what the log holds.
             written.withLock { $0 += seqs }
@@ -154,7 +163,7 @@ package final class PostgresOutbox: Sendable {
             guard let summary = AuditLineScanner.scan(Array(row.line.dropLast())) else { continue }
             if present.contains(LineKey(summary)) { held.append(row.seq) } else { missing.append((row.seq, row.line)) }
         }
-        known.withLock { $0.formUnion(held) }
+        known.withLock { $0.rows.formUnion(held) }
         written.withLock { $0 += held }
         copy(missing)
         if let failure = await log.flush() { throw failure }
@@ -182,6 +191,30 @@ package final class PostgresOutbox: Sendable {
         }
         copy(entries)
         return (entries.count, from)
+    }
+
+    /// The outbox rows the sweep must leave be, and the rows to forget once no sweep is reading.
+    private struct KnownRows {
+        var rows: Set<Int64> = []
+        /// Sweeps between their query and their filter.
+        var sweeps = 0
+        private var forgetLater: [Int64] = []
+
+        /// Forgets rows deleted (or not written): at once, or when the sweeps reading end.
+        mutating func forget(_ seqs: [Int64]) {
+            if sweeps > 0 {
+                forgetLater += seqs
+            } else {
+                rows.subtract(seqs)
+            }
+        }
+
+        mutating func sweepEnded() {
+            sweeps -= 1
+            guard sweeps == 0 else { return }
+            rows.subtract(forgetLater)
+            forgetLater.removeAll()
+        }
     }
 
     /// What makes an opening or a terminal line unique in a log: attempts keep counting across
