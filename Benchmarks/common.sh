@@ -104,3 +104,13 @@ build_release() {
   swift build -c release --product hookline-bench >&2
   BIN="$(swift build -c release --show-bin-path)"
 }
+# The signed-delivery load of ingest.sh and floors.sh: wrk replaying $WORK/requests for DURATION
+# over CONNECTIONS connections. Usage: load NAME URL PID...; the report goes to $WORK/NAME.txt,
+# and SERVED and CPU (the PIDs' µs per request) are set.
+load() {
+  local name=$1 url=$2; shift 2
+  local before; before=$(ticks "$@")
+  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$url" >"$WORK/$name.txt" 2>&1
+  SERVED=$(served "$WORK/$name.txt")
+  CPU=$(us_per_request $(( $(ticks "$@") - before )) "$SERVED")
+}

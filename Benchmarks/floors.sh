@@ -69,14 +69,9 @@ YAML
   wait_http "http://127.0.0.1:$port/healthz"
   rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
   "$BIN/hookline-bench" sign-requests --count $(( DURATION * 70000 )) --files 2 --first $(( round * 10000000 )) --host "127.0.0.1:$port" "$WORK/requests" >/dev/null
-  local before loops_before; before=$(ticks "$pid"); loops_before=$(loop_ticks "$pid")
-  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua \
-    "http://127.0.0.1:$port/webhooks/standard" >"$WORK/$name.txt" 2>&1
-  local served cpu
-  served=$(served "$WORK/$name.txt")
-  local total=$(( $(ticks "$pid") - before )) loops=$(( $(loop_ticks "$pid") - loops_before ))
-  cpu=$(us_per_request "$total" "$served")
-  local on_loops; on_loops=$(us_per_request "$loops" "$served")
+  local loops_before; loops_before=$(loop_ticks "$pid")
+  load "$name" "http://127.0.0.1:$port/webhooks/standard" "$pid"
+  local cpu=$CPU on_loops; on_loops=$(us_per_request $(( $(loop_ticks "$pid") - loops_before )) "$SERVED")
   kill -KILL "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   rm -f "$WORK"/audit-*.jsonl

@@ -39,13 +39,6 @@ switches() { cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s 
 faults() { awk '{print $10}' "/proc/$1/stat"; }
 # The machine's stolen and total CPU ticks (a VM's host running other guests shows as steal).
 steal() { awk '/^cpu / {print $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat; }
-load() { # name url pids...: runs wrk, sets SERVED, CPU (µs per request), and the report in $WORK/<name>.txt
-  local name=$1 url=$2; shift 2
-  local before; before=$(ticks "$@")
-  HOOKLINE_REQUESTS="$WORK/requests" wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s Benchmarks/wrk/signed.lua "$url" >"$WORK/$name.txt" 2>&1
-  SERVED=$(served "$WORK/$name.txt")
-  CPU=$(us_per_request $(( $(ticks "$@") - before )) "$SERVED")
-}
 row() { printf '%-6s %-26s %12s %10s %10s %s\n' "$@"; }
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"
