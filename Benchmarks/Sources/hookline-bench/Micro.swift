@@ -10,7 +10,8 @@ struct Micro: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "micro", abstract: "Time verify, decode and the audit line per call.")
 
     @Option(help: "Calls per measurement.") var iterations = 200_000
-    @Option(help: "Only this step (verify, decode or audit), e.g. under perf record.") var only: String?
+    @Option(help: "Only this step (verify, decode, audit or journal), e.g. under perf record.") var only: String?
+    @Option(help: "Owed events the journal step grows its table to.") var owed = 200_000
 
     func run() throws {
         let secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -50,10 +51,47 @@ struct Micro: ParsableCommand {
         }
         guard audit == nil || bytes > Self.runs * iterations * body.count else { throw ValidationError("the audit line is shorter than its payload") }
 
+        let journal = only == nil || only == "journal" ? try growJournal(at: now) : nil
+
         print("\(body.count)-byte Standard Webhooks contact update, \(iterations) calls each:")
         print("  verify (HMAC-SHA256 via libcrypto, headers, timestamp)  \(Self.show(verify))")
         print("  decode (JSON parse + contact patch)                     \(Self.show(decode))")
         print("  audit line (the received line with its payload)         \(Self.show(audit))")
+        if let journal {
+            print("journal: \(owed) owed events applied 10 lines a batch, as the writer does while a target is down:")
+            print("  per line \(journal.perLine) ns; slowest batch \(journal.worst / 1000) µs; batches over 500 µs: \(journal.over500)")
+        }
+    }
+
+    /// Applies `owed` distinct `received` lines to a fresh journal in batches of ten, the way the
+    /// writer thread applies a batch under its lock: what a line costs, and how long the longest
+    /// batch held the lock (a table growing inside it).
+    private func growJournal(at now: UnixTime) throws -> (perLine: Int, worst: Int, over500: Int) {
+        var journal = AuditJournal()
+        let summaries = (0..<owed).map { index in
+            AuditLineSummary(
+                ts: now, outcome: .received, event: "evt_01M8W4E77NTWR3FEEC\(index)", message: "msg_\(index)", source: "standard",
+                targets: ["omnichannel"])
+        }
+        var total = Duration.zero, worst = Duration.zero, over500 = 0
+        var offset: Int64 = 0
+        for batch in stride(from: 0, to: summaries.count, by: 10) {
+            let started = ContinuousClock.now
+            for summary in summaries[batch..<min(batch + 10, summaries.count)] {
+                journal.apply(summary, offset: offset)
+                offset += 900
+            }
+            let took = ContinuousClock.now - started
+            total += took
+            worst = max(worst, took)
+            if took > .microseconds(500) { over500 += 1 }
+        }
+        guard journal.pendingCount == owed else { throw ValidationError("the journal owes \(journal.pendingCount) events, not \(owed)") }
+        func nanoseconds(_ duration: Duration) -> Int {
+            let (seconds, attoseconds) = duration.components
+            return Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+        }
+        return (nanoseconds(total) / max(owed, 1), nanoseconds(worst), over500)
     }
 
     static let runs = 3
