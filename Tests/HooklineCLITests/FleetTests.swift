@@ -82,7 +82,7 @@ struct FleetTests {
     @Test("after a SIGKILL the other instance applies the dead one's lanes within the lease and 2 s")
     func takeover() async throws {
         // A slow target keeps lanes held; a 3 s lease.
-        let fleet = try await FleetHarness(lease: "3s", targetDelay: .milliseconds(1500))
+        let fleet = try await FleetHarness(lease: "3s", targetDelay: .seconds(3))
         do {
             try await fleet.start(0)
             try await fleet.start(1)
@@ -93,11 +93,15 @@ struct FleetTests {
                     LoadHarness.body(contact, 1), to: "http://127.0.0.1:\(fleet.ports[0])/webhooks/standard", source: fleet.source)
             }
             try await eventuallyTrue { !fleet.sandbox.requests(pathPrefix: "/omnichannel").isEmpty }
-            let held = try await fleet.cluster.query("SELECT count(*) FROM hookline_lanes WHERE holder IS NOT NULL", database: fleet.database)
-            fleet.sandbox.clearFaults()
+            // Killed at once, while its first calls are still inside the target's 3 s: anything
+            // slow before the kill (a psql under CI's load) could let it finish every lane first,
+            // leaving nothing to take over.
             let killed = ContinuousClock.now
             fleet.kill(0)
+            fleet.sandbox.clearFaults()
             let before = fleet.sandbox.requests(pathPrefix: "/omnichannel").count
+            // A dead instance keeps its leases until they run out: this is what it held.
+            let held = try await fleet.cluster.query("SELECT count(*) FROM hookline_lanes WHERE holder IS NOT NULL", database: fleet.database)
             do {
                 try await eventuallyTrue(timeout: .seconds(15)) {
                     LogPromises.fleetProblems((try? fleet.records()) ?? []).isEmpty && fleet.sandbox.requests(pathPrefix: "/omnichannel").count > before
