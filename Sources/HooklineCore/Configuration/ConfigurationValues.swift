@@ -1,30 +1,48 @@
 /// Parsers for the value syntaxes configuration uses.
 package enum ConfigurationValues {
-    /// `250ms`, `10s`, `5m`, `2h`, `1d`, or a bare number of seconds.
+    /// The longest duration configuration takes: a hundred years. Anything longer is a typo, and
+    /// deadlines are clock readings in nanoseconds plus a duration, added with wrapping
+    /// arithmetic: a duration near `Int64.max` nanoseconds would wrap into the past.
+    package static let longestDuration = Duration.seconds(100 * 365 * 86_400)
+
+    /// `250ms`, `10s`, `5m`, `2h`, `1d`, or a bare number of seconds; nil when malformed or
+    /// longer than `longestDuration`.
     package static func duration(_ text: String) -> Duration? {
         let trimmed = text.trimmingWhitespace()
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
-        for (suffix, millis) in units where trimmed.hasSuffix(suffix) {
-            let number = trimmed.dropLast(suffix.count)
-            if suffix == "s", number.hasSuffix("m") { continue }
-            guard let value = Double(number), value >= 0, value.isFinite else { return nil }
-            return .milliseconds(Int64(value * Double(millis)))
+        let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
+        var number = Substring(trimmed), millis = 1000.0
+        for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
+            if suffix == "s", trimmed.dropLast().hasSuffix("m") { continue }
+            number = trimmed.dropLast(suffix.count)
+            millis = scale
+            break
         }
-        guard let seconds = Double(trimmed), seconds >= 0, seconds.isFinite else { return nil }
-        return .milliseconds(Int64(seconds * 1000))
+        guard let value = Double(number), let milliseconds = whole(value, times: millis),
+            milliseconds <= longestDuration.wholeMilliseconds
+        else { return nil }
+        return .milliseconds(milliseconds)
     }
 
-    /// `1048576`, `512KiB`, `1MiB`, `2GiB` (also `KB`/`MB`/`GB` as powers of 1000).
+    /// `1048576`, `512KiB`, `1MiB`, `2GiB` (also `KB`/`MB`/`GB` as powers of 1000); nil when
+    /// malformed or beyond what a 64-bit integer holds.
     package static func size(_ text: String) -> Int? {
         let trimmed = text.trimmingWhitespace()
         let units: [(String, Int)] = [
             ("KiB", 1 << 10), ("MiB", 1 << 20), ("GiB", 1 << 30), ("KB", 1000), ("MB", 1_000_000), ("GB", 1_000_000_000), ("B", 1),
         ]
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            guard let value = Double(trimmed.dropLast(suffix.count).trimmingWhitespace()), value >= 0 else { return nil }
-            return Int(value * Double(scale))
+            guard let value = Double(trimmed.dropLast(suffix.count).trimmingWhitespace()) else { return nil }
+            return whole(value, times: Double(scale)).flatMap { Int(exactly: $0) }
         }
         return Int(trimmed).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// `value × scale` rounded toward zero, or nil when it is negative, not a number, or too
+    /// large for an `Int64` (a conversion that would trap).
+    private static func whole(_ value: Double, times scale: Double) -> Int64? {
+        let product = value * scale
+        guard product.isFinite, product >= 0, product < 0x1p63 else { return nil }
+        return Int64(product)
     }
 
     /// Expands `${NAME}` and `${NAME:-default}` from `environment`; throws the missing name.

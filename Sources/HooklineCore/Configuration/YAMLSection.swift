@@ -98,7 +98,7 @@ struct YAMLSection {
         guard let node = node(key) else { return nil }
         let text = try scalarText(node, key: key)
         guard let value = ConfigurationValues.duration(text) else {
-            throw error(key, "expected a duration such as 500ms, 10s, 5m or 24h, got '\(text)'", node: node)
+            throw error(key, "expected a duration such as 500ms, 10s, 5m or 24h (at most 100 years), got '\(text)'", node: node)
         }
         return value
     }

@@ -91,7 +91,7 @@ struct ConfigurationLoaderTests {
         arguments: [
             ("server:\n  port: eighty\n", "test.yaml:2: server.port: expected a whole number from 0 to 65535, got 'eighty'"),
             ("audit:\n  fsync: always\n", "test.yaml:2: audit.fsync: expected batch or none, got 'always'"),
-            ("queue:\n  retry_after: soon\n", "test.yaml:2: queue.retry_after: expected a duration such as 500ms, 10s, 5m or 24h, got 'soon'"),
+            ("queue:\n  retry_after: soon\n", "test.yaml:2: queue.retry_after: expected a duration such as 500ms, 10s, 5m or 24h (at most 100 years), got 'soon'"),
             ("routes:\n  - {from: standard, to: nowhere}\n", "test.yaml:2: routes[0].to: no target named 'nowhere'"),
         ])
     func badValues(prefix: String, message: String) {
@@ -125,6 +125,35 @@ struct ConfigurationLoaderTests {
         #expect(ConfigurationValues.size("512KiB") == 524_288)
         #expect(ConfigurationValues.size("1MiB") == 1_048_576)
         #expect(try ConfigurationValues.expand("${A:-x}/${B}", environment: ["B": "y"]) == "x/y")
+    }
+
+    @Test("a size or duration too large to hold, or not a number, is an error, never a trap")
+    func hugeValues() {
+        // The fuzzer's find: 55 digits of KiB overflowed the conversion to Int.
+        let digits = "1" + String(repeating: "8", count: 54)
+        #expect(ConfigurationValues.size(digits + "KiB") == nil)
+        #expect(ConfigurationValues.size("1e300B") == nil)
+        #expect(ConfigurationValues.size("inf MiB") == nil)
+        #expect(ConfigurationValues.size("nanKB") == nil)
+        #expect(ConfigurationValues.size("-1KiB") == nil)
+        #expect(ConfigurationValues.size("8589934592GiB") == nil)  // 2^63 bytes: one past Int64.max
+        #expect(ConfigurationValues.size("8589934591GiB") == 9_223_372_035_781_033_984)
+        #expect(ConfigurationValues.size("0.5KiB") == 512)
+        #expect(ConfigurationValues.size(digits) == nil)
+
+        for text in [digits + "s", "1e300ms", "inf", "infinity", "nan", "-5s", "36501d", "876001h"] {
+            #expect(ConfigurationValues.duration(text) == nil, "\(text)")
+        }
+        #expect(ConfigurationValues.duration("36500d") == ConfigurationValues.longestDuration)
+        #expect(ConfigurationValues.duration("0") == .zero)
+
+        #expect(
+            Self.error("server:\n  max_header_bytes: \(digits)KiB\n" + Self.minimal)
+                == "test.yaml:2: server.max_header_bytes: expected a size such as 1048576, 512KiB or 1MiB, got '\(digits)KiB'")
+        // Past a hundred years is refused: deadlines add durations to clock readings in nanoseconds.
+        #expect(
+            Self.error("server:\n  request_timeout: 100000000000s\n" + Self.minimal)
+                == "test.yaml:2: server.request_timeout: expected a duration such as 500ms, 10s, 5m or 24h (at most 100 years), got '100000000000s'")
     }
 
     @Test("server.max_connections and audit.rejected are read, with their defaults")
