@@ -1,4 +1,6 @@
 # Helpers the benchmark scripts share (sourced, not run).
+# The Standard Webhooks secret every benchmark configures and signs with (a published test value).
+SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 need() { command -v "$1" >/dev/null 2>&1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 wait_http() { for _ in $(seq 1 600); do curl -fs -o /dev/null "$1" && return 0; sleep 0.05; done; echo "bench: $1 never answered" >&2; return 1; }
@@ -103,6 +105,21 @@ build_release() {
   swift build -c release --product hookline >&2
   swift build -c release --product hookline-bench >&2
   BIN="$(swift build -c release --show-bin-path)"
+}
+# The setup ingest.sh and floors.sh share: their options, 32 connections, wrk and nginx, the
+# release build, a work directory (/tmp/hookline-NAME.*) cleaned up at exit, and the sandbox with
+# its target stalled, so that only receiving is measured. Usage: begin_rounds NAME "$@".
+begin_rounds() {
+  local name=$1; shift
+  parse_rounds "$@"
+  CONNECTIONS=32
+  need_wrk_and_nginx
+  build_release
+  WORK="$(mktemp -d "/tmp/hookline-$name.XXXXXX")"
+  PIDS=()
+  trap cleanup EXIT
+  start_sandbox
+  stall_target
 }
 # The signed-delivery load of ingest.sh and floors.sh: wrk replaying $WORK/requests for DURATION
 # over CONNECTIONS connections. Usage: load NAME URL PID...; the report goes to $WORK/NAME.txt,

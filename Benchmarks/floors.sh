@@ -17,11 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/common.sh
 
-parse_rounds "$@"
-CONNECTIONS=32
-
-need_wrk_and_nginx
-build_release
+begin_rounds floors "$@"
 
 # The measuring build: HEAD with the patch, in its own checkout and build directory.
 ROOT="$PWD"
@@ -36,14 +32,6 @@ git -C "$SRC" apply "$ROOT/Benchmarks/floors.patch" || { echo "floors: Benchmark
 [ -f Package.resolved ] && cp Package.resolved "$SRC/"
 swift build -c release --product hookline --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" >&2
 FLOOR_BIN="$(swift build -c release --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" --show-bin-path)"
-
-WORK="$(mktemp -d /tmp/hookline-floors.XXXXXX)"
-PIDS=()
-trap cleanup EXIT
-
-SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-start_sandbox
-stall_target
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"

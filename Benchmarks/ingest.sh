@@ -17,19 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . Benchmarks/common.sh
 
-parse_rounds "$@"
-CONNECTIONS=32
-
-need_wrk_and_nginx
-build_release
-
-WORK="$(mktemp -d /tmp/hookline-ingest.XXXXXX)"
-PIDS=()
-trap cleanup EXIT
-
-SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
-start_sandbox
-stall_target
+begin_rounds ingest "$@"
 
 NGINX_PORT=$(free_port)
 start_nginx "$NGINX_PORT"

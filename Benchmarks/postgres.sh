@@ -69,7 +69,6 @@ psql() { "$PGBIN/psql" -h 127.0.0.1 -p "$PGPORT" -U postgres -d hookline -qAt -c
 FSYNC=$(psql "SHOW fsync"); SYNC_COMMIT=$(psql "SHOW synchronous_commit")
 unfinished() { psql "SELECT count(*) FROM hookline_jobs WHERE NOT done" 2>/dev/null || echo "?"; }
 
-SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 SANDBOX_PORT=$(free_port)
 "$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
 PIDS+=($!)

@@ -46,8 +46,6 @@ WORK="$(mktemp -d /tmp/hookline-bench.XXXXXX)"
 PIDS=()
 trap cleanup EXIT
 
-
-SECRET='whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'
 start_sandbox
 
 config() { # port audit-path capacity
