@@ -87,11 +87,7 @@ struct Micro: ParsableCommand {
             if took > .microseconds(500) { over500 += 1 }
         }
         guard journal.pendingCount == owed else { throw ValidationError("the journal owes \(journal.pendingCount) events, not \(owed)") }
-        func nanoseconds(_ duration: Duration) -> Int {
-            let (seconds, attoseconds) = duration.components
-            return Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
-        }
-        return (nanoseconds(total) / max(owed, 1), nanoseconds(worst), over500)
+        return (Int(total.wholeNanoseconds) / max(owed, 1), Int(worst.wholeNanoseconds), over500)
     }
 
     static let runs = 3
@@ -107,8 +103,7 @@ struct Micro: ParsableCommand {
             for _ in 0..<iterations { body() }
             best = min(best, ContinuousClock.now - started)
         }
-        let (seconds, attoseconds) = best.components
-        return Int((seconds * 1_000_000_000 + attoseconds / 1_000_000_000) / Int64(iterations))
+        return Int(best.wholeNanoseconds / Int64(iterations))
     }
 }
 

@@ -9,10 +9,10 @@ package enum ConfigurationValues {
     /// longer than `longestDuration`.
     package static func duration(_ text: String) -> Duration? {
         let trimmed = text.trimmingWhitespace()
+        // `ms` comes before `s` and `m`, so the first suffix that matches is the unit.
         let units: [(String, Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000), ("d", 86_400_000)]
         var number = Substring(trimmed), millis = 1000.0
         for (suffix, scale) in units where trimmed.hasSuffix(suffix) {
-            if suffix == "s", trimmed.dropLast().hasSuffix("m") { continue }
             number = trimmed.dropLast(suffix.count)
             millis = scale
             break

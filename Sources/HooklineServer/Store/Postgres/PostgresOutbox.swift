@@ -86,7 +86,7 @@ package final class PostgresOutbox: Sendable {
     package func sweep(olderThan age: Duration = sweepAge) async throws(JournalFailure) -> Int {
         // Rows deleted while this sweep reads stay known until it has filtered what it read:
         // its snapshot may still hold them.
-        known.withLock { $0.sweeps += 1 }
+        known.withLock { $0.sweepBegan() }
         defer { known.withLock { $0.sweepEnded() } }
         let rows = try await store.query(
             """
@@ -197,7 +197,7 @@ package final class PostgresOutbox: Sendable {
     private struct KnownRows {
         var rows: Set<Int64> = []
         /// Sweeps between their query and their filter.
-        var sweeps = 0
+        private var sweeps = 0
         private var forgetLater: [Int64] = []
 
         /// Forgets rows deleted (or not written): at once, or when the sweeps reading end.
@@ -208,6 +208,8 @@ package final class PostgresOutbox: Sendable {
                 rows.subtract(seqs)
             }
         }
+
+        mutating func sweepBegan() { sweeps += 1 }
 
         mutating func sweepEnded() {
             sweeps -= 1
