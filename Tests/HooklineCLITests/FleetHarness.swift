@@ -16,6 +16,8 @@ import Glibc
 /// the same message id.
 final class FleetHarness: Sendable {
     static let contacts = LoadHarness.contacts
+    /// The contacts this fleet's senders update.
+    let contacts: [String]
     let directory: String
     let cluster: PostgresCluster
     let database: String
@@ -29,12 +31,19 @@ final class FleetHarness: Sendable {
     func auditPath(_ instance: Int) -> String { "\(directory)/audit-\(instance).jsonl" }
     func configPath(_ instance: Int) -> String { "\(directory)/hookline-\(instance).yaml" }
 
-    init(instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none") async throws {
+    /// Instances stopped with SIGSTOP: the load balancer sends them nothing until they continue.
+    private let frozen = Mutex<Set<Int>>([])
+
+    init(
+        instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none",
+        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts
+    ) async throws {
+        self.contacts = contacts
         directory = NSTemporaryDirectory() + "hookline-fleet-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         cluster = try await PostgresCluster.shared()
         database = try await cluster.createDatabase()
-        sandbox = try await SandboxCRM.start()
+        sandbox = try await SandboxCRM.start(configuration: SandboxConfiguration(createUnknownContacts: true))
         sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))
         ports = try (0..<instances).map { _ in try ServeProcessTests.freePort() }
         processes = Mutex(Array(repeating: nil, count: instances))
@@ -45,7 +54,8 @@ final class FleetHarness: Sendable {
             let configPath = "\(directory)/hookline-\(instance).yaml"
             let yaml = LoadHarness.yaml(
                 port: ports[instance], drainTimeout: "5s", auditPath: auditPath, fsync: fsync, sandbox: sandbox,
-                store: "store: {kind: postgres, url: \"\(cluster.url(database))\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}")
+                store: "store: {kind: postgres, url: \"\(cluster.url(database))\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}",
+                targetTimeout: targetTimeout)
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
         }
@@ -83,6 +93,21 @@ final class FleetHarness: Sendable {
         process.waitUntilExit()
     }
 
+    /// SIGSTOP instance `index`: it holds its leases, connections and jobs, and does nothing —
+    /// a paused VM, a debugger, a stalled kernel — until `thaw`.
+    func freeze(_ index: Int) {
+        guard let process = processes.withLock({ $0[index] }) else { return }
+        frozen.withLock { _ = $0.insert(index) }
+        Glibc.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// SIGCONT instance `index`: it carries on from where it was stopped.
+    func thaw(_ index: Int) {
+        guard let process = processes.withLock({ $0[index] }) else { return }
+        Glibc.kill(process.processIdentifier, SIGCONT)
+        frozen.withLock { _ = $0.remove(index) }
+    }
+
     /// SIGTERM instance `index`; its exit status.
     func terminate(_ index: Int) -> Int32 {
         guard let process = processes.withLock({ $0[index] }) else { return -1 }
@@ -94,11 +119,14 @@ final class FleetHarness: Sendable {
     /// Sends `updates` updates to every contact, each delivery to a random instance.
     func send(updates: Int, onAcknowledged: @escaping @Sendable (Int) async -> Void) async throws {
         try await LoadHarness.send(
-            updates: updates, source: source, patience: .seconds(90),
+            updates: updates, to: contacts, source: source, patience: .seconds(90),
             url: { [self] in
                 // As a load balancer with health checks would: to a running instance when there is one.
                 var generator = SystemRandomNumberGenerator()
-                let running = processes.withLock { processes in processes.indices.filter { processes[$0]?.isRunning == true } }
+                let stopped = frozen.withLock { $0 }
+                let running = processes.withLock { processes in
+                    processes.indices.filter { processes[$0]?.isRunning == true && !stopped.contains($0) }
+                }
                 let port = ports[(running.isEmpty ? Array(ports.indices) : running).randomElement(using: &generator) ?? 0]
                 return "http://127.0.0.1:\(port)/webhooks/standard"
             },
@@ -128,11 +156,24 @@ final class FleetHarness: Sendable {
 
     /// The first names the sandbox was sent for `contact`, in arrival order (answered 200).
     func appliedNames(_ contact: String) -> [Int] {
-        sandbox.requests(pathPrefix: "/omnichannel/contacts/\(contact)").filter { $0.status == 200 }
+        sandbox.requests(pathPrefix: "/omnichannel/contacts/\(contact)").filter { $0.path == "/omnichannel/contacts/\(contact)" && $0.status == 200 }
             .compactMap { $0.json?["first_name"]?.stringValue }.compactMap { Int($0.dropFirst()) }
     }
 
+    /// Applications of an update older than one the target already applied, per contact: what
+    /// a fleet must never do.
+    func regressions(_ contact: String) -> [(applied: Int, after: Int)] {
+        var newest = 0
+        var found: [(applied: Int, after: Int)] = []
+        for name in appliedNames(contact) {
+            if name < newest { found.append((name, newest)) }
+            newest = max(newest, name)
+        }
+        return found
+    }
+
     func cleanUp() async {
+        for index in ports.indices { thaw(index) }
         for process in processes.withLock({ $0 }) {
             if let process, process.isRunning {
                 Glibc.kill(process.processIdentifier, SIGKILL)

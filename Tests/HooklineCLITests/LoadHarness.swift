@@ -69,14 +69,16 @@ final class LoadHarness: Sendable {
 
     /// The configuration of a harness instance: one standard source routed to the sandbox's
     /// omnichannel, quick retries, and `store` (a YAML `store:` line) when it is not the file.
-    static func yaml(port: Int, drainTimeout: String, auditPath: String, fsync: String, sandbox: SandboxCRM, store: String? = nil) -> String {
+    static func yaml(
+        port: Int, drainTimeout: String, auditPath: String, fsync: String, sandbox: SandboxCRM, store: String? = nil, targetTimeout: String? = nil
+    ) -> String {
         """
         server: {host: 127.0.0.1, port: \(port), drain_timeout: \(drainTimeout)}
         audit: {path: "\(auditPath)", fsync: \(fsync)}
         queue: {workers: 8}
         retry: {base_delay: 50ms, max_delay: 200ms, max_attempts: 20, max_age: 5m}
         \(store ?? "")
-        \(sandbox.standardToOmnichannelYAML(secret: secret))
+        \(sandbox.standardToOmnichannelYAML(secret: secret, timeout: targetTimeout))
         """
     }
 
@@ -102,7 +104,7 @@ final class LoadHarness: Sendable {
     /// and retried until a 2xx or `patience` runs out; `acknowledge` records a 2xx's event and
     /// returns the running count, which `onAcknowledged` is told.
     static func send(
-        updates: Int, source: SourceSettings, patience: Duration, url: @escaping @Sendable () -> String,
+        updates: Int, to contacts: [String] = contacts, source: SourceSettings, patience: Duration, url: @escaping @Sendable () -> String,
         acknowledge: @escaping @Sendable (_ messageID: String, _ event: String) -> Int,
         onAcknowledged: @escaping @Sendable (Int) async -> Void
     ) async throws {

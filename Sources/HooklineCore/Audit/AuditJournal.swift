@@ -102,7 +102,7 @@ package struct AuditJournal: Sendable {
             } else {
                 pendingByID[event] = pending
             }
-        case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending:
+        case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending, .fenced:
             return
         }
     }

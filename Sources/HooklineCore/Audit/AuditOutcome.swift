@@ -23,6 +23,10 @@ package enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     case created
     /// A transient failure; the next attempt is scheduled (`retry_in_ms`).
     case retry
+    /// What an attempt did at the target after this instance lost its lease on the job's lane
+    /// (it stalled, or was cut off from the shared store): the call happened, but another
+    /// instance now holds the lane and ends the job. Not terminal.
+    case fenced
     /// Done at the target.
     case applied
     /// Nothing to send to the target for this event.

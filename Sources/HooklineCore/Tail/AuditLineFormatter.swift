@@ -6,7 +6,7 @@ package enum AuditLineFormatter {
         switch outcome {
         case .applied: "32"
         case .retry, .coalesced, .duplicate, .recovered, .redriven, .pending, .created: "33"
-        case .failed, .dead, .rejected: "31"
+        case .failed, .dead, .rejected, .fenced: "31"
         case .received: "36"
         case .skipped, .ignored, .seen: "2"
         }

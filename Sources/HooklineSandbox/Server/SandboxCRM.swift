@@ -109,12 +109,12 @@ extension SandboxCRM {
     /// The `sources`, `targets` and `routes` of a Hookline configuration that takes signed
     /// Standard Webhooks deliveries at `/webhooks/standard` and applies them at this sandbox's
     /// omnichannel contacts API (what the benchmarks and the load tests run).
-    package func standardToOmnichannelYAML(secret: String) -> String {
+    package func standardToOmnichannelYAML(secret: String, timeout: String? = nil) -> String {
         """
         sources:
           - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "\(secret)"}}
         targets:
-          - {name: omnichannel, kind: omnichannel, base_url: "\(baseURL)/omnichannel", api_key: omni-key}
+          - {name: omnichannel, kind: omnichannel, base_url: "\(baseURL)/omnichannel", api_key: omni-key\(timeout.map { ", timeout: \($0)" } ?? "")}
         routes:
           - {from: standard, to: omnichannel, contact_id: source_id}
         """

@@ -47,7 +47,7 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return .json(200, .array(requests.map { ["method": .string($0.method), "path": .string($0.path), "status": $0.status.map { .number(String($0)) } ?? .null] }))
         case ("POST", "/_sandbox/faults"):
             guard let json = try? JSONParser.parse(body), let prefix = json["path_prefix"]?.stringValue else {
-                return .json(400, ["error": "send {\"path_prefix\": …, \"status\" | \"delay_ms\" | \"drop\": …, \"count\": …}"])
+                return .json(400, ["error": "send {\"path_prefix\": …, \"status\" | \"delay_ms\" | \"drop\": …, \"count\": …, \"chance\": 0…1}"])
             }
             let action: SandboxFault.Action
             if let status = json["status"]?.intValue {
@@ -59,7 +59,10 @@ final class SandboxHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 return .json(400, ["error": "give status, delay_ms or drop"])
             }
-            let fault = SandboxFault(method: json["method"]?.stringValue, pathPrefix: prefix, action: action, count: json["count"]?.intValue ?? 1)
+            var chance = 1.0
+            if case .number(let text)? = json["chance"] { chance = Double(text) ?? 1 }
+            let fault = SandboxFault(
+                method: json["method"]?.stringValue, pathPrefix: prefix, action: action, count: json["count"]?.intValue ?? 1, chance: chance)
             state.contents.withLock { $0.faults.append(fault) }
             return .json(201, ["status": "injected"])
         case ("DELETE", "/_sandbox/faults"):

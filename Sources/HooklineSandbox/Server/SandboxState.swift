@@ -38,7 +38,8 @@ final class SandboxState: Sendable {
     func decide(method: String, path: String, headers: [HeaderField], body: [UInt8]) -> Decision {
         contents.withLock { state in
             var delay: Duration?
-            if let index = state.faults.firstIndex(where: { $0.matches(method: method, path: path) }) {
+            var generator = SystemRandomNumberGenerator()
+            if let index = state.faults.firstIndex(where: { $0.matches(method: method, path: path) && $0.fires(using: &generator) }) {
                 let fault = state.faults[index]
                 state.faults[index].count -= 1
                 if state.faults[index].count <= 0 { state.faults.remove(at: index) }
