@@ -136,7 +136,7 @@ struct FleetTests {
 
     @Test("an instance gone for good: what it committed but never wrote is copied into another instance's log")
     func adoption() async throws {
-        let fleet = try await FleetHarness(lease: "1s", adoptAfter: "2s")
+        let fleet = try await FleetHarness(lease: "3s", adoptAfter: "6s")
         do {
             try await fleet.start(0)
             try await fleet.start(1)

@@ -14,7 +14,7 @@ struct RedriveProcessTests {
         audit: {path: "\(directory)/audit.jsonl"}
         \(database.map { "store: {kind: postgres, url: \"\($0)\", lease: 3s}" } ?? "")
         retry: {base_delay: 10ms, max_delay: 20ms, max_attempts: 2, max_age: 1m}
-        \(sandbox.standardToOmnichannelYAML(secret: LoadHarness.secret))
+        \(sandbox.standardToOmnichannelYAML(secret: LoadHarness.secret, timeout: database == nil ? nil : "1s"))
         """
     }
 

@@ -32,6 +32,9 @@ package enum ConfigurationLoader {
         if let section = try top.section("retry") { configuration.retry = try retry(section) }
         if let section = try top.section("store") { configuration.store = try store(section, dedupMaxAge: configuration.queue.dedupMaxAge) }
         configuration.targets = try targets(top.sections("targets"))
+        if case .postgres(let settings) = configuration.store, let section = try top.section("store") {
+            try checkLease(settings, targets: configuration.targets, section: section)
+        }
         configuration.sources = try sources(top.sections("sources"), targets: configuration.targets, top: top)
         configuration.routes = try routes(top.sections("routes"), configuration: configuration)
         guard !configuration.sources.isEmpty else {

@@ -187,6 +187,7 @@ package struct TargetSettings: Sendable, Hashable {
     package var baseURL: String
     /// Per-call timeout.
     package var timeout: Duration
+    package static let defaultTimeout: Duration = .seconds(10)
     /// nil: no client-side limit.
     package var rateLimit: RateLimitSettings?
     /// Kind-specific settings (credentials, account ids), already `${ENV}`-expanded.
@@ -196,7 +197,7 @@ package struct TargetSettings: Sendable, Hashable {
         name: String,
         kind: TargetKind,
         baseURL: String,
-        timeout: Duration = .seconds(10),
+        timeout: Duration = TargetSettings.defaultTimeout,
         rateLimit: RateLimitSettings? = nil,
         options: [String: String] = [:]
     ) {

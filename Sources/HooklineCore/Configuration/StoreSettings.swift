@@ -19,9 +19,13 @@ package struct PostgresSettings: Sendable, Hashable {
     package var url: PostgresURL
     /// Connections per instance.
     package var poolSize: Int
-    /// How long an instance's claim on a lane survives its silence.
+    /// How long an instance's claim on a lane survives its silence; at least what the slowest
+    /// target's calls need (`LeaseTerms.shortestLease`).
     package var lease: Duration
-    /// Finished events are pruned after this (in batches); at least the dedup window.
+    /// The terms the fleet holds its leases on.
+    package var leaseTerms: LeaseTerms { LeaseTerms(lease: lease) }
+    /// Finished events are pruned after this (in batches, on the database's clock); at least the
+    /// dedup window, which the default follows when it is longer.
     package var retention: Duration
     /// An instance silent this long is gone for good: another copies the audit lines it had
     /// committed but not written into its own log.

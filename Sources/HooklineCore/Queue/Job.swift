@@ -108,15 +108,21 @@ package struct Job: Sendable {
     }
 }
 
-/// Where a job claimed from a shared store lives there: its row and its lane's key.
+/// Where a job claimed from a shared store lives there: its row, its lane's key, and the token
+/// of the claim it was handed out under.
 package struct JobTicket: Sendable, Hashable {
     package var id: Int64
     package var lane: String
+    package var token: Int64
 
-    package init(id: Int64, lane: String) {
+    package init(id: Int64, lane: String, token: Int64) {
         self.id = id
         self.lane = lane
+        self.token = token
     }
+
+    /// The claim on its lane that this job runs under.
+    package var claim: LaneClaim { LaneClaim(lane: lane, token: token) }
 }
 
 /// Call slots a job holds at a target's rate limiter, one per call, in order.

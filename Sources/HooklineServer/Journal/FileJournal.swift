@@ -135,9 +135,11 @@ package final class FileJournal: Journal {
 
     package func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup { learned }
 
-    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure) {
+    /// One process owns the log: no claim can be lost, so `fence` is not checked.
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool {
         learned.remember(target: target, key: reference.key, id: reference.id)
         writer.append(line)
+        return true
     }
 
     // MARK: Redrive

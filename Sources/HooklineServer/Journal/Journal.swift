@@ -78,9 +78,11 @@ package protocol Journal: Sendable {
     /// The ids learned at `target` that a job may need: those whose key starts with one of
     /// `prefixes` (a store may return more).
     func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup
-    /// Keeps an id a call created, with its `created` line; once this returns, any instance's
-    /// next job at the target sees it.
-    func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure)
+    /// Keeps an id a call created, with its `created` line; once this returns true, any
+    /// instance's next job at the target sees it. False, keeping and writing nothing, when `fence`
+    /// (the claim the job ran under) no longer holds its lane: the lane's new holder may be learning
+    /// its own id, which a late one must not overwrite.
+    func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool
 
     // MARK: Redrive
 

@@ -161,6 +161,32 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         counter("hookline_lease_takeovers_total", []).increment()
     }
 
+    /// A call not started because this instance's lease on the job's lane could no longer cover it.
+    package func callRefused(target: String) {
+        counter("hookline_calls_refused_total", [("target", target), ("reason", "lease")]).increment()
+    }
+
+    /// An attempt's outcome came back fenced: another claim held the lane by then.
+    package func fenced(target: String) {
+        counter("hookline_fenced_total", [("target", target)]).increment()
+    }
+
+    /// A lease renewal: whether it failed, and how many claims it found lost.
+    package func leaseRenewal(failed: Bool, lost: Int) {
+        if failed { counter("hookline_lease_renewals_failed_total", []).increment() }
+        if lost > 0 { counter("hookline_leases_lost_total", []).increment(by: Int64(lost)) }
+    }
+
+    /// Lanes waiting for a route this instance is not configured with (another instance applies them).
+    package func unclaimable(route: String, lanes: Int) {
+        gauge("hookline_lanes_unclaimable", [("route", route)]).record(lanes)
+    }
+
+    /// Finished events deleted past `store.retention`.
+    package func pruned(events: Int) {
+        counter("hookline_pruned_events_total", []).increment(by: Int64(events))
+    }
+
     // MARK: - Exposition
 
     /// The Prometheus text, with the gauges read from `state` at this moment.

@@ -22,28 +22,50 @@ package protocol JobBoard: Sendable {
 
     /// The next runnable job; waits for one. Nil once the board is closed.
     func next() async -> Job?
+    /// Whether a call with `callTimeout` may start for `job` now. Asked right before each call is
+    /// sent: a shared store grants it only while this instance's lease on the job's lane covers
+    /// the call and a margin (`LeaseBook`).
+    func permit(_ job: Job, callTimeout: Duration) -> CallPermission
+    /// Gives back a job whose next call was not permitted, unfinished and without a line: the
+    /// lane's next holder — another instance, or this one later — runs it.
+    func abandon(_ job: Job) async
     /// The job reached a terminal outcome: `line` is written to `journal` and its lane moves
-    /// on. False when this instance no longer held the job (another took its lane over):
-    /// nothing is written then, and the other instance ends it.
-    func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> Bool
-    /// Holds the job, and its lane, until `until`, writing `line` (a `retry`) when given.
-    /// False, writing nothing, when this instance no longer held it.
-    func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> Bool
+    /// on — unless the answer is `fenced` or `unwritten`, when nothing is written.
+    func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite
+    /// Holds the job, and its lane, until `until`, writing `line` (a `retry`) when given — unless
+    /// the answer is `fenced` or `unwritten`, when nothing is written.
+    func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite
     /// Wakes every waiting worker with nil; later `next()` calls return nil at once.
     func close()
 }
 
+/// What became of a job's finish or park.
+package enum JobWrite: Sendable, Hashable {
+    /// Written: the job ended, or waits for its next attempt.
+    case written
+    /// Not written: another claim holds the job's lane now (this instance stalled, or was cut off
+    /// from the store), and ends the job.
+    case fenced
+    /// Not written: Hookline is stopping and its drain deadline passed first. The job stays owed.
+    case unwritten
+}
+
 extension JobQueue: JobBoard {
-    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> Bool {
+    /// One process owns its queue: no lease to run out.
+    package func permit(_ job: Job, callTimeout: Duration) -> CallPermission { .granted }
+
+    package func abandon(_ job: Job) async { park(job, until: .now()) }
+
+    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite {
         // The line first: the lane's next job must not be logged before this one's end.
         journal.append(line)
         finish(job)
-        return true
+        return .written
     }
 
-    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> Bool {
+    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite {
         if let line { journal.append(line) }
         park(job, until: until)
-        return true
+        return .written
     }
 }

@@ -54,7 +54,7 @@ extension HooklineRuntime {
                 limiter: { settings in settings.rateLimit.map { PostgresRateLimiter(store: store, target: settings.name, settings: $0) } },
                 report: report,
                 work: { await store.work(journal: journal, board: board, retention: retention) },
-                release: { await store.releaseLeases() })
+                release: { await board.releaseAll() })
         }
     }
 }

@@ -9,8 +9,13 @@ extension JobRunner {
         var job = attempt.job
         job.attempt = attempt.state.number
         job.firstAttemptAt = attempt.state.firstAttemptAt
-        guard await board.park(job, until: .now() + delay, line: line, in: journal) else {
-            logger.notice("another instance took this job over; it ends the job", metadata: eventMetadata(attempt))
+        switch await board.park(job, until: .now() + delay, line: line, in: journal) {
+        case .written: break
+        case .fenced:
+            await fenced(&attempt, as: .retry, status: status, why: error)
+            return
+        case .unwritten:
+            unwritten(attempt, as: .retry, status: status)
             return
         }
         metrics?.attempt(target: attempt.job.target, outcome: .retry)
@@ -21,8 +26,13 @@ extension JobRunner {
     func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) async {
         var line = record(attempt, outcome, status: status, error: error, request: attempt.requests.isEmpty ? nil : attempt.requests.joined(separator: ", "))
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
-        guard await board.finish(attempt.job, line: line, in: journal) else {
-            logger.notice("another instance took this job over; it ends the job", metadata: eventMetadata(attempt))
+        switch await board.finish(attempt.job, line: line, in: journal) {
+        case .written: break
+        case .fenced:
+            await fenced(&attempt, as: outcome, status: status, why: error)
+            return
+        case .unwritten:
+            unwritten(attempt, as: outcome, status: status)
             return
         }
         metrics?.attempt(target: attempt.job.target, outcome: outcome)
@@ -36,7 +46,38 @@ extension JobRunner {
         }
     }
 
-    private func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {
+    /// The attempt's outcome came back fenced: another claim holds the lane now and ends the job.
+    /// What this attempt did at the target still goes in the log, as a `fenced` line whose
+    /// `reason` is the outcome it would have had.
+    func fenced(_ attempt: inout Attempt, as outcome: AuditOutcome, status: Int?, why: String?) async {
+        metrics?.fenced(target: attempt.job.target)
+        logger.warning(
+            "this instance's claim on the lane was taken over before the attempt ended; the lane's holder ends the job",
+            metadata: eventMetadata(attempt).merging(["would_be": .string(outcome.rawValue)]) { $1 })
+        guard !attempt.requests.isEmpty else { return }
+        var line = record(
+            attempt, .fenced, status: status,
+            error: "the lane was taken over (this instance stalled or lost the database) before this attempt's outcome was recorded; its holder ends the job"
+                + (why.map { "; \($0)" } ?? ""),
+            request: attempt.requests.joined(separator: ", "))
+        line.reason = outcome.rawValue
+        if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
+        journal.append(line)
+    }
+
+    /// Stopping, the attempt's outcome could not be saved before the drain deadline: the job stays
+    /// owed and runs again. Its calls still go in the log, as a `pending` line.
+    func unwritten(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?) {
+        guard !attempt.requests.isEmpty else { return }
+        var line = record(
+            attempt, .pending, status: status, error: "stopping: this attempt's outcome could not be saved in time; the job runs again",
+            request: attempt.requests.joined(separator: ", "))
+        line.reason = outcome.rawValue
+        line.targets = [attempt.job.target]
+        journal.append(line)
+    }
+
+    func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {
         [
             "event": .string(attempt.job.event.id), "source": .string(attempt.job.event.source), "target": .string(attempt.job.target),
             "attempt": "\(attempt.state.number)",

@@ -124,9 +124,16 @@ package final class JobRunner: Sendable {
             if let learned {
                 attempt.created.append(learned.id)
                 do {
-                    try await journal.remember(
+                    let kept = try await journal.remember(
                         learned, at: job.target,
-                        line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key))
+                        line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key),
+                        fence: job.ticket?.claim)
+                    guard kept else {
+                        // Another instance holds the lane now and may be creating its own: this id is not kept.
+                        await fenced(&attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
+                        await board.abandon(attempt.job)
+                        return
+                    }
                 } catch {
                     // Repeating the call would create it again: the operator decides (redrive).
                     await finish(
@@ -144,7 +151,7 @@ package final class JobRunner: Sendable {
     private func perform(
         _ call: TargetCall, at endpoint: TargetEndpoint, attempt: inout Attempt
     ) async -> (CallOutcome, LearnedReference?)? {
-        var outcome = await endpoint.perform(call)
+        guard var outcome = await send(call, at: endpoint, attempt: &attempt) else { return nil }
         while true {
             guard !Task.isCancelled else { return nil }
             let now = MonotonicTime.now()
@@ -157,7 +164,8 @@ package final class JobRunner: Sendable {
                 return (outcome, learned)
             case .refreshCredentials:
                 attempt.state.refreshedCredentials = true
-                outcome = await endpoint.perform(call, refreshingToken: true)
+                guard let refreshed = await send(call, at: endpoint, refreshingToken: true, attempt: &attempt) else { return nil }
+                outcome = refreshed
             case .retry(let delay, let status, let error):
                 await retry(&attempt, after: delay, status: status, error: error)
                 return nil
@@ -165,6 +173,39 @@ package final class JobRunner: Sendable {
                 await finish(&attempt, outcome, status: status, error: error)
                 return nil
             }
+        }
+    }
+
+    /// Sends `call` if the board permits it at the last moment (a shared store's lease must cover
+    /// it). When it does not, the attempt stops here and the job goes back, unfinished; nil.
+    private func send(_ call: TargetCall, at endpoint: TargetEndpoint, refreshingToken: Bool = false, attempt: inout Attempt) async -> CallOutcome? {
+        let job = attempt.job
+        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: { [board] timeout in board.permit(job, callTimeout: timeout) }) {
+        case .success(let outcome):
+            return outcome
+        case .failure(let refused):
+            metrics?.callRefused(target: job.target)
+            logger.notice(
+                "not starting a call: \(Self.describe(refused.permission)); the job goes back unfinished", metadata: eventMetadata(attempt))
+            if !attempt.requests.isEmpty {
+                // Calls this attempt made earlier did reach the target: say so.
+                journal.append(
+                    record(
+                        attempt, .fenced, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call",
+                        request: attempt.requests.joined(separator: ", ")))
+            }
+            await board.abandon(job)
+            return nil
+        }
+    }
+
+    /// Why a call may not start, in a sentence.
+    static func describe(_ permission: CallPermission) -> String {
+        switch permission {
+        case .granted: "the call is permitted"
+        case .lost: "this instance no longer holds the job's lane (another instance took it over)"
+        case .expiring(let left, let needed):
+            "this instance's lease on the job's lane has \(max(.zero, left).configurationText) left, and a call needs more than \(needed.configurationText) (its timeout and a margin): the lease could not be renewed"
         }
     }
 

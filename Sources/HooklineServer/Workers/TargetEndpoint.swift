@@ -40,16 +40,21 @@ package final class TargetEndpoint: Sendable {
     }
 
     /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the
-    /// answer. What follows is `AttemptDecision`'s to say.
-    package func perform(_ call: TargetCall, refreshingToken: Bool = false) async -> CallOutcome {
+    /// answer, if `permit` grants the call at the last moment before it is sent (after the token,
+    /// which may take a call of its own). What follows is `AttemptDecision`'s to say.
+    package func perform(
+        _ call: TargetCall, refreshingToken: Bool = false, permit: (Duration) -> CallPermission = { _ in .granted }
+    ) async -> Result<CallOutcome, CallNotStarted> {
         var token: String?
         if let tokens {
             switch await tokens.token(forceRefresh: refreshingToken) {
             case .granted(let value): token = value
-            case .refused(let outcome): return outcome
+            case .refused(let outcome): return .success(outcome)
             }
         }
         let authorized = client.authorize(call, token: token)
+        let permission = permit(client.settings.timeout)
+        guard permission.isGranted else { return .failure(CallNotStarted(permission: permission)) }
         inFlight.add(1, ordering: .relaxed)
         let started = ContinuousClock.now
         let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: client.settings.timeout)
@@ -57,10 +62,15 @@ package final class TargetEndpoint: Sendable {
         switch sent {
         case .failure(let failure):
             metrics?.call(target: name, status: nil, duration: .now - started)
-            return .unreachable(failure)
+            return .success(.unreachable(failure))
         case .success(let response):
             metrics?.call(target: name, status: response.status, duration: .now - started)
-            return .answered(response, client.classify(response, to: call))
+            return .success(.answered(response, client.classify(response, to: call)))
         }
     }
+}
+
+/// A call that was not sent: the lease on its job's lane could no longer cover it.
+package struct CallNotStarted: Error, Sendable, Hashable {
+    package let permission: CallPermission
 }

@@ -93,7 +93,7 @@ final class AcceptBatcher: Sendable {
         var ids: [String] = [], sources: [String] = [], messages: [String] = [], types: [String] = [], contacts: [String] = []
         var targets: [String] = [], received: [Date] = [], payloads: [ByteBuffer] = [], redrives: [Bool] = [], lines: [ByteBuffer] = []
         var jobEvents: [String] = [], jobTargets: [String] = [], jobLanes: [String] = [], jobOpenings: [String] = []
-        var jobAttempts: [Int32] = [], jobBudgets: [Int32] = []
+        var jobAttempts: [Int32] = [], jobBudgets: [Int32] = [], jobRoutes: [String] = []
         for item in batch {
             let record = item.record
             let id = record.event ?? ""
@@ -114,6 +114,7 @@ final class AcceptBatcher: Sendable {
                 jobOpenings.append(record.outcome.rawValue)
                 jobAttempts.append(Int32(clamping: job.attempt))
                 jobBudgets.append(Int32(clamping: job.budgetStart))
+                jobRoutes.append("\(job.route.source)\u{1F}\(job.target)")
             }
         }
         // While the database cannot be reached, senders hear so at once rather than after the
@@ -130,7 +131,7 @@ final class AcceptBatcher: Sendable {
                 """
                 SELECT event_id, original, seq FROM hookline_accept(
                     \(store.instance), \(ids), \(sources), \(messages), \(types), \(contacts), \(targets), \(received), \(payloads),
-                    \(redrives), \(lines), \(jobEvents), \(jobTargets), \(jobLanes), \(jobOpenings), \(jobAttempts), \(jobBudgets))
+                    \(redrives), \(lines), \(jobEvents), \(jobTargets), \(jobLanes), \(jobOpenings), \(jobAttempts), \(jobBudgets), \(jobRoutes))
                 """, "accept")
         } catch {
             // Perhaps committed all the same (the answer was lost): the outbox sweep writes its

@@ -4,20 +4,38 @@ import PostgresNIO
 import Synchronization
 
 /// Group commit for finished jobs: the finishes submitted while one commit is under way go in
-/// the next — one round trip and one WAL flush (`hookline_finish` per row) for every worker
-/// finishing at that moment, instead of one each.
+/// the next — one round trip and one WAL flush (`hookline_finish_batch`) for every worker
+/// finishing at that moment, instead of one each. The same commit deletes the outbox rows this
+/// instance has written to its log, and hands back each lane's next job when the lane is kept.
 ///
 /// One batch is in flight at a time, so this instance's batches never wait on each other; other
-/// instances finish other lanes (a lane has one holder). A batch that fails fails every finish
-/// in it, and each worker tries again on its own (`hookline_finish` answers NULL for a job that
-/// is no longer its lane's head, so a commit whose answer was lost is not applied twice).
+/// instances finish other lanes (a lane has one holder), and every batch locks its lanes in lane
+/// order. A batch that fails fails every finish in it, and each worker tries again on its own: a
+/// finish whose first commit's answer was lost comes back `again`, never applied twice.
 final class FinishBatcher: Sendable {
+    /// The store's answer to one finish.
+    struct Answer: Sendable {
+        enum Status: Sendable, Hashable {
+            /// Done now; the terminal line's outbox seq.
+            case done(seq: Int64)
+            /// Done already, under the same claim, by a commit whose answer was lost (the outbox sweep writes its line).
+            case again
+            /// Another claim holds the lane: nothing was written.
+            case fenced
+        }
+
+        var status: Status
+        /// The lane's next job, when the lane was kept under the same claim.
+        var next: PostgresRow?
+        /// When the commit was sent (the kept lane's lease counts from then).
+        var sentAt: MonotonicTime
+    }
+
     private struct Item: Sendable {
-        var job: Int64
-        var lane: String
+        var ticket: JobTicket
         var outcome: String
         var line: ByteBuffer
-        var continuation: CheckedContinuation<Result<Int64?, JournalFailure>, Never>
+        var continuation: CheckedContinuation<Result<Answer, JournalFailure>, Never>
     }
 
     private struct State {
@@ -29,18 +47,26 @@ final class FinishBatcher: Sendable {
     static let batchLimit = 256
 
     private let store: PostgresStore
+    private let outbox: PostgresOutbox
+    private let routes: [String]
+    /// Whether lanes are kept for their next jobs (not while draining).
+    private let keeping = Atomic<Bool>(true)
     private let state = Mutex(State())
 
-    init(store: PostgresStore) {
+    init(store: PostgresStore, outbox: PostgresOutbox, routes: [String]) {
         self.store = store
+        self.outbox = outbox
+        self.routes = routes
     }
 
-    /// Marks the job done and queues its terminal line in the outbox, in the next commit; the
-    /// line's outbox seq, or nil when this instance no longer held the job's lane.
-    func finish(job: Int64, lane: String, outcome: String, line: [UInt8]) async throws(JournalFailure) -> Int64? {
-        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Int64?, JournalFailure>, Never>) in
+    /// From now on every finish gives its lane back (the instance is draining).
+    func stopKeeping() { keeping.store(false, ordering: .relaxed) }
+
+    /// Marks the job done under its claim and queues its terminal line in the outbox, in the next commit.
+    func finish(_ ticket: JobTicket, outcome: String, line: [UInt8]) async throws(JournalFailure) -> Answer {
+        let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Answer, JournalFailure>, Never>) in
             let start = state.withLock { state -> Bool in
-                state.items.append(Item(job: job, lane: lane, outcome: outcome, line: ByteBuffer(bytes: line), continuation: continuation))
+                state.items.append(Item(ticket: ticket, outcome: outcome, line: ByteBuffer(bytes: line), continuation: continuation))
                 guard !state.running else { return false }
                 state.running = true
                 return true
@@ -62,30 +88,47 @@ final class FinishBatcher: Sendable {
                 return Array(state.items.prefix(count))
             }
             guard !batch.isEmpty else { return }
-            await commit(batch)
+            await commit(batch.sorted { $0.ticket.lane < $1.ticket.lane })
         }
     }
 
     private func commit(_ batch: [Item]) async {
-        let jobs = batch.map(\.job), lanes = batch.map(\.lane), outcomes = batch.map(\.outcome), lines = batch.map(\.line)
+        let jobs = batch.map(\.ticket.id), lanes = batch.map(\.ticket.lane), tokens = batch.map(\.ticket.token)
+        let outcomes = batch.map(\.outcome), lines = batch.map(\.line)
+        let written = outbox.takeWritten()
+        let sentAt = LeaseClock.now()
         do {
             let rows = try await store.query(
                 """
-                SELECT f.ord, hookline_finish(f.job, f.lane, \(store.instance), f.outcome, f.line)
-                FROM unnest(\(jobs)::bigint[], \(lanes)::text[], \(outcomes)::text[], \(lines)::bytea[]) WITH ORDINALITY AS f(job, lane, outcome, line, ord)
+                SELECT * FROM hookline_finish_batch(
+                    \(store.instance), \(jobs), \(lanes), \(tokens), \(outcomes), \(lines), \(keeping.load(ordering: .relaxed)), \(routes),
+                    make_interval(secs => \(store.settings.lease.secondsValue)), \(written))
                 """, "finish")
-            var seqs = [Int64?](repeating: nil, count: batch.count)
+            var answers = [Answer?](repeating: nil, count: batch.count)
             for row in rows {
                 let cells = row.makeRandomAccess()
-                let ordinal = try cells[0].decode(Int64.self)
-                guard (1...Int64(batch.count)).contains(ordinal) else { continue }
-                seqs[Int(ordinal - 1)] = try cells[1].decode(Int64?.self)
+                let ordinal = try cells["ord"].decode(Int.self)
+                guard (1...batch.count).contains(ordinal) else { continue }
+                let status: Answer.Status =
+                    switch try cells["status"].decode(String.self) {
+                    case "done": .done(seq: try cells["seq"].decode(Int64.self))
+                    case "again": .again
+                    default: .fenced
+                    }
+                let next = try cells["job"].decode(Int64?.self) == nil ? nil : row
+                answers[ordinal - 1] = Answer(status: status, next: next, sentAt: sentAt)
             }
-            for (index, item) in batch.enumerated() { item.continuation.resume(returning: .success(seqs[index])) }
-        } catch let failure as JournalFailure {
-            for item in batch { item.continuation.resume(returning: .failure(failure)) }
+            outbox.deleted(written)
+            for (index, item) in batch.enumerated() {
+                if let answer = answers[index] {
+                    item.continuation.resume(returning: .success(answer))
+                } else {
+                    item.continuation.resume(returning: .failure(JournalFailure("the database did not say what became of job \(item.ticket.id)")))
+                }
+            }
         } catch {
-            let failure = JournalFailure("the database's answer to finishing jobs cannot be read: \(error)")
+            outbox.notDeleted(written)
+            let failure = error as? JournalFailure ?? JournalFailure("the database's answer to finishing jobs cannot be read: \(error)")
             for item in batch { item.continuation.resume(returning: .failure(failure)) }
         }
     }

@@ -6,9 +6,11 @@ import PostgresNIO
 import Synchronization
 
 /// The jobs table as the workers' queue, for every instance at once. A worker's job is the head
-/// of a lane this instance claimed (`hookline_claim`: `FOR UPDATE SKIP LOCKED`, under a lease),
-/// so one (target, contact) is applied by one instance at a time, in order. Idle workers wait
-/// for a notification (`LISTEN hookline_jobs`), a local enqueue, or the earliest deadline.
+/// of a lane this instance claimed (`hookline_claim`: `FOR UPDATE SKIP LOCKED`, under a lease and
+/// a token), so one (target, contact) is applied by one instance at a time, in order. The leases
+/// held are in a `LeaseBook`: no job is handed out, and no call started, unless its lease covers
+/// the call. Idle workers wait for a notification (`LISTEN hookline_jobs`), a local enqueue, or
+/// the earliest deadline.
 package final class PostgresJobBoard: JobBoard {
     private struct State {
         /// Unfinished jobs in the database, as last counted, plus those enqueued since.
@@ -18,23 +20,32 @@ package final class PostgresJobBoard: JobBoard {
         var claimed: Deque<Job> = []
         var waiters: Deque<CheckedContinuation<Job?, Never>> = []
         var closed = false
+        var book: LeaseBook
+        /// Claims dropped unstarted, for the claim loop to give back.
+        var giveBack: [LaneClaim] = []
     }
 
     package let capacity: Int
-    /// Lanes claimed ahead of the workers asking: one claim round trip then serves many jobs,
-    /// instead of one each (a claim a job capped the apply rate at one claim's latency).
+    /// Lanes claimed ahead of the workers asking: one claim round trip then serves many jobs.
     private let prefetch: Int
-    private let store: PostgresStore
-    private let events: EventJobs
+    let store: PostgresStore
+    let events: EventJobs
+    /// `source` US `target` of every route configured here: the lanes this instance claims.
+    let routes: [String]
+    /// Each target's call timeout: what a job's lease must cover before it is handed out.
+    private let timeouts: [String: Duration]
     private let finishes: FinishBatcher
-    private let state = Mutex(State())
+    private let state: Mutex<State>
 
-    init(store: PostgresStore, events: EventJobs, capacity: Int, prefetch: Int) {
+    init(store: PostgresStore, outbox: PostgresOutbox, events: EventJobs, configuration: HooklineConfiguration) {
         self.store = store
         self.events = events
-        self.capacity = capacity
-        self.prefetch = max(1, prefetch)
-        self.finishes = FinishBatcher(store: store)
+        capacity = configuration.queue.capacity
+        prefetch = max(1, configuration.queue.workers)
+        routes = configuration.routes.map { "\($0.source)\u{1F}\($0.target)" }
+        timeouts = Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
+        state = Mutex(State(book: LeaseBook(terms: store.settings.leaseTerms)))
+        finishes = FinishBatcher(store: store, outbox: outbox, routes: routes)
     }
 
     package var count: Int { state.withLock { $0.unfinished + $0.reserved } }
@@ -61,15 +72,21 @@ package final class PostgresJobBoard: JobBoard {
         store.wake.signal()
     }
 
+    /// Recovery is nothing to read with a shared store: what is owed is in the database already.
     package func enqueue(overCapacity jobs: [Job]) { store.wake.signal() }
+
+    private func timeout(of job: Job) -> Duration { timeouts[job.target] ?? TargetSettings.defaultTimeout }
 
     package func next() async -> Job? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Job?, Never>) in
+            let now = LeaseClock.now()
             let (job, closed, refill) = state.withLock { state -> (Job?, Bool, Bool) in
                 if state.closed { return (nil, true, false) }
-                if let job = state.claimed.popFirst() {
-                    state.inFlight += 1
-                    return (job, false, state.claimed.count < (prefetch + 1) / 2)
+                while let job = state.claimed.popFirst() {
+                    if Self.handOut(job, timeout: timeout(of: job), now: now, state: &state) {
+                        state.inFlight += 1
+                        return (job, false, state.claimed.count < (prefetch + 1) / 2)
+                    }
                 }
                 state.waiters.append(continuation)
                 return (nil, false, true)
@@ -79,37 +96,85 @@ package final class PostgresJobBoard: JobBoard {
         }
     }
 
-    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> Bool {
-        defer { state.withLock { $0.inFlight -= 1 } }
-        guard let ticket = job.ticket else { return false }
-        let bytes = line.jsonLine
-        let seq: Int64? = await persist("finish") {
-            try await finishes.finish(job: ticket.id, lane: ticket.lane, outcome: line.outcome.rawValue, line: bytes)
-        } ?? nil
-        guard let seq else { return false }
-        (journal as? PostgresJournal)?.outbox.writeAfterOpening((seq, bytes), event: job.event.id)
-        return true
+    /// Whether the job claimed ahead may go to a worker: its lease must still cover a call. If
+    /// not, its claim is given back unstarted.
+    private static func handOut(_ job: Job, timeout: Duration, now: MonotonicTime, state: inout State) -> Bool {
+        guard let claim = job.ticket?.claim else { return false }
+        switch state.book.handOut(claim, callTimeout: timeout, now: now) {
+        case .granted: return true
+        case .expiring: state.giveBack.append(claim)
+        case .lost: break
+        }
+        return false
     }
 
-    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> Bool {
+    package func permit(_ job: Job, callTimeout: Duration) -> CallPermission {
+        guard let claim = job.ticket?.claim else { return .lost }
+        return state.withLock { $0.book.permission(claim, callTimeout: callTimeout, now: LeaseClock.now()) }
+    }
+
+    package func abandon(_ job: Job) async {
+        guard let claim = job.ticket?.claim else { return }
+        state.withLock { state in
+            state.inFlight -= 1
+            if state.book.holds(claim) {
+                state.book.ended(claim)
+                state.giveBack.append(claim)
+            }
+        }
+        store.wake.signal()
+    }
+
+    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite {
         defer { state.withLock { $0.inFlight -= 1 } }
-        guard let ticket = job.ticket else { return false }
+        guard let ticket = job.ticket else { return .fenced }
+        let bytes = line.jsonLine
+        guard let answer = await persist("finish", { try await finishes.finish(ticket, outcome: line.outcome.rawValue, line: bytes) }) else {
+            state.withLock { $0.book.ended(ticket.claim) }
+            return .unwritten
+        }
+        switch answer.status {
+        case .fenced:
+            state.withLock { $0.book.ended(ticket.claim) }
+            return .fenced
+        case .done(let seq):
+            (journal as? PostgresJournal)?.outbox.writeAfterOpening((seq, bytes), event: job.event.id)
+        case .again:
+            // The first commit's line is in the outbox: the sweep writes it.
+            break
+        }
+        if let next = answer.next {
+            state.withLock { $0.book.claimed(ticket.claim, sentAt: answer.sentAt) }
+            await hand(next, journal: journal)
+        } else {
+            state.withLock { $0.book.ended(ticket.claim) }
+        }
+        return .written
+    }
+
+    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite {
+        defer { state.withLock { $0.inFlight -= 1 } }
+        guard let ticket = job.ticket else { return .fenced }
         let now = MonotonicTime.now()
         let delay = max(0, until.since(now).secondsValue)
         let firstAgo = job.firstAttemptAt.map { max(0, now.since($0).secondsValue) }
         let slots = job.reservedSlots.map { $0.times.map { $0.since(now).secondsValue } }
-        let held: Bool = await persist("park") {
+        let held: Bool? = await persist("park") {
             let rows = try await store.query(
                 """
-                SELECT hookline_park(\(ticket.id), \(ticket.lane), \(store.instance), \(delay), \(Int32(clamping: job.attempt)),
+                SELECT hookline_park(\(ticket.id), \(ticket.lane), \(ticket.token), \(delay), \(Int32(clamping: job.attempt)),
                                      \(firstAgo), \(slots), \(job.reservedSlots?.target))
                 """, "park")
             return try rows.first?.makeRandomAccess()[0].decode(Bool.self) ?? false
-        } ?? false
-        if held, let line { journal.append(line) }
+        }
+        // Parked, its lane is free for whoever's turn it is then: no longer this claim's.
+        state.withLock { $0.book.ended(ticket.claim) }
+        guard let held else { return .unwritten }
+        guard held else { return .fenced }
+        if let line { journal.append(line) }
         // Its turn comes at `until`: this instance looks again then, whoever else does.
         store.wakeAt(until)
-        return held
+        return .written
     }
 
     /// Runs `body` until the database answers (a finish or park must not be lost to a blip,
@@ -129,6 +194,7 @@ package final class PostgresJobBoard: JobBoard {
     }
 
     package func close() {
+        finishes.stopKeeping()
         let waiters = state.withLock { state -> Deque<CheckedContinuation<Job?, Never>> in
             state.closed = true
             defer { state.waiters.removeAll() }
@@ -140,102 +206,169 @@ package final class PostgresJobBoard: JobBoard {
 
     var isClosed: Bool { state.withLock { $0.closed } }
 
+    // MARK: - Leases
+
+    /// The claims to renew, in lane order.
+    func claimsToRenew() -> [LaneClaim] { state.withLock { $0.book.claims } }
+
+    /// A renewal of `asked`, sent at `sentAt`, confirmed these claims: the others are lost, and
+    /// their jobs claimed ahead are dropped unstarted.
+    func renewed(asked: [LaneClaim], confirmed: Set<LaneClaim>, sentAt: MonotonicTime) -> LeaseRenewal {
+        state.withLock { state in
+            let renewal = state.book.renewed(asked: asked, confirmed: confirmed, sentAt: sentAt)
+            if !renewal.lostAhead.isEmpty {
+                let lost = Set(renewal.lostAhead)
+                state.claimed.removeAll { $0.ticket.map { lost.contains($0.claim) } ?? true }
+            }
+            return renewal
+        }
+    }
+
+    /// A renewal failed: the jobs claimed ahead are dropped unstarted and their lanes given back
+    /// (if the database can be reached; else their leases run out). Calls in hand go on only while
+    /// their lease covers them. How many were dropped.
+    func renewalFailed() -> Int {
+        state.withLock { state in
+            let ahead = state.book.renewalFailed()
+            let dropped = Set(ahead)
+            state.claimed.removeAll { $0.ticket.map { dropped.contains($0.claim) } ?? true }
+            state.giveBack += ahead
+            return ahead.count
+        }
+    }
+
+    /// Gives back every claim this instance holds (at shutdown, once the workers are done).
+    func releaseAll() async {
+        let claims = state.withLock { state -> [LaneClaim] in
+            let claims = state.book.claims + state.giveBack
+            for claim in state.book.claims { state.book.ended(claim) }
+            state.claimed.removeAll()
+            state.giveBack.removeAll()
+            return claims
+        }
+        await release(claims)
+    }
+
+    /// Gives back the claims dropped unstarted.
+    func giveBackDropped() async {
+        let claims = state.withLock { state -> [LaneClaim] in
+            defer { state.giveBack.removeAll() }
+            return state.giveBack
+        }
+        await release(claims)
+    }
+
+    private func release(_ claims: [LaneClaim]) async {
+        guard !claims.isEmpty else { return }
+        let sorted = claims.sorted { $0.lane < $1.lane }
+        do {
+            try await store.query(
+                "SELECT hookline_release(\(store.instance), \(sorted.map(\.lane)), \(sorted.map(\.token)))", "release")
+        } catch {
+            store.logger.debug("could not give lanes back; their leases run out", metadata: ["lanes": "\(claims.count)", "error": "\(error)"])
+        }
+    }
+
     // MARK: - Claiming
 
     /// Lanes to claim: for the workers waiting beyond the jobs already claimed for them, and to
     /// keep `prefetch` claimed ahead. None while nobody waits and half the prefetch is left.
-    private var demand: Int {
+    private var demand: (lanes: Int, waiting: Bool) {
         state.withLock { state in
-            guard !state.waiters.isEmpty || state.claimed.count < (prefetch + 1) / 2 else { return 0 }
-            return max(0, state.waiters.count + prefetch - state.claimed.count)
+            let waiting = !state.waiters.isEmpty
+            guard waiting || state.claimed.count < (prefetch + 1) / 2 else { return (0, waiting) }
+            return (max(0, state.waiters.count + prefetch - state.claimed.count), waiting)
         }
     }
 
     /// Claims lanes while workers wait; sleeps on notifications and deadlines otherwise.
     func claimLoop(journal: PostgresJournal) async {
         while !Task.isCancelled && !isClosed {
-            let want = demand
+            await giveBackDropped()
+            let (want, waiting) = demand
             guard want > 0 else {
                 await store.wake.wait(timeout: .seconds(5))
                 continue
             }
             let rows: [PostgresRow]
+            let sentAt = LeaseClock.now()
             do {
                 rows = try await store.query(
-                    "SELECT * FROM hookline_claim(\(store.instance), make_interval(secs => \(store.settings.lease.secondsValue)), \(Int32(min(want, 64))))",
-                    "claim")
+                    """
+                    SELECT * FROM hookline_claim(\(store.instance), make_interval(secs => \(store.settings.lease.secondsValue)),
+                                                 \(Int32(min(want, 64))), \(routes), \(waiting))
+                    """, "claim")
             } catch {
                 _ = await HooklineRuntime.sleep(for: .seconds(1))
                 continue
             }
-            for row in rows { await hand(row, journal: journal) }
-            if rows.count < want { await sleepUntilWork() }
+            for row in rows { await hand(row, journal: journal, claimedAt: sentAt) }
+            if rows.count < want { await sleepUntilWork(idle: waiting && rows.isEmpty) }
         }
     }
 
-    /// Turns a claimed row into a job for a waiting worker (or ends it, when it can no longer be applied).
-    private func hand(_ row: PostgresRow, journal: PostgresJournal) async {
-        let now = MonotonicTime.now()
-        let claimed: (job: Job?, record: AuditRecord, ticket: JobTicket, target: String, previous: String?)
+    /// Turns a head handed over — by a claim sent at `claimedAt`, or by a finish that kept its lane
+    /// (already in the book) — into a job for a waiting worker, or ends it when it cannot be applied.
+    private func hand(_ row: PostgresRow, journal: any Journal, claimedAt: MonotonicTime? = nil) async {
+        let claimed: ClaimedRow
         do {
-            claimed = try ClaimedRow.read(row, events: events, now: now)
+            claimed = try ClaimedRow.read(row, events: events, now: .now())
         } catch {
-            store.logger.error("a claimed job cannot be read; its lane waits for its lease to run out", metadata: ["error": "\(error)"])
+            store.logger.error("a claimed job's row cannot be read; its lane is claimed again once its lease runs out", metadata: ["error": "\(error)"])
             return
         }
-        if claimed.previous != nil {
+        if let claimedAt { state.withLock { $0.book.claimed(claimed.ticket.claim, sentAt: claimedAt) } }
+        if let previous = claimed.previous {
             store.metrics?.leaseTakeover()
             journal.append(
                 AuditRecord(
-                    ts: .now(), outcome: .recovered, event: claimed.record.event, message: claimed.record.message, source: claimed.record.source,
-                    type: claimed.record.type, contact: claimed.record.contact, targets: [claimed.target], reason: "lease_takeover",
-                    error: "\(claimed.previous ?? "") held this lane; its lease ran out"))
+                    ts: .now(), outcome: .recovered, event: claimed.event, message: claimed.record?.message, source: claimed.record?.source,
+                    type: claimed.record?.type, contact: claimed.record?.contact, targets: [claimed.target], reason: "lease_takeover",
+                    error: "\(previous) held this lane; its lease ran out"))
         }
-        guard let job = claimed.job else {
-            // Its source or route is no longer configured: it ends here, failed, saying why.
-            var job = Job(
-                event: ContactEvent(
-                    id: claimed.record.event ?? "", messageID: claimed.record.message, source: claimed.record.source ?? "", type: claimed.record.type ?? "",
-                    kind: .updated, receivedAt: claimed.record.ts, contactID: claimed.record.contact ?? "", contact: .inJournal),
-                route: Route(source: claimed.record.source ?? "", target: claimed.target))
-            job.ticket = claimed.ticket
+        switch claimed.job {
+        case .failure(let problem):
+            // It can never be applied: it ends here, failed, saying why, and the lane moves on.
             state.withLock { $0.inFlight += 1 }
-            let problem = ClaimedRow.problem(of: claimed.record, target: claimed.target, events: events)
             _ = await finish(
-                job,
+                claimed.standIn(),
                 line: AuditRecord(
-                    ts: .now(), outcome: .failed, event: claimed.record.event, source: claimed.record.source, type: claimed.record.type,
-                    contact: claimed.record.contact, target: claimed.target, error: "claimed, but \(problem)"),
+                    ts: .now(), outcome: .failed, event: claimed.event, source: claimed.record?.source, type: claimed.record?.type,
+                    contact: claimed.record?.contact, target: claimed.target, error: "claimed, but \(problem)"),
                 in: journal)
-            return
-        }
-        let waiter = state.withLock { state -> CheckedContinuation<Job?, Never>? in
-            if let waiter = state.waiters.popFirst() {
+        case .success(let job):
+            let now = LeaseClock.now()
+            let waiter = state.withLock { state -> CheckedContinuation<Job?, Never>? in
+                guard !state.waiters.isEmpty else {
+                    state.claimed.append(job)
+                    return nil
+                }
+                guard Self.handOut(job, timeout: timeout(of: job), now: now, state: &state) else { return nil }
                 state.inFlight += 1
-                return waiter
+                return state.waiters.popFirst()
             }
-            state.claimed.append(job)
-            return nil
+            waiter?.resume(returning: job)
         }
-        waiter?.resume(returning: job)
     }
 
     /// Sleeps until something may be runnable: a notification or local enqueue, a parked lane's
-    /// turn, or another instance's lease running out — whichever comes first, at most 5 s.
-    private func sleepUntilWork() async {
-        var wait = Duration.seconds(5)
+    /// turn, or a lease running out — whichever comes first, at most 5 s. While this instance's
+    /// workers are idle, at most 1 s: a notification can be skipped when an accept elsewhere
+    /// looked for idle instances just before this one said it was idle.
+    private func sleepUntilWork(idle: Bool) async {
+        var wait = Duration.seconds(idle ? 1 : 5)
         do {
             let rows = try await store.query(
                 """
                 SELECT extract(epoch FROM least(
                     (SELECT min(run_after) FROM hookline_lanes WHERE holder IS NULL),
-                    (SELECT min(lease_until) FROM hookline_lanes WHERE holder IS NOT NULL AND holder <> \(store.instance))) - now())::float8
+                    (SELECT min(lease_until) FROM hookline_lanes WHERE holder IS NOT NULL)) - now())::float8
                 """, "next_wake")
             if let seconds = try rows.first?.makeRandomAccess()[0].decode(Double?.self) {
                 wait = min(wait, .milliseconds(Int64(max(0, seconds) * 1000) + 5))
             }
         } catch {
-            // Counted with the query's other errors (hookline_db_errors_total); the 5 s wait stands.
+            // Counted with the query's other errors (hookline_db_errors_total); the wait stands.
             store.logger.debug("could not read when work is next due", metadata: ["error": "\(error)"])
         }
         await store.wake.wait(timeout: wait)
@@ -249,6 +382,32 @@ package final class PostgresJobBoard: JobBoard {
             state.withLock { $0.unfinished = count }
         } catch {
             store.logger.debug("could not count the unfinished jobs", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+extension PostgresJobBoard {
+    /// Counts the lanes waiting for a route this instance is not configured with (during a rolling
+    /// update that adds one, say): they wait for an instance that has it. `/metrics` shows them,
+    /// and the log says so once per route.
+    func countUnclaimable(reported: inout Set<String>) async {
+        do {
+            let rows = try await store.query(
+                "SELECT route, count(*) FROM hookline_lanes WHERE route IS NOT NULL AND NOT (route = ANY (\(routes))) GROUP BY route", "unclaimable")
+            let counts = try PostgresJournal.decodeAll(rows) { (try $0[0].decode(String.self), try $0[1].decode(Int.self)) }
+            let now = Dictionary(counts, uniquingKeysWith: +)
+            for route in reported.union(now.keys) {
+                let readable = route.replacingOccurrences(of: "\u{1F}", with: " → ")
+                store.metrics?.unclaimable(route: readable, lanes: now[route] ?? 0)
+                if let lanes = now[route], !reported.contains(route) {
+                    store.logger.warning(
+                        "lanes wait for a route this instance is not configured with; an instance that has it applies them",
+                        metadata: ["route": .string(readable), "lanes": "\(lanes)"])
+                }
+            }
+            reported = Set(now.keys)
+        } catch {
+            store.logger.debug("could not count the lanes of routes configured elsewhere", metadata: ["error": "\(error)"])
         }
     }
 }

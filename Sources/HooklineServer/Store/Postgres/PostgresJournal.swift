@@ -154,13 +154,12 @@ package final class PostgresJournal: Journal {
         return KnownIDs(target: target, ids: Dictionary(pairs, uniquingKeysWith: { _, last in last }))
     }
 
-    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) async throws(JournalFailure) {
-        try await store.query(
-            """
-            INSERT INTO hookline_references (target, key, id) VALUES (\(target), \(reference.key), \(reference.id))
-            ON CONFLICT (target, key) DO UPDATE SET id = excluded.id
-            """, "remember")
-        log.append(line)
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool {
+        let rows = try await store.query(
+            "SELECT hookline_remember(\(target), \(reference.key), \(reference.id), \(fence?.lane), \(fence?.token))", "remember")
+        guard try Self.decodeAll(rows, { try $0[0].decode(Bool.self) }).first == true else { return false }
+        append(line)
+        return true
     }
 
     /// Ids loaded for one job.

@@ -115,19 +115,37 @@ package final class PostgresOutbox: Sendable {
         return unknown.count
     }
 
-    /// Deletes the rows written so far (called on a timer, in bulk).
-    func prune() async {
-        let seqs = written.withLock { rows -> [Int64] in
+    /// Takes the rows written so far, for a commit that deletes them (a finish, or `prune`).
+    func takeWritten() -> [Int64] {
+        written.withLock { rows -> [Int64] in
             defer { rows.removeAll() }
             return rows
         }
+    }
+
+    /// The commit deleted them.
+    func deleted(_ seqs: [Int64]) {
+        guard !seqs.isEmpty else { return }
+        known.withLock { $0.forget(seqs) }
+    }
+
+    /// The commit failed: they are deleted with a later one. Copying them again at a restart
+    /// skips what the log holds.
+    func notDeleted(_ seqs: [Int64]) {
+        guard !seqs.isEmpty else { return }
+        written.withLock { $0 += seqs }
+    }
+
+    /// Deletes the rows written so far that no finish took along (called on a timer, in bulk).
+    /// Only this instance's: a row another instance adopted is its to delete once written.
+    func prune() async {
+        let seqs = takeWritten()
         guard !seqs.isEmpty else { return }
         do {
-            try await store.query("DELETE FROM hookline_outbox WHERE seq = ANY (\(seqs))", "outbox_delete")
-            known.withLock { $0.forget(seqs) }
+            try await store.query("DELETE FROM hookline_outbox WHERE seq = ANY (\(seqs)) AND instance = \(store.instance)", "outbox_delete")
+            deleted(seqs)
         } catch {
-            // Left for the next round; copying them again at a restart skips what the log holds.
-            written.withLock { $0 += seqs }
+            notDeleted(seqs)
         }
     }
 

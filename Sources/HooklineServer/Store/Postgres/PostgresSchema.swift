@@ -7,7 +7,9 @@ enum PostgresSchema {
     /// The advisory lock key migrations hold (`hookline` in ASCII).
     static let migrationLock: Int64 = 0x686F_6F6B_6C69_6E65
 
-    static let migrations: [(version: Int, statements: [String])] = [(1, statements(version1)), (2, statements(version2))]
+    static let migrations: [(version: Int, statements: [String])] = [
+        (1, statements(version1)), (2, statements(version2)), (3, statements(version3)),
+    ]
 
     /// A migration's statements: they are separated by blank lines (the extended protocol
     /// takes one statement at a time), and a function's body has none.

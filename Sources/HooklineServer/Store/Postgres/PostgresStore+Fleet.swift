@@ -43,7 +43,7 @@ extension PostgresStore {
         try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_own")
         let copied = try await journal.outbox.recover(logPath: path)
         if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
-        let board = PostgresJobBoard(store: self, events: events, capacity: configuration.queue.capacity, prefetch: configuration.queue.workers)
+        let board = PostgresJobBoard(store: self, outbox: journal.outbox, events: events, configuration: configuration)
         await board.recount()
         return (journal, board)
     }
@@ -52,18 +52,23 @@ extension PostgresStore {
     /// server notices): a statement still running in one could commit an outbox line after this
     /// run copied the outbox, and the line would wait for the next restart.
     private func endEarlierSessions() async throws(JournalFailure) {
-        let pattern = instance.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "#%"
+        try await endSessions(of: instance, except: incarnation)
+    }
+
+    /// Ends every database session of `name`'s runs but `except`, and waits until they are gone.
+    func endSessions(of name: String, except: String? = nil) async throws(JournalFailure) {
+        let pattern = name.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_") + "#%"
         let deadline = ContinuousClock.now + .seconds(10)
         while true {
             let rows = try await query(
                 """
                 SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-                WHERE application_name LIKE \(pattern) AND application_name <> \(incarnation)
+                WHERE application_name LIKE \(pattern) AND application_name IS DISTINCT FROM \(except)
                 """, "end_sessions")
             let remaining = try PostgresJournal.decodeAll(rows) { try $0[0].decode(Int.self) }.first ?? 0
             if remaining == 0 { return }
             guard ContinuousClock.now < deadline else {
-                throw JournalFailure("\(remaining) sessions of an earlier run of \(instance) would not end")
+                throw JournalFailure("\(remaining) database sessions of \(name) would not end")
             }
             _ = await HooklineRuntime.sleep(for: .milliseconds(50))
         }
@@ -76,12 +81,16 @@ extension PostgresStore {
         await withDiscardingTaskGroup { group in
             for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
             group.addTask { await board.claimLoop(journal: journal) }
-            group.addTask { await self.every(.milliseconds(Int64(self.settings.lease.secondsValue * 1000 / 3))) { await self.renewLeases() } }
+            group.addTask { await LeaseKeeper(store: self, board: board).run() }
             group.addTask { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } }
             group.addTask { await self.every(.seconds(10)) { await self.sweep(journal: journal) } }
             group.addTask { await self.every(.seconds(1)) { await board.recount() } }
+            group.addTask {
+                var reported: Set<String> = []
+                await self.every(.seconds(5)) { await board.countUnclaimable(reported: &reported) }
+            }
             group.addTask { await self.every(.milliseconds(200)) { await journal.outbox.prune() } }
-            group.addTask { await self.every(.seconds(60)) { await self.prune(retention: retention) } }
+            group.addTask { await self.every(.seconds(10)) { await self.prune(retention: retention) } }
             group.addTask { await self.listen() }
         }
     }
@@ -96,22 +105,6 @@ extension PostgresStore {
 
     private func every(_ interval: Duration, _ body: () async -> Void) async {
         while await HooklineRuntime.sleep(for: interval) { await body() }
-    }
-
-    /// Renews the leases this instance holds and says it is still here, in one round trip.
-    private func renewLeases() async {
-        do {
-            try await query(
-                """
-                WITH seen AS (
-                    INSERT INTO hookline_instances (name, seen_at) VALUES (\(instance), now())
-                    ON CONFLICT (name) DO UPDATE SET seen_at = excluded.seen_at
-                )
-                UPDATE hookline_lanes SET lease_until = now() + make_interval(secs => \(settings.lease.secondsValue)) WHERE holder = \(instance)
-                """, "renew_leases")
-        } catch {
-            logger.warning("could not renew this instance's leases", metadata: ["error": "\(error)"])
-        }
     }
 
     private func heartbeat() async throws(JournalFailure) {
@@ -132,8 +125,18 @@ extension PostgresStore {
     }
 
     /// Copies into this log what instances gone for `store.adopt_after` committed and never wrote.
+    /// Their database sessions are ended first: one cut off rather than dead must not commit
+    /// another line once its outbox is this instance's.
     private func adopt(journal: PostgresJournal) async {
         do {
+            let rows = try await query(
+                """
+                SELECT name FROM hookline_instances
+                WHERE seen_at < now() - make_interval(secs => \(settings.adoptAfter.secondsValue)) AND name <> \(instance)
+                """, "adopt_candidates")
+            let gone = try PostgresJournal.decodeAll(rows) { try $0[0].decode(String.self) }
+            guard !gone.isEmpty else { return }
+            for name in gone { try await endSessions(of: name) }
             let adopted = try await journal.outbox.adopt(after: settings.adoptAfter)
             guard adopted.lines > 0 else { return }
             logger.notice(
@@ -144,31 +147,28 @@ extension PostgresStore {
         }
     }
 
-    /// Gives the lanes this instance holds back to the fleet (at shutdown).
-    func releaseLeases() async {
-        do {
-            try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_leases")
-        } catch {
-            logger.warning("could not release this instance's leases; they run out after their lease", metadata: ["error": "\(error)"])
+    /// Deletes finished events stored longer than `retention` ago, with their jobs, in batches
+    /// until a batch comes back short: pruning keeps pace with any accept rate. One instance of
+    /// the fleet prunes at a time (an advisory lock); the others skip their turn.
+    func prune(retention: Duration, batch: Int = 5000) async {
+        var total = 0
+        while !Task.isCancelled {
+            let gone: Int
+            do {
+                let rows = try await query(
+                    "SELECT hookline_prune(make_interval(secs => \(retention.secondsValue)), \(Int32(batch)))", "prune", timeout: .seconds(30))
+                gone = try PostgresJournal.decodeAll(rows) { try $0[0].decode(Int.self) }.first ?? 0
+            } catch {
+                logger.warning("could not prune finished events", metadata: ["error": "\(error)"])
+                return
+            }
+            if gone > 0 {
+                total += gone
+                metrics?.pruned(events: gone)
+            }
+            if gone < batch { break }
         }
-    }
-
-    /// Deletes finished events older than `retention`, a batch at a time, with their jobs.
-    private func prune(retention: Duration) async {
-        do {
-            try await query(
-                """
-                WITH old AS (
-                    SELECT e.id FROM hookline_events e
-                    WHERE e.received_at < now() - make_interval(secs => \(retention.secondsValue))
-                      AND NOT EXISTS (SELECT 1 FROM hookline_jobs j WHERE j.event_id = e.id AND NOT j.done)
-                    LIMIT 1000
-                ), gone AS (DELETE FROM hookline_jobs j USING old WHERE j.event_id = old.id)
-                DELETE FROM hookline_events e USING old WHERE e.id = old.id
-                """, "prune")
-        } catch {
-            logger.warning("could not prune finished events", metadata: ["error": "\(error)"])
-        }
+        if total > 0 { logger.debug("pruned finished events past store.retention", metadata: ["events": "\(total)"]) }
     }
 
     /// Wakes idle workers on every new job anywhere in the fleet; reconnects with backoff.

@@ -71,6 +71,29 @@ package final class PostgresStore: Sendable {
     /// password) in the server's words.
     package func probe(timeout: Duration = .seconds(10)) async throws(JournalFailure) {
         let url = settings.url
+        do {
+            try await withDeadline(timeout) { [self] in
+                let connection = try await connect(timeout: timeout)
+                do {
+                    try await connection.query("SELECT 1", logger: logger)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try await connection.close()
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            let failure = Self.describe(error)
+            let reason = failure.description.hasPrefix("PostgreSQL: ") ? String(failure.description.dropFirst(12)) : failure.description
+            throw JournalFailure("cannot use the database at \(url): \(reason)", unreachable: failure.unreachable)
+        }
+    }
+
+    /// A connection of its own, outside the pool, named like this run's others (`application_name`).
+    func connect(timeout: Duration) async throws -> PostgresConnection {
+        let url = settings.url
         let tls: PostgresConnection.Configuration.TLS
         do {
             switch url.tls {
@@ -83,26 +106,9 @@ package final class PostgresStore: Sendable {
         }
         var configuration = PostgresConnection.Configuration(
             host: url.host, port: url.port, username: url.user, password: url.password, database: url.database, tls: tls)
-        configuration.options.connectTimeout = .seconds(Int64(timeout.secondsValue))
+        configuration.options.connectTimeout = .milliseconds(max(1, timeout.wholeMilliseconds))
         configuration.options.additionalStartupParameters = [("application_name", incarnation)]
-        let logger = self.logger
-        let configured = configuration
-        do {
-            try await withDeadline(timeout) {
-                let connection = try await PostgresConnection.connect(configuration: configured, id: 0, logger: logger)
-                do {
-                    try await connection.query("SELECT 1", logger: logger)
-                } catch {
-                    try? await connection.close()
-                    throw error
-                }
-                try await connection.close()
-            }
-        } catch {
-            let failure = Self.describe(error)
-            let reason = failure.description.hasPrefix("PostgreSQL: ") ? String(failure.description.dropFirst(12)) : failure.description
-            throw JournalFailure("cannot use the database at \(url): \(reason)", unreachable: failure.unreachable)
-        }
+        return try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
     }
 
     /// Why the database cannot be used right now, or nil.
@@ -116,14 +122,20 @@ package final class PostgresStore: Sendable {
     /// deliveries are answered 503 at once until a query gets through again.
     package var unreachable: Bool { health.withLock { $0?.unreachable ?? false } }
 
-    /// Runs `query`, timing it and keeping the database's health current.
+    /// Runs `query` on the pool (or on `connection`), timing it and keeping the database's health
+    /// current; it fails after `timeout`.
     @discardableResult
-    func query(_ query: PostgresQuery, _ name: String) async throws(JournalFailure) -> [PostgresRow] {
+    func query(
+        _ query: PostgresQuery, _ name: String, timeout: Duration = queryTimeout, on connection: PostgresConnection? = nil
+    ) async throws(JournalFailure) -> [PostgresRow] {
         let started = ContinuousClock.now
         inFlight.add(1, ordering: .relaxed)
         defer { inFlight.subtract(1, ordering: .relaxed) }
         do {
-            let rows = try await withDeadline(Self.queryTimeout) { [client, logger] in try await client.query(query, logger: logger).collect() }
+            let rows = try await withDeadline(timeout) { [client, logger] in
+                if let connection { return try await connection.query(query, logger: logger).collect() }
+                return try await client.query(query, logger: logger).collect()
+            }
             metrics?.database(query: name, duration: .now - started, failed: false)
             recovered()
             return rows
