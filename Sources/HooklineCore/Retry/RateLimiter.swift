@@ -17,6 +17,8 @@ package struct RateLimiter: Sendable, Hashable {
     private let tolerance: Int64
     /// The theoretical arrival time of the next call, on the monotonic clock.
     private var theoreticalArrival: Int64 = .min
+    /// The end of the last pause the target asked for: slots reserved before it are void until then.
+    package private(set) var pausedUntil: MonotonicTime?
 
     package init(limit: Int, period: Duration, burst: Int = 1) {
         self.limit = max(1, limit)
@@ -37,5 +39,6 @@ package struct RateLimiter: Sendable, Hashable {
     /// The target said to wait until `until` (a 429): no call before then, and no burst after.
     package mutating func pause(until: MonotonicTime) {
         theoreticalArrival = max(theoreticalArrival, until.nanoseconds + tolerance)
+        pausedUntil = max(pausedUntil ?? until, until)
     }
 }

@@ -250,6 +250,13 @@ package final class JobRunner: Sendable {
         var slots: [MonotonicTime] = []
         if let held = attempt.job.reservedSlots, held.target == endpoint.name {
             slots = Array(held.times.prefix(count))
+            // A 429 since they were reserved voids them: its pause holds for every call.
+            do {
+                if let first = slots.first, let paused = try await endpoint.pausedUntil(now: now), paused > first { slots = [] }
+            } catch {
+                await transientFailure(&attempt, "the shared rate limit could not be read: \(error)")
+                return nil
+            }
         }
         attempt.job.reservedSlots = nil
         if slots.count < count {

@@ -34,6 +34,11 @@ package final class TargetEndpoint: Sendable {
         return try await limiter.reserve(count, now: now)
     }
 
+    /// The end of the target's last pause (a 429), if any.
+    package func pausedUntil(now: MonotonicTime) async throws(JournalFailure) -> MonotonicTime? {
+        try await limiter?.pausedUntil(now: now)
+    }
+
     /// The target said to wait: no call before `until`.
     package func pause(until: MonotonicTime, now: MonotonicTime) async {
         await limiter?.pause(until: until, now: now)

@@ -9,6 +9,8 @@ package protocol TargetRateLimiter: Sendable {
     func reserve(_ count: Int, now: MonotonicTime) async throws(JournalFailure) -> [MonotonicTime]
     /// The target said to wait (a 429): no call before `until`.
     func pause(until: MonotonicTime, now: MonotonicTime) async
+    /// The end of the target's last pause, if any: a slot reserved before a pause is void until then.
+    func pausedUntil(now: MonotonicTime) async throws(JournalFailure) -> MonotonicTime?
 }
 
 /// The GCRA of one process.
@@ -25,5 +27,9 @@ package final class LocalRateLimiter: TargetRateLimiter {
 
     package func pause(until: MonotonicTime, now: MonotonicTime) async {
         limiter.withLock { $0.pause(until: until) }
+    }
+
+    package func pausedUntil(now: MonotonicTime) async throws(JournalFailure) -> MonotonicTime? {
+        limiter.withLock { $0.pausedUntil }
     }
 }

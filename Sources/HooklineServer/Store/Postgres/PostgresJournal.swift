@@ -174,17 +174,20 @@ package final class PostgresJournal: Journal {
 
     package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
         let names = outcomes.map(\.rawValue)
+        // `since` is measured back from now on the database's clock, as every time it compares.
+        let sinceAgo = since.map { max(0, now.since($0).secondsValue) }
         let rows = try await store.query(
             """
             WITH latest AS (
-                SELECT DISTINCT ON (j.event_id, j.target) j.event_id, j.target, j.done, j.outcome, j.finished_at, j.attempt, j.id
-                FROM hookline_jobs j WHERE (\(event)::text IS NULL OR j.event_id = \(event))
-                ORDER BY j.event_id, j.target, j.id DESC
+                SELECT j.event_id, j.target, j.attempt, j.id FROM hookline_jobs j
+                WHERE j.outcome IN ('dead', 'failed') AND j.outcome = ANY (\(names))
+                  AND (\(event)::text IS NULL OR j.event_id = \(event))
+                  AND (\(sinceAgo)::float8 IS NULL OR j.finished_at >= now() - make_interval(secs => \(sinceAgo)))
+                  AND NOT EXISTS (SELECT 1 FROM hookline_jobs later WHERE later.event_id = j.event_id AND later.target = j.target AND later.id > j.id)
             )
             SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload,
                    array_agg(l.target ORDER BY l.id) AS selected, max(l.attempt) AS attempt
             FROM latest l JOIN hookline_events e ON e.id = l.event_id
-            WHERE l.done AND l.outcome = ANY (\(names)) AND (\(since.map { Date($0) })::timestamptz IS NULL OR l.finished_at >= \(since.map { Date($0) }))
             GROUP BY e.id ORDER BY min(l.id)
             """, "redrive_candidates")
         return try Self.decodeAll(rows) { cells in

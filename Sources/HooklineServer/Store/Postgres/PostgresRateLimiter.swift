@@ -22,6 +22,13 @@ final class PostgresRateLimiter: TargetRateLimiter {
         return delays.map { now + .milliseconds(Int64(($0 * 1000).rounded(.up))) }
     }
 
+    func pausedUntil(now: MonotonicTime) async throws(JournalFailure) -> MonotonicTime? {
+        let rows = try await store.query(
+            "SELECT extract(epoch FROM paused_until - clock_timestamp())::float8 FROM hookline_rate_limits WHERE target = \(target)", "rate_paused")
+        guard let seconds = try PostgresJournal.decodeAll(rows, { try $0[0].decode(Double?.self) }).first ?? nil else { return nil }
+        return now + .milliseconds(Int64((seconds * 1000).rounded(.up)))
+    }
+
     func pause(until: MonotonicTime, now: MonotonicTime) async {
         do {
             try await store.query("SELECT hookline_pause(\(target), \(max(0, until.since(now).secondsValue)), \(tolerance))", "rate_pause")

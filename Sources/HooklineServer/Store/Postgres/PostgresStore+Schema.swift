@@ -13,13 +13,20 @@ import Synchronization
 extension PostgresStore {
     // MARK: - Schema
 
+    /// How long a migration waits for the lock another instance holds while it migrates.
+    static let migrationLockWait: Duration = .seconds(60)
+    /// How long one of a migration's statements waits for a table's lock (a long transaction
+    /// elsewhere): then the migration stops, changing nothing, and says so.
+    static let migrationLockTimeout = "10s"
+
     /// Runs the migrations not yet applied, under an advisory lock so instances starting
-    /// together do not race; returns the versions applied now.
+    /// together do not race; returns the versions applied now. Waits at most
+    /// `migrationLockWait` for that lock, and each statement `migrationLockTimeout` for a table's.
     @discardableResult
     package func migrate() async throws(JournalFailure) -> [Int] {
         do {
             return try await client.withConnection { connection in
-                try await connection.query("SELECT pg_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger)
+                try await Self.takeMigrationLock(connection, logger: logger)
                 do {
                     try await connection.query(
                         "CREATE TABLE IF NOT EXISTS hookline_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
@@ -36,6 +43,7 @@ extension PostgresStore {
                     for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
                         try await connection.query("BEGIN", logger: logger)
                         do {
+                            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.migrationLockTimeout)'"), logger: logger)
                             for statement in migration.statements {
                                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                             }
@@ -43,6 +51,10 @@ extension PostgresStore {
                             try await connection.query("COMMIT", logger: logger)
                         } catch {
                             await Self.bestEffort("roll back a failed migration", logger: logger) { try await connection.query("ROLLBACK", logger: logger) }
+                            if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "55P03" {
+                                throw JournalFailure(
+                                    "migration \(migration.version) could not lock a table within \(Self.migrationLockTimeout): a long transaction holds it (see pg_stat_activity); nothing was changed — try again once it ends")
+                            }
                             throw error
                         }
                         now.append(migration.version)
@@ -66,6 +78,27 @@ extension PostgresStore {
 }
 
 extension PostgresStore {
+    /// Takes the migration lock within `migrationLockWait`, or says who holds it.
+    static func takeMigrationLock(_ connection: PostgresConnection, logger: Logger) async throws {
+        let deadline = ContinuousClock.now + migrationLockWait
+        while true {
+            let rows = try await connection.query("SELECT pg_try_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger).collect()
+            if try rows.first?.makeRandomAccess()[0].decode(Bool.self) == true { return }
+            guard ContinuousClock.now < deadline else {
+                let holder = try await connection.query(
+                    """
+                    SELECT coalesce(string_agg(a.application_name || ' (pid ' || a.pid || ')', ', '), 'another session')
+                    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                    WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = \(PostgresSchema.migrationLock)
+                    """, logger: logger
+                ).collect().first?.makeRandomAccess()[0].decode(String.self)
+                throw JournalFailure(
+                    "the schema could not be migrated: \(holder ?? "another session") has held the migration lock for over \(migrationLockWait.configurationText); is a migration stuck?")
+            }
+            _ = await HooklineRuntime.sleep(for: .milliseconds(250))
+        }
+    }
+
     /// The schema version this Hookline needs.
     package static var schemaVersion: Int { PostgresSchema.migrations.last?.version ?? 0 }
 
