@@ -33,10 +33,14 @@ final class FleetHarness: Sendable {
 
     /// Instances stopped with SIGSTOP: the load balancer sends them nothing until they continue.
     private let frozen = Mutex<Set<Int>>([])
+    /// For the instances made with `proxied`: the proxy their database connections go through
+    /// (to cut them off), and the one their calls to the target go through (to see when they call).
+    let databaseProxies: [Int: TCPProxy]
+    let targetProxies: [Int: TCPProxy]
 
     init(
         instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none",
-        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts
+        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts, proxied: Set<Int> = []
     ) async throws {
         self.contacts = contacts
         directory = NSTemporaryDirectory() + "hookline-fleet-" + UUID().uuidString
@@ -47,15 +51,21 @@ final class FleetHarness: Sendable {
         sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))
         ports = try (0..<instances).map { _ in try ServeProcessTests.freePort() }
         processes = Mutex(Array(repeating: nil, count: instances))
+        let (databasePort, sandboxPort) = (cluster.port, sandbox.port)
+        databaseProxies = try Dictionary(uniqueKeysWithValues: proxied.map { ($0, try TCPProxy(upstreamPort: databasePort)) })
+        targetProxies = try Dictionary(uniqueKeysWithValues: proxied.map { ($0, try TCPProxy(upstreamPort: sandboxPort)) })
         var source: SourceSettings?
         let directory = self.directory
         for instance in 0..<instances {
             let auditPath = "\(directory)/audit-\(instance).jsonl"
             let configPath = "\(directory)/hookline-\(instance).yaml"
-            let yaml = LoadHarness.yaml(
+            var url = cluster.url(database)
+            if let proxy = databaseProxies[instance] { url = url.replacingOccurrences(of: ":\(cluster.port)/", with: ":\(proxy.port)/") }
+            var yaml = LoadHarness.yaml(
                 port: ports[instance], drainTimeout: "5s", auditPath: auditPath, fsync: fsync, sandbox: sandbox,
-                store: "store: {kind: postgres, url: \"\(cluster.url(database))\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}",
+                store: "store: {kind: postgres, url: \"\(url)\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}",
                 targetTimeout: targetTimeout)
+            if let proxy = targetProxies[instance] { yaml = yaml.replacingOccurrences(of: sandbox.baseURL, with: "http://127.0.0.1:\(proxy.port)") }
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
         }
@@ -174,6 +184,7 @@ final class FleetHarness: Sendable {
 
     func cleanUp() async {
         for index in ports.indices { thaw(index) }
+        for proxy in Array(databaseProxies.values) + Array(targetProxies.values) { proxy.stop() }
         for process in processes.withLock({ $0 }) {
             if let process, process.isRunning {
                 Glibc.kill(process.processIdentifier, SIGKILL)

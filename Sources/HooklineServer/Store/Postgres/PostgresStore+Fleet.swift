@@ -150,7 +150,7 @@ extension PostgresStore {
     /// Deletes finished events stored longer than `retention` ago, with their jobs, in batches
     /// until a batch comes back short: pruning keeps pace with any accept rate. One instance of
     /// the fleet prunes at a time (an advisory lock); the others skip their turn.
-    func prune(retention: Duration, batch: Int = 5000) async {
+    package func prune(retention: Duration, batch: Int = 5000) async {
         var total = 0
         while !Task.isCancelled {
             let gone: Int
