@@ -40,7 +40,7 @@ final class FleetHarness: Sendable {
 
     init(
         instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none",
-        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts, proxied: Set<Int> = []
+        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts, proxied: Set<Int> = [], secondTarget: Set<Int> = []
     ) async throws {
         self.contacts = contacts
         directory = NSTemporaryDirectory() + "hookline-fleet-" + UUID().uuidString
@@ -66,6 +66,13 @@ final class FleetHarness: Sendable {
                 store: "store: {kind: postgres, url: \"\(url)\", pool_size: 6, lease: \(lease), adopt_after: \(adoptAfter)}",
                 targetTimeout: targetTimeout)
             if let proxy = targetProxies[instance] { yaml = yaml.replacingOccurrences(of: sandbox.baseURL, with: "http://127.0.0.1:\(proxy.port)") }
+            if secondTarget.contains(instance) {
+                // A newer configuration: one more target, and a route to it (a rolling update that adds them).
+                yaml = yaml.replacingOccurrences(
+                    of: "\nroutes:\n",
+                    with: "\n  - {name: omnichannel_b, kind: omnichannel, base_url: \"\(sandbox.baseURL)/omnichannel\", api_key: omni-key, timeout: \(targetTimeout)}\nroutes:\n")
+                yaml += "\n  - {from: standard, to: omnichannel_b, contact_id: source_id}\n"
+            }
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
             source = try ConfigurationLoader.load(yaml: yaml, file: configPath, environment: [:]).sources[0]
         }
@@ -91,6 +98,17 @@ final class FleetHarness: Sendable {
             guard process.isRunning else { throw ProcessTestError("instance \(index) exited (\(process.terminationStatus)):\n\(self.serveLog(index).suffix(1500))") }
             return (try? await HTTPGet.status("http://127.0.0.1:\(self.ports[index])/healthz")) == 200
         }
+    }
+
+    /// The name instance `index` goes by in the fleet (beside its audit log).
+    func instanceName(_ index: Int) throws -> String {
+        try String(contentsOfFile: auditPath(index) + ".instance", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// One series of instance `index`'s `/metrics`, or nil.
+    func metric(_ index: Int, _ series: String) async throws -> Double? {
+        let text = try await HTTPGet.fetch("http://127.0.0.1:\(ports[index])/metrics").body
+        return text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
     }
 
     /// What instance `index` logged (its process log, not its audit log).

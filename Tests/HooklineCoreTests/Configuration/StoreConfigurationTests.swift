@@ -60,6 +60,7 @@ struct StoreConfigurationTests {
             ("{kind: postgres, url: \"postgres://u:hunter2@h/d?sslmode=maybe\"}", "sslmode must be one of disable, prefer, require"),
             ("{kind: postgres, url: \"postgres://u:hunter2@h/d?connect_timeout=3\"}", "unknown parameter 'connect_timeout'"),
             ("{kind: postgres, url: \"postgres://u@h/d\", pool_size: 0}", "pool_size"),
+            ("{kind: postgres, url: \"postgres://u@h/d\", pool_size: 1}", "pool_size"),
             ("{kind: postgres, url: \"postgres://u@h/d\", lease: 500ms}", "at least 1s"),
             ("{kind: postgres, url: \"postgres://u@h/d\", retention: 1h}", "queue.dedup.max_age"),
             ("{kind: postgres, url: \"postgres://u@h/d\", lease: 1m, adopt_after: 90s}", "at least twice the lease (2m)"),
@@ -70,6 +71,33 @@ struct StoreConfigurationTests {
             #expect(message?.contains(expected) == true, "\(store): \(message ?? "loaded")")
             #expect(message?.contains("hunter2") != true, "\(store) repeats the password")
         }
+    }
+
+    @Test("a lease too short for the slowest target's calls is refused, naming the target and the shortest lease that would do")
+    func leaseCoversTimeouts() throws {
+        let targets = """
+            targets:
+              - {name: quick, kind: omnichannel, base_url: "http://127.0.0.1:9", api_key: k, timeout: 2s}
+              - {name: slow, kind: omnichannel, base_url: "http://127.0.0.1:9", api_key: k, timeout: 25s}
+            """
+        func error(_ store: String) -> String? {
+            ConfigurationLoaderTests.error(ConfigurationLoaderTests.minimal + "\n" + targets + "\nstore: \(store)\n")
+        }
+        let message = error("{kind: postgres, url: \"postgres://u@h/d\", lease: 20s}")
+        #expect(message?.contains("store.lease") == true && message?.contains("target slow") == true && message?.contains("at least 34667ms") == true, "\(message ?? "loaded")")
+        #expect(error("{kind: postgres, url: \"postgres://u@h/d\"}")?.contains("30s (the default) is too short for target slow") == true)
+        #expect(error("{kind: postgres, url: \"postgres://u@h/d\", lease: 35s}") == nil)
+        #expect(error("{kind: file}") == nil, "a file store holds no leases")
+    }
+
+    @Test("the default retention never cuts the dedup window short")
+    func retentionFollowsDedup() throws {
+        let yaml = ConfigurationLoaderTests.minimal + "\nqueue: {dedup: {max_age: 30d}}\nstore: {kind: postgres, url: \"postgres://u@h/d\"}\n"
+        guard case .postgres(let settings) = try ConfigurationLoaderTests.load(yaml).store else {
+            Issue.record("not a postgres store")
+            return
+        }
+        #expect(settings.retention == .seconds(30 * 86_400))
     }
 
     @Test("URLs as libpq users write them")

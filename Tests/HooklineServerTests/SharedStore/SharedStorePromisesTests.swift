@@ -171,3 +171,61 @@ struct SharedStorePromisesTests {
         }
     }
 }
+
+/// Migrations that must not wait forever: for the lock another instance holds, or for a table a
+/// long transaction has locked.
+@Suite("migrations with deadlines", .serialized, .timeLimit(.minutes(2)))
+struct MigrationDeadlineTests {
+    static func store(_ cluster: PostgresCluster, _ database: String) throws -> (PostgresStore, PostgresSettings) {
+        let configuration = try TestConfiguration.make(
+            TestConfiguration.yaml(auditPath: "/dev/null", store: "{kind: postgres, url: \"\(cluster.url(database))\"}"))
+        guard case .postgres(let settings) = configuration.store else { throw TestFailure("the test store is not postgres") }
+        return (PostgresStore(settings: settings, instance: "hl-migrate-test", metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })), settings)
+    }
+
+    @Test("a migration waits at most its deadline for the lock another session holds, then says which session")
+    func lockWait() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let database = try await cluster.createDatabase()
+        let (store, _) = try Self.store(cluster, database)
+        // Another session holds the migration lock for 4 s.
+        let holder = Task { try await cluster.query("SELECT pg_advisory_lock(\(0x686F_6F6B_6C69_6E65 as Int64)), pg_sleep(4)", database: database) }
+        try await eventually { try await cluster.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", database: database) == "1\n" }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.runPool() }
+            let started = ContinuousClock.now
+            await #expect {
+                try await store.migrate(lockWait: .seconds(1))
+            } throws: { error in
+                "\(error)".contains("psql (pid") && "\(error)".contains("has held the migration lock for over 1s")
+            }
+            #expect(ContinuousClock.now - started < .seconds(3))
+            _ = try await holder.value
+            #expect(try await store.migrate() == [1, 2, 3], "once the lock is free")
+            group.cancelAll()
+        }
+    }
+
+    @Test("a migration that cannot lock a table within lock_timeout changes nothing and says so; run again later, it applies")
+    func lockTimeout() async throws {
+        let cluster = try await PostgresCluster.shared()
+        let database = try await cluster.createDatabase()
+        let (store, _) = try Self.store(cluster, database)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await store.runPool() }
+            #expect(try await store.migrate(upTo: 2) == [1, 2])
+            // A long transaction holds the lanes table.
+            let holder = Task { try await cluster.query("LOCK TABLE hookline_lanes IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(3)", database: database) }
+            try await eventually { try await cluster.query("SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' AND granted AND relation = 'hookline_lanes'::regclass", database: database) == "1\n" }
+            await #expect {
+                try await store.migrate(lockTimeout: "300ms")
+            } throws: { error in
+                "\(error)".contains("migration 3 could not lock a table within 300ms") && "\(error)".contains("nothing was changed")
+            }
+            #expect(try await cluster.query("SELECT max(version) FROM hookline_migrations", database: database) == "2\n")
+            _ = try await holder.value
+            #expect(try await store.migrate() == [3])
+            group.cancelAll()
+        }
+    }
+}

@@ -22,11 +22,14 @@ extension PostgresStore {
     /// Runs the migrations not yet applied, under an advisory lock so instances starting
     /// together do not race; returns the versions applied now. Waits at most
     /// `migrationLockWait` for that lock, and each statement `migrationLockTimeout` for a table's.
+    /// (`upTo` stops at that version: for tests of a later migration.)
     @discardableResult
-    package func migrate() async throws(JournalFailure) -> [Int] {
+    package func migrate(
+        upTo newest: Int = schemaVersion, lockWait: Duration = migrationLockWait, lockTimeout: String = migrationLockTimeout
+    ) async throws(JournalFailure) -> [Int] {
         do {
             return try await client.withConnection { connection in
-                try await Self.takeMigrationLock(connection, logger: logger)
+                try await Self.takeMigrationLock(connection, wait: lockWait, logger: logger)
                 do {
                     try await connection.query(
                         "CREATE TABLE IF NOT EXISTS hookline_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
@@ -40,10 +43,10 @@ extension PostgresStore {
                             "the database's schema is at version \(newest), newer than this Hookline's \(Self.schemaVersion): run the Hookline that migrated it, or a later one")
                     }
                     var now: [Int] = []
-                    for migration in PostgresSchema.migrations where !applied.contains(migration.version) {
+                    for migration in PostgresSchema.migrations where !applied.contains(migration.version) && migration.version <= newest {
                         try await connection.query("BEGIN", logger: logger)
                         do {
-                            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(Self.migrationLockTimeout)'"), logger: logger)
+                            try await connection.query(PostgresQuery(unsafeSQL: "SET LOCAL lock_timeout = '\(lockTimeout)'"), logger: logger)
                             for statement in migration.statements {
                                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
                             }
@@ -53,7 +56,7 @@ extension PostgresStore {
                             await Self.bestEffort("roll back a failed migration", logger: logger) { try await connection.query("ROLLBACK", logger: logger) }
                             if let error = error as? PSQLError, error.serverInfo?[.sqlState] == "55P03" {
                                 throw JournalFailure(
-                                    "migration \(migration.version) could not lock a table within \(Self.migrationLockTimeout): a long transaction holds it (see pg_stat_activity); nothing was changed — try again once it ends")
+                                    "migration \(migration.version) could not lock a table within \(lockTimeout): a long transaction holds it (see pg_stat_activity); nothing was changed — try again once it ends")
                             }
                             throw error
                         }
@@ -79,8 +82,8 @@ extension PostgresStore {
 
 extension PostgresStore {
     /// Takes the migration lock within `migrationLockWait`, or says who holds it.
-    static func takeMigrationLock(_ connection: PostgresConnection, logger: Logger) async throws {
-        let deadline = ContinuousClock.now + migrationLockWait
+    static func takeMigrationLock(_ connection: PostgresConnection, wait: Duration, logger: Logger) async throws {
+        let deadline = ContinuousClock.now + wait
         while true {
             let rows = try await connection.query("SELECT pg_try_advisory_lock(\(PostgresSchema.migrationLock))", logger: logger).collect()
             if try rows.first?.makeRandomAccess()[0].decode(Bool.self) == true { return }
@@ -93,7 +96,7 @@ extension PostgresStore {
                     """, logger: logger
                 ).collect().first?.makeRandomAccess()[0].decode(String.self)
                 throw JournalFailure(
-                    "the schema could not be migrated: \(holder ?? "another session") has held the migration lock for over \(migrationLockWait.configurationText); is a migration stuck?")
+                    "the schema could not be migrated: \(holder ?? "another session") has held the migration lock for over \(wait.configurationText); is a migration stuck?")
             }
             _ = await HooklineRuntime.sleep(for: .milliseconds(250))
         }
