@@ -24,13 +24,13 @@ pct() { awk -v p="$2%" '$1 == p {print $2}' "$1"; }
 non2xx() { local n; n=$(awk '/Non-2xx or 3xx responses/ {print $5}' "$1"); echo "${n:-0}"; }
 served() { awk '/requests in/ {print $1}' "$1"; }
 # The source, target and route every benchmark configuration uses: Standard Webhooks in, the
-# sandbox's omnichannel out (needs SECRET and SANDBOX_PORT).
+# sandbox's omnichannel out (needs SECRET and SANDBOX_PORT). An argument sets the target's timeout.
 sandbox_routes_yaml() {
   cat <<YAML
 sources:
   - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "$SECRET"}}
 targets:
-  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key}
+  - {name: omnichannel, kind: omnichannel, base_url: "http://127.0.0.1:$SANDBOX_PORT/omnichannel", api_key: omni-key${1:+, timeout: $1}}
 routes:
   - {from: standard, to: omnichannel, contact_id: source_id}
 YAML

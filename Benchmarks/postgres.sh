@@ -9,7 +9,12 @@
 #   3. ingest, two instances: two wrk processes, 16 connections each, one per instance, at once;
 #   4. lease takeover: two instances holding lanes of a failing target; one is SIGKILLed while
 #      the target recovers: the time until every job it held is applied by the other;
-#   5. RSS per instance, after its ingest.
+#   5. RSS per instance, after its ingest;
+#   6. pruning: the applied backlog's events, made older than the retention, deleted by
+#      hookline_prune in its batches (what every instance runs every 10 s), in events/s;
+#   7. bounded tables: one instance ingesting and applying at once with a 10 s retention, the
+#      events table sampled every second, then 25 s after the load stops;
+#   8. deadlocks over the whole run (pg_stat_database, and the instances' logs).
 # Run on its own, or from Benchmarks/run.sh (which calls it last).
 # Usage: Benchmarks/postgres.sh [--duration SECONDS] [--quick] [--lease SECONDS]
 # Knobs for experiments, in the environment: WORKERS (queue.workers, 16), POOL (store.pool_size,
@@ -76,22 +81,28 @@ wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests" || true
 fault() { curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d "$1" >/dev/null; }
 clear_faults() { curl -fs -X DELETE "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" >/dev/null; }
 
-config() { # port audit-path
+# A call may start only with its timeout and 1 s of lease left, and a lease is renewed every
+# quarter of it: the longest timeout the lease covers.
+TARGET_TIMEOUT="$(python3 -c "print(max(100, int(($LEASE * 0.75 - 1) * 1000)))")ms"
+config() { # port audit-path [retention]: with a retention, the dedup window follows it
   cat <<YAML
 server: {host: 127.0.0.1, port: $1}
 audit: {path: "$2", fsync: batch}
-queue: {capacity: 4000000, workers: ${WORKERS:-16}}
+queue: {capacity: 4000000, workers: ${WORKERS:-16}${3:+, dedup: {max_age: $3}}}
 retry: {base_delay: 20ms, max_delay: 200ms, max_attempts: 1000, max_age: 1h}
-store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}}
-$(sandbox_routes_yaml)
+store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}${3:+, retention: $3}}
+$(sandbox_routes_yaml "${TARGET_TIMEOUT}")
 YAML
 }
 declare -A PORT PID
-for name in a b; do
+for name in a b c; do
   PORT[$name]=$(free_port)
   mkdir -p "$WORK/$name"
-  config "${PORT[$name]}" "$WORK/$name/audit.jsonl" >"$WORK/$name.yaml"
 done
+config "${PORT[a]}" "$WORK/a/audit.jsonl" >"$WORK/a.yaml"
+config "${PORT[b]}" "$WORK/b/audit.jsonl" >"$WORK/b.yaml"
+# Instance c keeps finished events 10 s.
+config "${PORT[c]}" "$WORK/c/audit.jsonl" 10s >"$WORK/c.yaml"
 serve() { # name: serves $WORK/<name>.yaml, waits for /healthz
   "$BIN/hookline" serve --config "$WORK/$1.yaml" --log-format json 2>>"$WORK/$1.log" &
   PID[$1]=$!
@@ -135,6 +146,17 @@ APPLY_CPU="Hookline $(python3 -c "print(f'{($(ticks "${PID[a]}") - $H0) / 100 / 
 APPLY_RATE=$(python3 -c "print(f'{$BACKLOG / $APPLY_SECONDS:,.0f}')")
 stop a TERM
 
+# 6. Pruning: the applied backlog, made older than the retention, deleted as instances do it ----
+PRUNABLE=$(psql "UPDATE hookline_events SET stored_at = now() - interval '30 days'" >/dev/null; psql "SELECT count(*) FROM hookline_events")
+START=$(now)
+while :; do
+  GONE=$(psql "SELECT hookline_prune(interval '7 days', 5000)")
+  [ "$GONE" -lt 5000 ] && break
+done
+PRUNE_SECONDS=$(since "$START")
+PRUNE_RATE=$(python3 -c "print(f'{$PRUNABLE / max(0.001, $PRUNE_SECONDS):,.0f}')")
+PRUNE_LEFT=$(psql "SELECT count(*) FROM hookline_events")
+
 # 3. Ingest, two instances at once --------------------------------------------------------------
 fault '{"path_prefix":"/omnichannel/","delay_ms":600000,"count":100000000}'
 serve a; serve b
@@ -171,6 +193,30 @@ done
 TAKEOVER=$(since "$START")
 TAKEOVERS=$(curl -fs "http://127.0.0.1:${PORT[b]}/metrics" | awk '/^hookline_lease_takeovers_total/ {s += $2} END {print s + 0}')
 stop b TERM
+psql "TRUNCATE hookline_jobs, hookline_events, hookline_lanes, hookline_outbox" >/dev/null
+
+# 7. Bounded tables: ingest and apply at once, a 10 s retention ---------------------------------
+echo "bench: ingest and apply at once for $(( DURATION * 2 ))s with store.retention 10s" >&2
+serve c
+sign c 50000000
+: >"$WORK/events-sampled.txt"
+( while kill -0 "${PID[c]}" 2>/dev/null; do psql "SELECT count(*) FROM hookline_events" >>"$WORK/events-sampled.txt" 2>/dev/null; sleep 1; done ) &
+SAMPLER=$!
+HOOKLINE_REQUESTS="$WORK/requests-c" wrk -t2 -c32 -d"$(( DURATION * 2 ))s" --latency -s Benchmarks/wrk/signed.lua \
+  "http://127.0.0.1:${PORT[c]}/webhooks/standard" >"$WORK/wrk-bounded.txt" 2>&1
+BOUNDED_RPS=$(rps "$WORK/wrk-bounded.txt")
+BOUNDED_MAX=$(sort -n "$WORK/events-sampled.txt" | tail -1)
+BOUNDED_END=$(psql "SELECT count(*) FROM hookline_events")
+BOUNDED_OWED=$(unfinished)
+sleep 25
+BOUNDED_AFTER=$(psql "SELECT count(*) FROM hookline_events")
+PRUNED_TOTAL=$(curl -fs "http://127.0.0.1:${PORT[c]}/metrics" | awk '/^hookline_pruned_events_total/ {s += $2} END {print s + 0}')
+stop c TERM
+kill "$SAMPLER" 2>/dev/null || true
+
+# 8. Deadlocks over the run ----------------------------------------------------------------------
+DEADLOCKS=$(psql "SELECT deadlocks FROM pg_stat_database WHERE datname = 'hookline'")
+LOGGED_DEADLOCKS=$(cat "$WORK"/*.log | grep -c 'deadlock detected' || true)
 
 echo
 echo "Hookline on PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') — $(nproc) cores, fsync $FSYNC, synchronous_commit $SYNC_COMMIT, $(date -u +%Y-%m-%d)"
@@ -187,3 +233,8 @@ printf '%-52s %-22s %-16s\n' "  CPU while applying" "$APPLY_CPU" ""
 printf '%-52s %-22s %-16s\n' "takeover: SIGKILL → all its jobs applied ($HELD_BY_A lanes)" "${TAKEOVER} s (lease ${LEASE} s)" "≤ lease + 2 s"
 printf '%-52s %-22s %-16s\n' "  lanes taken over (the survivor's counter)" "$TAKEOVERS" ""
 printf '%-52s %-22s %-16s\n' "RSS after ingest: one instance; two (a / b)" "$(mb "$RSS_ONE"); $(mb "$RSS_A") / $(mb "$RSS_B")" ""
+printf '%-52s %-22s %-16s\n' "prune events/s ($PRUNABLE events and their jobs)" "$PRUNE_RATE ($PRUNE_LEFT left)" "≥ 2 × ingest"
+printf '%-52s %-22s %-16s\n' "ingest + apply at once, retention 10 s: req/s" "$BOUNDED_RPS" ""
+printf '%-52s %-22s %-16s\n' "  events in the table: max / at the end / 25 s later" "$BOUNDED_MAX / $BOUNDED_END / $BOUNDED_AFTER" "bounded"
+printf '%-52s %-22s %-16s\n' "  unfinished jobs when the load stopped; pruned" "$BOUNDED_OWED; $PRUNED_TOTAL" ""
+printf '%-52s %-22s %-16s\n' "deadlocks (pg_stat_database; instances' logs)" "$DEADLOCKS; $LOGGED_DEADLOCKS" "0"

@@ -40,12 +40,13 @@ final class FleetHarness: Sendable {
 
     init(
         instances: Int = 2, lease: String = "3s", adoptAfter: String = "1h", targetDelay: Duration = .milliseconds(20), fsync: String = "none",
-        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts, proxied: Set<Int> = [], secondTarget: Set<Int> = []
+        targetTimeout: String = "1s", contacts: [String] = FleetHarness.contacts, proxied: Set<Int> = [], secondTarget: Set<Int> = [],
+        ownCluster: Bool = false
     ) async throws {
         self.contacts = contacts
         directory = NSTemporaryDirectory() + "hookline-fleet-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        cluster = try await PostgresCluster.shared()
+        cluster = try await ownCluster ? PostgresCluster.dedicated() : PostgresCluster.shared()
         database = try await cluster.createDatabase()
         sandbox = try await SandboxCRM.start(configuration: SandboxConfiguration(createUnknownContacts: true))
         sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(targetDelay), count: .max))

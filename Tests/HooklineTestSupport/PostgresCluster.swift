@@ -27,6 +27,12 @@ package final class PostgresCluster: Sendable {
         return try await task.value
     }
 
+    /// A cluster of its own, for a test that stops and starts its server: the shared one serves
+    /// every other test at the same time. Stopped and removed when the test process exits.
+    package static func dedicated() async throws -> PostgresCluster {
+        try await offThePool { try PostgresCluster.start() }
+    }
+
     private init(port: Int, directory: String, binaries: String) {
         self.port = port
         self.directory = directory
@@ -177,13 +183,17 @@ package func offThePool<Value: Sendable>(_ body: @escaping @Sendable () throws -
 
 /// Stops the cluster and removes its files when the test process exits.
 private enum ClusterCleanup {
-    nonisolated(unsafe) static var command: [CChar] = []
+    private static let commands = Mutex<[String]>([])
 
     static func register(binaries: String, directory: String) {
         let prefix = getuid() == 0 ? "/usr/sbin/runuser -u postgres -- " : ""
-        command = Array("\(prefix)\(binaries)/pg_ctl -D \(directory)/data -m immediate stop >/dev/null 2>&1; rm -rf \(directory)".utf8CString)
+        let first = commands.withLock { commands in
+            commands.append("\(prefix)\(binaries)/pg_ctl -D \(directory)/data -m immediate stop >/dev/null 2>&1; rm -rf \(directory)")
+            return commands.count == 1
+        }
+        guard first else { return }
         atexit {
-            ClusterCleanup.command.withUnsafeBufferPointer { _ = system($0.baseAddress) }
+            for command in ClusterCleanup.commands.withLock({ $0 }) { _ = system(command) }
         }
     }
 }
