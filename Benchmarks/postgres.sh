@@ -85,12 +85,14 @@ clear_faults() { curl -fs -X DELETE "http://127.0.0.1:$SANDBOX_PORT/_sandbox/fau
 # quarter of it: the longest timeout the lease covers.
 TARGET_TIMEOUT="$(python3 -c "print(max(100, int(($LEASE * 0.75 - 1) * 1000)))")ms"
 config() { # port audit-path [retention]: with a retention, the dedup window follows it
+  local dedup="" retention=""
+  if [ -n "${3:-}" ]; then dedup=", dedup: {max_age: $3}"; retention=", retention: $3"; fi
   cat <<YAML
 server: {host: 127.0.0.1, port: $1}
 audit: {path: "$2", fsync: batch}
-queue: {capacity: 4000000, workers: ${WORKERS:-16}${3:+, dedup: {max_age: $3}}}
+queue: {capacity: 4000000, workers: ${WORKERS:-16}$dedup}
 retry: {base_delay: 20ms, max_delay: 200ms, max_attempts: 1000, max_age: 1h}
-store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}${3:+, retention: $3}}
+store: {kind: postgres, url: "postgres://postgres@127.0.0.1:$PGPORT/hookline?sslmode=disable", lease: ${LEASE}s, pool_size: ${POOL:-10}$retention}
 $(sandbox_routes_yaml "${TARGET_TIMEOUT}")
 YAML
 }

@@ -65,6 +65,7 @@ struct FleetFreezeTests {
                 "fleet freezes: 3 SIGSTOPs of 7 s (lease 3 s); \(regressionCount) older updates applied after newer ones; "
                     + "\(wrongFinal.count) contacts not at their last update; \(fenced) fenced lines; \(takeovers) lanes taken over")
             #expect(regressionCount == 0, "older updates applied after newer ones: \(regressions.mapValues { $0.prefix(5).map { "\($0.applied) after \($0.after)" } })")
+            for contact in Set(regressions.keys).union(wrongFinal.keys).sorted() { print(try fleet.history(of: contact)) }
             #expect(wrongFinal.isEmpty, "contacts not at their last acknowledged update: \(wrongFinal)")
             let acknowledged = fleet.acknowledged.withLock { $0 }
             let received = records.filter { $0.outcome == .received }.compactMap(\.event)

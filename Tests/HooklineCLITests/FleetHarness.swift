@@ -201,6 +201,27 @@ final class FleetHarness: Sendable {
         return found
     }
 
+    /// What the target saw for `contact` and what every instance logged about it, in time order:
+    /// for a test's failure message.
+    func history(of contact: String) throws -> String {
+        let start = sandbox.requests.first?.receivedAt ?? .now
+        let calls = sandbox.requests(pathPrefix: "/omnichannel/contacts/\(contact)").filter { $0.path == "/omnichannel/contacts/\(contact)" }
+            .map { "  target +\($0.receivedAt - start): \($0.json?["first_name"]?.stringValue ?? "?") → \($0.status.map(String.init) ?? "dropped")" }
+        var lines: [String] = []
+        for instance in ports.indices {
+            _ = try AuditLogReader.forEachRecord(in: auditPath(instance)) { record in
+                guard record.contact == contact else { return }
+                lines.append(
+                    "  \(record.ts.rfc3339) [\(instance)] \(record.outcome.rawValue) \(record.event ?? "") #\(record.attempt ?? 0) \(record.status.map(String.init) ?? "") \(record.ms.map { "\($0)ms" } ?? "") \(record.reason ?? "") \(record.error ?? "")")
+            }
+        }
+        return "\(contact):\n" + calls.joined(separator: "\n") + "\n" + lines.sorted().joined(separator: "\n") + "\n" + serveLogTail()
+    }
+
+    private func serveLogTail() -> String {
+        ports.indices.map { "serve \($0):\n" + serveLog($0).split(separator: "\n").filter { $0.contains("warning") || $0.contains("error") || $0.contains("notice") }.suffix(15).joined(separator: "\n") }.joined(separator: "\n")
+    }
+
     func cleanUp() async {
         for index in ports.indices { thaw(index) }
         for proxy in Array(databaseProxies.values) + Array(targetProxies.values) { proxy.stop() }

@@ -25,6 +25,63 @@ package final class TargetTransport: Sendable {
 
     /// Sends `call` to `url`; the answer, or why there was none.
     package func send(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, TransportFailure> {
+        switch await send(call, url: url, timeout: timeout, permit: nil) {
+        case .success(let response): .success(response)
+        case .failure(.transport(let failure)): .failure(failure)
+        case .failure(.notPermitted(let permission)): .failure(TransportFailure(mayHaveReachedTarget: false, description: "\(permission)"))
+        }
+    }
+
+    /// Why a call got no answer: the transport's failure, or `permit` said no at the last moment.
+    package enum SendFailure: Error, Sendable {
+        case transport(TransportFailure)
+        case notPermitted(CallPermission)
+    }
+
+    /// Sends `call` to `url`. With `permit`, its body is held back until the request's head is on
+    /// a connection, and permission is asked once more then — on the connection's event loop, in
+    /// the same turn as the body's write, so nothing can come between the last check and the
+    /// bytes leaving but the write itself. A process stopped anywhere before (waiting for a
+    /// connection, for the event loop, for the CPU) and started again after its lease ran out sends
+    /// nothing the target can act on: the head alone, then the connection closes.
+    package func send(
+        _ call: TargetCall, url: String, timeout: Duration, permit: (@Sendable () -> CallPermission)?
+    ) async -> Result<TargetResponse, SendFailure> {
+        guard let permit, let body = call.body else { return await sendNow(call, url: url, timeout: timeout) }
+        var headers = HTTPHeaders()
+        headers.add(name: "User-Agent", value: "hookline/1")
+        for header in call.headers { headers.add(name: header.name, value: header.value) }
+        let bytes = ByteBuffer(bytes: body)
+        let loop = client.eventLoopGroup.next()
+        do {
+            let request = try HTTPClient.Request(
+                url: url, method: HTTPMethod(rawValue: call.method), headers: headers,
+                body: .stream(contentLength: Int64(bytes.readableBytes)) { writer in
+                    let permission = permit()
+                    guard permission.isGranted else { return loop.makeFailedFuture(Withheld(permission: permission)) }
+                    return writer.write(.byteBuffer(bytes))
+                })
+            let task = client.execute(
+                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes),
+                eventLoop: .delegateAndChannel(on: loop), deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
+            let response = try await task.futureResult.get()
+            return .success(
+                TargetResponse(
+                    status: Int(response.status.code), headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
+                    body: response.body.map { Array($0.readableBytesView) } ?? []))
+        } catch let withheld as Withheld {
+            return .failure(.notPermitted(withheld.permission))
+        } catch {
+            return .failure(.transport(Self.classify(error)))
+        }
+    }
+
+    /// The permission was refused at the last moment: the body was not sent.
+    struct Withheld: Error {
+        let permission: CallPermission
+    }
+
+    private func sendNow(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, SendFailure> {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: call.method)
         request.headers.add(name: "User-Agent", value: "hookline/1")
@@ -39,7 +96,7 @@ package final class TargetTransport: Sendable {
                     headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
                     body: Array(body.readableBytesView)))
         } catch {
-            return .failure(Self.classify(error))
+            return .failure(.transport(Self.classify(error)))
         }
     }
 

@@ -12,7 +12,7 @@ extension JobRunner {
         switch await board.park(job, until: .now() + delay, line: line, in: journal) {
         case .written: break
         case .fenced:
-            await fenced(&attempt, as: .retry, status: status, why: error)
+            fenced(attempt, as: .retry, status: status, why: error)
             return
         case .unwritten:
             unwritten(attempt, as: .retry, status: status)
@@ -29,7 +29,7 @@ extension JobRunner {
         switch await board.finish(attempt.job, line: line, in: journal) {
         case .written: break
         case .fenced:
-            await fenced(&attempt, as: outcome, status: status, why: error)
+            fenced(attempt, as: outcome, status: status, why: error)
             return
         case .unwritten:
             unwritten(attempt, as: outcome, status: status)
@@ -49,18 +49,22 @@ extension JobRunner {
     /// The attempt's outcome came back fenced: another claim holds the lane now and ends the job.
     /// What this attempt did at the target still goes in the log, as a `fenced` line whose
     /// `reason` is the outcome it would have had.
-    func fenced(_ attempt: inout Attempt, as outcome: AuditOutcome, status: Int?, why: String?) async {
+    func fenced(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?, why: String?) {
         metrics?.fenced(target: attempt.job.target)
         logger.warning(
             "this instance's claim on the lane was taken over before the attempt ended; the lane's holder ends the job",
             metadata: eventMetadata(attempt).merging(["would_be": .string(outcome.rawValue)]) { $1 })
-        guard !attempt.requests.isEmpty else { return }
-        var line = record(
-            attempt, .fenced, status: status,
+        fencedLine(
+            attempt, calls: attempt.requests, reason: outcome, status: status,
             error: "the lane was taken over (this instance stalled or lost the database) before this attempt's outcome was recorded; its holder ends the job"
-                + (why.map { "; \($0)" } ?? ""),
-            request: attempt.requests.joined(separator: ", "))
-        line.reason = outcome.rawValue
+                + (why.map { "; \($0)" } ?? ""))
+    }
+
+    /// The `fenced` line for the calls an attempt made before it lost its lane; none, no line.
+    func fencedLine(_ attempt: Attempt, calls: [String], reason: AuditOutcome?, status: Int?, error: String) {
+        guard !calls.isEmpty else { return }
+        var line = record(attempt, .fenced, status: status, error: error, request: calls.joined(separator: ", "))
+        line.reason = reason?.rawValue
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
         journal.append(line)
     }

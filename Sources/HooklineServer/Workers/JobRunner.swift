@@ -130,7 +130,7 @@ package final class JobRunner: Sendable {
                         fence: job.ticket?.claim)
                     guard kept else {
                         // Another instance holds the lane now and may be creating its own: this id is not kept.
-                        await fenced(&attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
+                        fenced(attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
                         await board.abandon(attempt.job)
                         return
                     }
@@ -187,13 +187,11 @@ package final class JobRunner: Sendable {
             metrics?.callRefused(target: job.target)
             logger.notice(
                 "not starting a call: \(Self.describe(refused.permission)); the job goes back unfinished", metadata: eventMetadata(attempt))
-            if !attempt.requests.isEmpty {
-                // Calls this attempt made earlier did reach the target: say so.
-                journal.append(
-                    record(
-                        attempt, .fenced, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call",
-                        request: attempt.requests.joined(separator: ", ")))
-            }
+            // The calls this attempt made before this one (listed already, unless it is a repeat
+            // with a fresh token) did reach the target: say so.
+            let made = refreshingToken ? attempt.requests : Array(attempt.requests.dropLast())
+            fencedLine(
+                attempt, calls: made, reason: nil, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call")
             await board.abandon(job)
             return nil
         }

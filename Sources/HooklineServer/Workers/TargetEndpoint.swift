@@ -45,10 +45,10 @@ package final class TargetEndpoint: Sendable {
     }
 
     /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the
-    /// answer, if `permit` grants the call at the last moment before it is sent (after the token,
-    /// which may take a call of its own). What follows is `AttemptDecision`'s to say.
+    /// answer, if `permit` grants the call: asked after the token (which may take a call of its
+    /// own), and again right before the body is written. What follows is `AttemptDecision`'s to say.
     package func perform(
-        _ call: TargetCall, refreshingToken: Bool = false, permit: (Duration) -> CallPermission = { _ in .granted }
+        _ call: TargetCall, refreshingToken: Bool = false, permit: (@Sendable (Duration) -> CallPermission)? = nil
     ) async -> Result<CallOutcome, CallNotStarted> {
         var token: String?
         if let tokens {
@@ -58,14 +58,21 @@ package final class TargetEndpoint: Sendable {
             }
         }
         let authorized = client.authorize(call, token: token)
-        let permission = permit(client.settings.timeout)
-        guard permission.isGranted else { return .failure(CallNotStarted(permission: permission)) }
+        let timeout = client.settings.timeout
+        var lastMoment: (@Sendable () -> CallPermission)?
+        if let permit { lastMoment = { permit(timeout) } }
+        if let lastMoment {
+            let permission = lastMoment()
+            guard permission.isGranted else { return .failure(CallNotStarted(permission: permission)) }
+        }
         inFlight.add(1, ordering: .relaxed)
         let started = ContinuousClock.now
-        let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: client.settings.timeout)
+        let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: timeout, permit: lastMoment)
         inFlight.subtract(1, ordering: .relaxed)
         switch sent {
-        case .failure(let failure):
+        case .failure(.notPermitted(let permission)):
+            return .failure(CallNotStarted(permission: permission))
+        case .failure(.transport(let failure)):
             metrics?.call(target: name, status: nil, duration: .now - started)
             return .success(.unreachable(failure))
         case .success(let response):

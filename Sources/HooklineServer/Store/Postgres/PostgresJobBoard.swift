@@ -237,7 +237,8 @@ package final class PostgresJobBoard: JobBoard {
         }
     }
 
-    /// Gives back every claim this instance holds (at shutdown, once the workers are done).
+    /// Gives back every claim this instance holds (at shutdown, once the workers are done), and
+    /// stops calling itself idle: nobody need wake it.
     func releaseAll() async {
         let claims = state.withLock { state -> [LaneClaim] in
             let claims = state.book.claims + state.giveBack
@@ -247,6 +248,11 @@ package final class PostgresJobBoard: JobBoard {
             return claims
         }
         await release(claims)
+        do {
+            try await store.query("UPDATE hookline_instances SET idle = false WHERE name = \(store.instance) AND idle", "not_idle")
+        } catch {
+            store.logger.debug("could not say this instance is no longer idle", metadata: ["error": "\(error)"])
+        }
     }
 
     /// Gives back the claims dropped unstarted.
@@ -281,6 +287,9 @@ package final class PostgresJobBoard: JobBoard {
         }
     }
 
+    /// Lanes one claim takes at most.
+    static let claimLimit = 64
+
     /// Claims lanes while workers wait; sleeps on notifications and deadlines otherwise.
     func claimLoop(journal: PostgresJournal) async {
         while !Task.isCancelled && !isClosed {
@@ -291,19 +300,21 @@ package final class PostgresJobBoard: JobBoard {
                 continue
             }
             let rows: [PostgresRow]
+            let asked = min(want, Self.claimLimit)
             let sentAt = LeaseClock.now()
             do {
                 rows = try await store.query(
                     """
                     SELECT * FROM hookline_claim(\(store.instance), make_interval(secs => \(store.settings.lease.secondsValue)),
-                                                 \(Int32(min(want, 64))), \(routes), \(waiting))
+                                                 \(Int32(asked)), \(routes), \(waiting))
                     """, "claim")
             } catch {
                 _ = await HooklineRuntime.sleep(for: .seconds(1))
                 continue
             }
             for row in rows { await hand(row, journal: journal, claimedAt: sentAt) }
-            if rows.count < want { await sleepUntilWork(idle: waiting && rows.isEmpty) }
+            // Fewer than asked: nothing more is runnable now.
+            if rows.count < asked { await sleepUntilWork(idle: waiting && rows.isEmpty) }
         }
     }
 

@@ -181,50 +181,13 @@ extension PostgresSchema {
             END IF;
         END $$;
 
-        -- Ends a lane's head job under claim (p_lane, p_token) held by p_instance, with its terminal
-        -- line in the outbox. The lane moves to its next job: kept under the same claim (its lease
-        -- extended) when p_keep and the job's route is in p_routes, else given back. `done` with the
-        -- line's seq; `again` when this claim had already ended the job (a retry whose first commit's
-        -- answer was lost); `fenced` when another claim holds the lane.
-        CREATE FUNCTION hookline_finish(
-            p_instance text, p_job bigint, p_lane text, p_token bigint, p_outcome text, p_line bytea,
-            p_keep boolean, p_routes text[], p_lease interval, OUT status text, OUT written bigint, OUT kept boolean
-        ) LANGUAGE plpgsql AS $$
-        DECLARE
-            next_job bigint;
-            next_route text;
-            finished_event text;
-        BEGIN
-            kept := false;
-            PERFORM 1 FROM hookline_lanes l WHERE l.lane = p_lane AND l.head = p_job AND l.token = p_token AND l.holder = p_instance FOR UPDATE;
-            IF NOT FOUND THEN
-                IF EXISTS (SELECT 1 FROM hookline_jobs j WHERE j.id = p_job AND j.done AND j.finished_token = p_token) THEN
-                    status := 'again';
-                    kept := EXISTS (SELECT 1 FROM hookline_lanes l WHERE l.lane = p_lane AND l.token = p_token AND l.holder = p_instance);
-                ELSE
-                    status := 'fenced';
-                END IF;
-                RETURN;
-            END IF;
-            UPDATE hookline_jobs SET done = true, outcome = p_outcome, finished_at = now(), finished_token = p_token
-            WHERE id = p_job RETURNING event_id INTO finished_event;
-            INSERT INTO hookline_outbox (instance, event_id, line) VALUES (p_instance, finished_event, p_line) RETURNING seq INTO written;
-            status := 'done';
-            SELECT j.id, j.route INTO next_job, next_route FROM hookline_jobs j WHERE j.lane = p_lane AND NOT j.done ORDER BY j.id LIMIT 1;
-            IF next_job IS NULL THEN
-                DELETE FROM hookline_lanes WHERE lane = p_lane;
-            ELSIF p_keep AND (next_route IS NULL OR next_route = ANY (p_routes)) THEN
-                UPDATE hookline_lanes SET head = next_job, route = next_route, run_after = now(), lease_until = greatest(lease_until, now() + p_lease)
-                WHERE lane = p_lane;
-                kept := true;
-            ELSE
-                UPDATE hookline_lanes SET head = next_job, route = next_route, holder = NULL, lease_until = NULL, run_after = now() WHERE lane = p_lane;
-            END IF;
-        END $$;
-
-        -- Finishes a batch in the order given (the caller sorts it by lane), deletes the outbox rows
-        -- p_instance has written to its log, and hands back the next job of each lane kept: one round
-        -- trip and one commit for all of it.
+        -- Finishes a batch of head jobs, each under its claim (lane, token) held by p_instance, with
+        -- its terminal line in the outbox, and deletes the outbox rows p_instance has written to its
+        -- log: one round trip and one commit. Each lane moves to its next job: kept under the same
+        -- claim (its lease extended, the job handed back in the answer) when p_keep and the job's
+        -- route is in p_routes, else given back; or the lane goes. Per finish: `done` with the line's
+        -- seq; `again` when its claim had already ended the job (a retry whose first commit's answer
+        -- was lost; its lane, if still held, is given back); `fenced` when another claim holds it.
         CREATE FUNCTION hookline_finish_batch(
             p_instance text, p_jobs bigint[], p_lanes text[], p_tokens bigint[], p_outcomes text[], p_lines bytea[],
             p_keep boolean, p_routes text[], p_lease interval, p_written bigint[]
@@ -236,36 +199,76 @@ extension PostgresSchema {
         ) LANGUAGE plpgsql AS $$
         #variable_conflict use_column
         DECLARE
-            statuses text[] := '{}';
-            seqs bigint[] := '{}';
-            kept_lanes text[] := '{}';
-            kept_flags boolean[] := '{}';
-            released boolean := false;
-            result record;
+            held text[];
         BEGIN
             IF coalesce(array_length(p_written, 1), 0) > 0 THEN
                 DELETE FROM hookline_outbox o WHERE o.seq = ANY (p_written) AND o.instance = p_instance;
             END IF;
-            FOR i IN 1 .. coalesce(array_length(p_jobs, 1), 0) LOOP
-                SELECT * INTO result FROM hookline_finish(p_instance, p_jobs[i], p_lanes[i], p_tokens[i], p_outcomes[i], p_lines[i], p_keep, p_routes, p_lease);
-                statuses := statuses || result.status;
-                seqs := seqs || result.written;
-                kept_flags := kept_flags || result.kept;
-                IF result.kept THEN
-                    kept_lanes := kept_lanes || p_lanes[i];
-                ELSIF result.status = 'done' THEN
-                    released := true;
-                END IF;
-            END LOOP;
-            IF released THEN
+            -- The lanes still held under each finish's claim, locked in lane order. The statement
+            -- after reads with a snapshot taken once they are locked: a job an accept added to one
+            -- meanwhile is seen, and the lane moves to it instead of going.
+            SELECT coalesce(array_agg(x.lane), '{}') INTO held FROM (
+                SELECT l.lane FROM hookline_lanes l JOIN unnest(p_jobs, p_lanes, p_tokens) AS i(job, lane, token)
+                  ON l.lane = i.lane AND l.head = i.job AND l.token = i.token AND l.holder = p_instance
+                ORDER BY l.lane FOR UPDATE OF l
+            ) x;
+            -- Finished already under the same claim: its lane (kept then) is given back.
+            UPDATE hookline_lanes l SET holder = NULL, lease_until = NULL
+            FROM unnest(p_jobs, p_lanes, p_tokens) AS i(job, lane, token)
+            WHERE NOT (i.lane = ANY (held)) AND l.lane = i.lane AND l.token = i.token AND l.holder = p_instance
+              AND EXISTS (SELECT 1 FROM hookline_jobs j WHERE j.id = i.job AND j.done AND j.finished_token = i.token);
+            RETURN QUERY
+            WITH items AS (
+                SELECT i.job, i.lane, i.token, i.outcome, i.line, i.n::integer AS n, i.lane = ANY (held) AS mine
+                FROM unnest(p_jobs, p_lanes, p_tokens, p_outcomes, p_lines) WITH ORDINALITY AS i(job, lane, token, outcome, line, n)
+            ), done AS (
+                UPDATE hookline_jobs j SET done = true, outcome = i.outcome, finished_at = now(), finished_token = i.token
+                FROM items i WHERE i.mine AND j.id = i.job
+                RETURNING i.n, j.event_id
+            ), written AS (
+                -- Inserted in item order, so the k-th seq is the k-th finished item's.
+                INSERT INTO hookline_outbox (instance, event_id, line)
+                SELECT p_instance, d.event_id, i.line FROM done d JOIN items i ON i.n = d.n ORDER BY d.n
+                RETURNING hookline_outbox.seq AS written_seq
+            ), seqs AS (
+                SELECT d.n, w.written_seq
+                FROM (SELECT d.n, row_number() OVER (ORDER BY d.n) AS k FROM done d) d
+                JOIN (SELECT w.written_seq, row_number() OVER (ORDER BY w.written_seq) AS k FROM written w) w ON w.k = d.k
+            ), nexts AS (
+                SELECT DISTINCT ON (j.lane) j.lane, j.id, j.route,
+                       p_keep AND (j.route IS NULL OR j.route = ANY (p_routes)) AS keep
+                FROM hookline_jobs j JOIN items i ON i.mine AND j.lane = i.lane
+                WHERE NOT j.done AND j.id <> i.job
+                ORDER BY j.lane, j.id
+            ), moved AS (
+                UPDATE hookline_lanes l SET head = x.id, route = x.route, run_after = now(),
+                    holder = CASE WHEN x.keep THEN l.holder END,
+                    lease_until = CASE WHEN x.keep THEN greatest(l.lease_until, now() + p_lease) END
+                FROM nexts x WHERE l.lane = x.lane
+            ), gone AS (
+                DELETE FROM hookline_lanes l USING items i
+                WHERE i.mine AND l.lane = i.lane AND NOT EXISTS (SELECT 1 FROM nexts x WHERE x.lane = i.lane)
+            )
+            SELECT i.n,
+                   CASE WHEN i.mine THEN 'done'
+                        WHEN EXISTS (SELECT 1 FROM hookline_jobs f WHERE f.id = i.job AND f.done AND f.finished_token = i.token) THEN 'again'
+                        ELSE 'fenced' END,
+                   s.written_seq,
+                   j.id, CASE WHEN j.id IS NULL THEN NULL ELSE i.lane END, CASE WHEN j.id IS NULL THEN NULL ELSE i.token END, NULL::text,
+                   j.event_id, j.target, j.opening, j.attempt, j.budget_start,
+                   extract(epoch FROM now() - j.first_attempt_at)::float8,
+                   (SELECT array_agg(extract(epoch FROM sl - now())::float8) FROM unnest(j.slots) sl), j.slots_target,
+                   e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload
+            FROM items i
+            LEFT JOIN seqs s ON s.n = i.n
+            LEFT JOIN nexts x ON i.mine AND x.lane = i.lane AND x.keep
+            LEFT JOIN hookline_jobs j ON j.id = x.id
+            LEFT JOIN hookline_events e ON e.id = j.event_id
+            ORDER BY i.n;
+            -- Lanes given back with a next job: another instance's idle workers may take them.
+            IF EXISTS (SELECT 1 FROM hookline_lanes l WHERE l.lane = ANY (held) AND l.holder IS NULL) THEN
                 PERFORM hookline_wake_others(p_instance);
             END IF;
-            RETURN QUERY
-            SELECT r.n::integer, r.status, r.seq, h.*
-            FROM unnest(statuses, seqs, kept_flags, p_lanes) WITH ORDINALITY AS r(status, seq, kept, lane, n)
-            LEFT JOIN hookline_heads(kept_lanes, array_fill(''::text, ARRAY[coalesce(array_length(kept_lanes, 1), 0)])) h
-              ON r.kept AND h.lane = r.lane
-            ORDER BY r.n;
         END $$;
 
         -- Holds a lane's head job until p_delay from now (a retry, or its rate-limit slot), with its
