@@ -9,6 +9,10 @@ import Glibc
 /// in either direction and new connections wait — a partition, as a switch or a firewall makes
 /// one, with every socket still open (nobody is told). It remembers when the last bytes went
 /// upstream, so a test can say when the client last sent anything.
+///
+/// Its threads share the test process with everything else, so a descriptor is closed only by
+/// the one thread that last uses it: a number closed early could be reused by another test's
+/// socket, and a proxy thread would then read or write someone else's connection.
 package final class TCPProxy: Sendable {
     package let port: Int
     private let upstreamPort: Int
@@ -19,7 +23,41 @@ package final class TCPProxy: Sendable {
         var cut = false
         var stopped = false
         var lastUpstreamBytes: ContinuousClock.Instant?
-        var descriptors: Set<Int32> = []
+        var connections: [ObjectIdentifier: Connection] = [:]
+    }
+
+    /// One proxied connection: its two descriptors, closed together once both pumps are done.
+    private final class Connection: Sendable {
+        let client: Int32
+        let server: Int32
+        /// Pumps still running; at zero both descriptors are closed. Under the same lock as
+        /// `shutDown`, so a stop that races the last pump never shuts down a reused number.
+        private let pumps = Mutex(2)
+
+        init(client: Int32, server: Int32) {
+            self.client = client
+            self.server = server
+        }
+
+        /// Wakes both pumps (their reads return), without closing anything.
+        func shutDown() {
+            pumps.withLock { pumps in
+                guard pumps > 0 else { return }
+                shutdown(client, Int32(SHUT_RDWR))
+                shutdown(server, Int32(SHUT_RDWR))
+            }
+        }
+
+        /// A pump is done; the last one closes both descriptors. Whether it was the last.
+        func pumpEnded() -> Bool {
+            pumps.withLock { pumps -> Bool in
+                pumps -= 1
+                guard pumps == 0 else { return false }
+                close(client)
+                close(server)
+                return true
+            }
+        }
     }
 
     /// Starts forwarding 127.0.0.1:`port` (a free one) to 127.0.0.1:`upstreamPort`.
@@ -52,15 +90,14 @@ package final class TCPProxy: Sendable {
     /// When bytes last went from a client to the upstream server.
     package var lastUpstreamBytes: ContinuousClock.Instant? { state.withLock { $0.lastUpstreamBytes } }
 
-    /// Closes the listener and every connection.
+    /// Stops accepting and ends every connection. The threads close their own descriptors.
     package func stop() {
-        let descriptors = state.withLock { state -> Set<Int32> in
+        let connections = state.withLock { state -> [Connection] in
             state.stopped = true
-            return state.descriptors
+            return Array(state.connections.values)
         }
-        shutdown(listener, Int32(SHUT_RDWR))
-        close(listener)
-        for descriptor in descriptors { shutdown(descriptor, Int32(SHUT_RDWR)) }
+        // The accept loop polls, sees the stop within 50 ms and closes the listener itself.
+        for connection in connections { connection.shutDown() }
     }
 
     private var isCut: Bool { state.withLock { $0.cut } }
@@ -75,12 +112,13 @@ package final class TCPProxy: Sendable {
     }
 
     private func acceptLoop() {
+        defer { close(listener) }
         while !isStopped {
+            var poller = pollfd(fd: listener, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&poller, 1, 50)
+            guard ready > 0, !isStopped else { continue }
             let client = accept(listener, nil, nil)
-            guard client >= 0 else {
-                if errno == EINTR { continue }
-                return
-            }
+            guard client >= 0 else { continue }
             // A connection made while cut waits, as its SYN would, until the cut ends.
             while isCut && !isStopped { usleep(20_000) }
             let server = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -88,25 +126,27 @@ package final class TCPProxy: Sendable {
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(server, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else {
+            guard connected == 0, !isStopped else {
                 close(client)
-                close(server)
+                if server >= 0 { close(server) }
                 continue
             }
-            state.withLock { $0.descriptors.formUnion([client, server]) }
-            Thread { [self] in pump(from: client, to: server, upstream: true) }.start()
-            Thread { [self] in pump(from: server, to: client, upstream: false) }.start()
+            let connection = Connection(client: client, server: server)
+            state.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
+            Thread { [self] in pump(connection, upstream: true) }.start()
+            Thread { [self] in pump(connection, upstream: false) }.start()
         }
     }
 
     /// Copies bytes one way until either side closes; while cut, reads nothing.
-    private func pump(from source: Int32, to destination: Int32, upstream: Bool) {
+    private func pump(_ connection: Connection, upstream: Bool) {
+        let source = upstream ? connection.client : connection.server
+        let destination = upstream ? connection.server : connection.client
         var buffer = [UInt8](repeating: 0, count: 64 << 10)
         defer {
-            shutdown(destination, Int32(SHUT_WR))
-            shutdown(source, Int32(SHUT_RD))
-            _ = state.withLock { $0.descriptors.remove(source) }
-            close(source)
+            // Either side gone: the other pump's reads end too.
+            connection.shutDown()
+            if connection.pumpEnded() { _ = state.withLock { $0.connections.removeValue(forKey: ObjectIdentifier(connection)) } }
         }
         while !isStopped {
             if isCut {
@@ -123,7 +163,8 @@ package final class TCPProxy: Sendable {
             guard count > 0 else { return }
             var sent = 0
             while sent < count {
-                let written = buffer[sent..<count].withUnsafeBytes { write(destination, $0.baseAddress, $0.count) }
+                // MSG_NOSIGNAL: a peer gone is an error here, not a SIGPIPE for the whole test process.
+                let written = buffer[sent..<count].withUnsafeBytes { send(destination, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
                 guard written > 0 else { return }
                 sent += written
             }

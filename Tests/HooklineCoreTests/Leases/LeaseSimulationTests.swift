@@ -1,3 +1,4 @@
+import Foundation
 import HooklineCore
 import Testing
 
@@ -14,12 +15,25 @@ import Testing
 /// be one where that stop outlasted the slack the check saw (lease left minus timeout and margin).
 @Suite("a fleet's leases, simulated over many random schedules")
 struct LeaseSimulationTests {
+    /// Runs the simulations on a thread of their own: seconds of pure computation on the shared
+    /// concurrency pool (two threads on two cores) would stall every other test in the process.
+    static func simulate(seeds: Range<UInt64>, stallBetweenCheckAndSend: Bool) async -> [FleetSimulation] {
+        await withCheckedContinuation { continuation in
+            Thread {
+                continuation.resume(
+                    returning: seeds.map { seed in
+                        var simulation = FleetSimulation(seed: seed, stallBetweenCheckAndSend: stallBetweenCheckAndSend)
+                        simulation.run()
+                        return simulation
+                    })
+            }.start()
+        }
+    }
+
     @Test("no two holders may call at once, and no older claim calls after a newer one, over 80 random schedules")
-    func schedules() {
+    func schedules() async {
         var calls = 0, freezes = 0, refused = 0
-        for seed in UInt64(0)..<UInt64(80) {
-            var simulation = FleetSimulation(seed: seed, stallBetweenCheckAndSend: false)
-            simulation.run()
+        for (seed, simulation) in zip(UInt64(0)..<UInt64(80), await Self.simulate(seeds: 0..<80, stallBetweenCheckAndSend: false)) {
             #expect(simulation.doubleBelief == nil, "seed \(seed): \(simulation.doubleBelief ?? "")")
             #expect(simulation.orderViolations.isEmpty, "seed \(seed): \(simulation.orderViolations.prefix(3))")
             calls += simulation.calls
@@ -32,12 +46,10 @@ struct LeaseSimulationTests {
     }
 
     @Test("a stop between the check and the send is the one way through, and only when it outlasts the slack the check saw")
-    func theStatedBound() {
+    func theStatedBound() async {
         var overlapping = 0
         var stalls = 0
-        for seed in UInt64(1000)..<UInt64(1040) {
-            var simulation = FleetSimulation(seed: seed, stallBetweenCheckAndSend: true)
-            simulation.run()
+        for (seed, simulation) in zip(UInt64(1000)..<UInt64(1040), await Self.simulate(seeds: 1000..<1040, stallBetweenCheckAndSend: true)) {
             stalls += simulation.stalledSends
             overlapping += Set(simulation.orderViolations.map { "\($0.older.lane)#\($0.older.token)@\($0.older.start)" }).count
             for violation in simulation.orderViolations {
