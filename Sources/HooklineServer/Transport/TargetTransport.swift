@@ -11,8 +11,10 @@ package final class TargetTransport: Sendable {
     let client: HTTPClient
     static let maximumResponseBytes = 1 << 20
 
-    /// A transport on the apply threads' event loops, which run at lower CPU priority than the
-    /// listener's: when the cores are busy, answering senders comes before applying.
+    /// A transport on one of the apply threads' event loops, which run at lower CPU priority than
+    /// the listener's: when the cores are busy, answering senders comes before applying. One loop
+    /// carries every call, so a request and its connection share it, and the last lease check
+    /// before a body (`send(_:url:timeout:permit:)`) runs in the same turn as the body's write.
     package init(connectionsPerHost: Int, group: any EventLoopGroup) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -20,7 +22,7 @@ package final class TargetTransport: Sendable {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
         configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .shared(group), configuration: configuration)
+        client = HTTPClient(eventLoopGroupProvider: .shared(group.next()), configuration: configuration)
     }
 
     /// Sends `call` to `url`; the answer, or why there was none.
@@ -39,11 +41,11 @@ package final class TargetTransport: Sendable {
     }
 
     /// Sends `call` to `url`. With `permit`, its body is held back until the request's head is on
-    /// a connection, and permission is asked once more then — on the connection's event loop, in
-    /// the same turn as the body's write, so nothing can come between the last check and the
-    /// bytes leaving but the write itself. A process stopped anywhere before (waiting for a
-    /// connection, for the event loop, for the CPU) and started again after its lease ran out sends
-    /// nothing the target can act on: the head alone, then the connection closes.
+    /// a connection, and permission is asked once more then — on the connection's event loop (the
+    /// client's only one), in the same turn as the body's write, so nothing can come between the
+    /// last check and the bytes leaving but the write itself. A process stopped anywhere before
+    /// (waiting for a connection, for the event loop, for the CPU) and started again after its
+    /// lease ran out sends nothing the target can act on: the head alone, then the connection closes.
     package func send(
         _ call: TargetCall, url: String, timeout: Duration, permit: (@Sendable () -> CallPermission)?
     ) async -> Result<TargetResponse, SendFailure> {
@@ -61,10 +63,13 @@ package final class TargetTransport: Sendable {
                     guard permission.isGranted else { return loop.makeFailedFuture(Withheld(permission: permission)) }
                     return writer.write(.byteBuffer(bytes))
                 })
+            // Not pinned to the loop (a pinned request gets a connection of its own, closed after
+            // use): the client has no other, so the request, its body and its connection share it.
             let task = client.execute(
                 request: request, delegate: ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes),
-                eventLoop: .delegateAndChannel(on: loop), deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
-            let response = try await task.futureResult.get()
+                deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
+            // A drain that gives up on calls in flight cancels their tasks: the request goes with it.
+            let response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
             return .success(
                 TargetResponse(
                     status: Int(response.status.code), headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },

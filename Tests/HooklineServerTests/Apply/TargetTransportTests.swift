@@ -18,8 +18,15 @@ struct TargetTransportTests {
 
     @Test("a refused permission sends no body: the target applies nothing, and the caller is told why")
     func refused() async throws {
+        let transport = TargetTransport(connectionsPerHost: 2, group: MultiThreadedEventLoopGroup.singleton)
+        let result = await Result { try await Self.refused(through: transport) }
+        // Whatever the body found: a client that is not shut down traps when it is released.
+        try await transport.shutdown()
+        try result.get()
+    }
+
+    static func refused(through transport: TargetTransport) async throws {
         try await withSandboxCRM { sandbox in
-            let transport = TargetTransport(connectionsPerHost: 2, group: MultiThreadedEventLoopGroup.singleton)
             let asked = Atomic<Int>(0)
             let refusal = CallPermission.expiring(left: .milliseconds(500), needed: .seconds(3))
             let result = await transport.send(
@@ -43,7 +50,6 @@ struct TargetTransportTests {
             #expect(response.status == 200)
             let applied = sandbox.requests(pathPrefix: "/omnichannel/contacts/c_7f3a21").compactMap { $0.json?["first_name"]?.stringValue }
             #expect(applied == ["sent"])
-            try await transport.shutdown()
         }
     }
 }
