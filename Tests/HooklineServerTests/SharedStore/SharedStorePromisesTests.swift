@@ -190,7 +190,11 @@ struct MigrationDeadlineTests {
         let (store, _) = try Self.store(cluster, database)
         // Another session holds the migration lock for 4 s.
         let holder = Task { try await cluster.query("SELECT pg_advisory_lock(\(0x686F_6F6B_6C69_6E65 as Int64)), pg_sleep(4)", database: database) }
-        try await eventually { try await cluster.query("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted", database: database) == "1\n" }
+        try await eventually {
+            try await cluster.query(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                database: database) == "1\n"
+        }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.runPool() }
             let started = ContinuousClock.now

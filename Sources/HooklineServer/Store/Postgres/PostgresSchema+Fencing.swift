@@ -210,12 +210,13 @@ extension PostgresSchema {
             SELECT coalesce(array_agg(x.lane), '{}') INTO held FROM (
                 SELECT l.lane FROM hookline_lanes l JOIN unnest(p_jobs, p_lanes, p_tokens) AS i(job, lane, token)
                   ON l.lane = i.lane AND l.head = i.job AND l.token = i.token AND l.holder = p_instance
+                WHERE l.lane = ANY (p_lanes)
                 ORDER BY l.lane FOR UPDATE OF l
             ) x;
             -- Finished already under the same claim: its lane (kept then) is given back.
             UPDATE hookline_lanes l SET holder = NULL, lease_until = NULL
             FROM unnest(p_jobs, p_lanes, p_tokens) AS i(job, lane, token)
-            WHERE NOT (i.lane = ANY (held)) AND l.lane = i.lane AND l.token = i.token AND l.holder = p_instance
+            WHERE l.lane = ANY (p_lanes) AND NOT (i.lane = ANY (held)) AND l.lane = i.lane AND l.token = i.token AND l.holder = p_instance
               AND EXISTS (SELECT 1 FROM hookline_jobs j WHERE j.id = i.job AND j.done AND j.finished_token = i.token);
             RETURN QUERY
             WITH items AS (
@@ -238,16 +239,16 @@ extension PostgresSchema {
                 SELECT DISTINCT ON (j.lane) j.lane, j.id, j.route,
                        p_keep AND (j.route IS NULL OR j.route = ANY (p_routes)) AS keep
                 FROM hookline_jobs j JOIN items i ON i.mine AND j.lane = i.lane
-                WHERE NOT j.done AND j.id <> i.job
+                WHERE j.lane = ANY (held) AND NOT j.done AND j.id <> i.job
                 ORDER BY j.lane, j.id
             ), moved AS (
                 UPDATE hookline_lanes l SET head = x.id, route = x.route, run_after = now(),
                     holder = CASE WHEN x.keep THEN l.holder END,
                     lease_until = CASE WHEN x.keep THEN greatest(l.lease_until, now() + p_lease) END
-                FROM nexts x WHERE l.lane = x.lane
+                FROM nexts x WHERE l.lane = ANY (held) AND l.lane = x.lane
             ), gone AS (
                 DELETE FROM hookline_lanes l USING items i
-                WHERE i.mine AND l.lane = i.lane AND NOT EXISTS (SELECT 1 FROM nexts x WHERE x.lane = i.lane)
+                WHERE l.lane = ANY (held) AND i.mine AND l.lane = i.lane AND NOT EXISTS (SELECT 1 FROM nexts x WHERE x.lane = i.lane)
             )
             SELECT i.n,
                    CASE WHEN i.mine THEN 'done'
@@ -306,9 +307,9 @@ extension PostgresSchema {
         BEGIN
             WITH mine AS (
                 SELECT l.lane FROM hookline_lanes l JOIN unnest(p_lanes, p_tokens) AS r(lane, token) ON l.lane = r.lane AND l.token = r.token
-                WHERE l.holder = p_instance ORDER BY l.lane FOR UPDATE OF l
+                WHERE l.lane = ANY (p_lanes) AND l.holder = p_instance ORDER BY l.lane FOR UPDATE OF l
             ), renewed AS (
-                UPDATE hookline_lanes l SET lease_until = greatest(l.lease_until, now() + p_lease) FROM mine WHERE l.lane = mine.lane
+                UPDATE hookline_lanes l SET lease_until = greatest(l.lease_until, now() + p_lease) FROM mine WHERE l.lane = ANY (p_lanes) AND l.lane = mine.lane
                 RETURNING l.lane, l.token
             )
             SELECT array_agg(r.lane), array_agg(r.token) INTO renewed_lanes, renewed_tokens FROM renewed r;
@@ -327,9 +328,9 @@ extension PostgresSchema {
         BEGIN
             WITH mine AS (
                 SELECT l.lane FROM hookline_lanes l JOIN unnest(p_lanes, p_tokens) AS r(lane, token) ON l.lane = r.lane AND l.token = r.token
-                WHERE l.holder = p_instance ORDER BY l.lane FOR UPDATE OF l
+                WHERE l.lane = ANY (p_lanes) AND l.holder = p_instance ORDER BY l.lane FOR UPDATE OF l
             )
-            UPDATE hookline_lanes l SET holder = NULL, lease_until = NULL FROM mine WHERE l.lane = mine.lane;
+            UPDATE hookline_lanes l SET holder = NULL, lease_until = NULL FROM mine WHERE l.lane = ANY (p_lanes) AND l.lane = mine.lane;
             GET DIAGNOSTICS given = ROW_COUNT;
             IF given > 0 THEN
                 PERFORM hookline_wake_others(p_instance);

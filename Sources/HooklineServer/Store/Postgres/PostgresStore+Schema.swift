@@ -93,6 +93,7 @@ extension PostgresStore {
                     SELECT coalesce(string_agg(a.application_name || ' (pid ' || a.pid || ')', ', '), 'another session')
                     FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
                     WHERE l.locktype = 'advisory' AND l.granted AND ((l.classid::bigint << 32) | l.objid::bigint) = \(PostgresSchema.migrationLock)
+                      AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
                     """, logger: logger
                 ).collect().first?.makeRandomAccess()[0].decode(String.self)
                 throw JournalFailure(
