@@ -76,7 +76,8 @@ unfinished() { psql "SELECT count(*) FROM hookline_jobs WHERE NOT done" 2>/dev/n
 
 SANDBOX_PORT=$(free_port)
 "$BIN/hookline-bench" sandbox --port "$SANDBOX_PORT" --no-rate-limits --no-record >"$WORK/sandbox.log" 2>&1 &
-PIDS+=($!)
+SANDBOX_PID=$!
+PIDS+=($SANDBOX_PID)
 wait_http "http://127.0.0.1:$SANDBOX_PORT/_sandbox/requests" || true
 fault() { curl -fs -X POST "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" -d "$1" >/dev/null; }
 clear_faults() { curl -fs -X DELETE "http://127.0.0.1:$SANDBOX_PORT/_sandbox/faults" >/dev/null; }
@@ -137,14 +138,14 @@ echo "bench: applying $BACKLOG jobs from PostgreSQL" >&2
 START=$(now)
 serve a
 pg_ticks() { ticks $(pgrep -u postgres postgres); }
-H0=$(ticks "${PID[a]}"); P0=$(pg_ticks)
+H0=$(ticks "${PID[a]}"); P0=$(pg_ticks); S0=$(ticks "$SANDBOX_PID")
 while [ "$(unfinished)" != "0" ]; do
   if python3 -c "import sys; sys.exit(0 if $(now) - $START > 600 else 1)"; then echo "bench: the backlog did not drain in 600 s" >&2; break; fi
   sleep 0.2
 done
 APPLY_SECONDS=$(since "$START")
 [ -n "${METRICS_OUT:-}" ] && curl -fs "http://127.0.0.1:${PORT[a]}/metrics" >"$METRICS_OUT"
-APPLY_CPU="Hookline $(python3 -c "print(f'{($(ticks "${PID[a]}") - $H0) / 100 / $APPLY_SECONDS:.0%}')"), PostgreSQL $(python3 -c "print(f'{($(pg_ticks) - $P0) / 100 / $APPLY_SECONDS:.0%}')") of a core"
+APPLY_CPU="Hookline $(python3 -c "print(f'{($(ticks "${PID[a]}") - $H0) / 100 / $APPLY_SECONDS:.0%}')"), PostgreSQL $(python3 -c "print(f'{($(pg_ticks) - $P0) / 100 / $APPLY_SECONDS:.0%}')"), the sandbox target $(python3 -c "print(f'{($(ticks "$SANDBOX_PID") - $S0) / 100 / $APPLY_SECONDS:.0%}')") of a core"
 APPLY_RATE=$(python3 -c "print(f'{$BACKLOG / $APPLY_SECONDS:,.0f}')")
 stop a TERM
 
