@@ -83,7 +83,7 @@ package struct AuditJournal: Sendable {
             seenMessages.append(SeenMessage(source: source, message: message, eventID: event, seenAt: line.ts))
         case .created:
             guard let target = line.target, let key = line.refKey, let id = line.ref else { return }
-            let slot = "\(target)\u{1F}\(key)"
+            let slot = LearnedReference.slot(target: target, key: key)
             if let index = referenceIndex[slot] {
                 references[index].id = id
             } else {

@@ -45,6 +45,15 @@ package struct Route: Sendable, Hashable {
         self.events = events
         self.contactID = contactID
     }
+
+    /// The route as a shared store names it (`source` US `target`): the one spelling, for the
+    /// lanes an instance may claim and the route each job waits for.
+    package var storeKey: String { "\(source)\u{1F}\(target)" }
+
+    /// A `storeKey` as a person reads it: `source → target`.
+    package static func readable(storeKey: String) -> String {
+        storeKey.split(separator: "\u{1F}", omittingEmptySubsequences: false).joined(separator: " → ")
+    }
 }
 
 /// The configured routes, looked up by source and event kind.

@@ -54,6 +54,9 @@ package struct LearnedReference: Sendable, Hashable {
         self.key = key
         self.id = id
     }
+
+    /// The one spelling of where an id learned at `target` under `key` is kept: `target` US `key`.
+    package static func slot(target: String, key: String) -> String { "\(target)\u{1F}\(key)" }
 }
 
 /// What a response means for the job.

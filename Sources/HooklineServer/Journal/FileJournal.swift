@@ -197,13 +197,11 @@ final class DedupTable: Sendable {
 final class LearnedReferences: ReferenceLookup {
     private let references = Mutex<[String: String]>([:])
 
-    private static func slot(_ target: String, _ key: String) -> String { "\(target)\u{1F}\(key)" }
-
     func reference(target: String, key: String) -> String? {
-        references.withLock { $0[Self.slot(target, key)] }
+        references.withLock { $0[LearnedReference.slot(target: target, key: key)] }
     }
 
     func remember(target: String, key: String, id: String) {
-        references.withLock { $0[Self.slot(target, key)] = id }
+        references.withLock { $0[LearnedReference.slot(target: target, key: key)] = id }
     }
 }

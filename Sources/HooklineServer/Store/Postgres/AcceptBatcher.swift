@@ -114,7 +114,7 @@ final class AcceptBatcher: Sendable {
                 jobOpenings.append(record.outcome.rawValue)
                 jobAttempts.append(Int32(clamping: job.attempt))
                 jobBudgets.append(Int32(clamping: job.budgetStart))
-                jobRoutes.append("\(job.route.source)\u{1F}\(job.target)")
+                jobRoutes.append(job.route.storeKey)
             }
         }
         // While the database cannot be reached, senders hear so at once rather than after the

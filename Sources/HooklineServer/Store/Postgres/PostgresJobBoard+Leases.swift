@@ -1,5 +1,4 @@
 import DequeModule
-import Foundation
 import HooklineCore
 import Logging
 import PostgresNIO
@@ -96,7 +95,7 @@ extension PostgresJobBoard {
             let counts = try PostgresJournal.decodeAll(rows) { (try $0[0].decode(String.self), try $0[1].decode(Int.self)) }
             let now = Dictionary(counts, uniquingKeysWith: +)
             for route in reported.union(now.keys) {
-                let readable = route.replacingOccurrences(of: "\u{1F}", with: " → ")
+                let readable = Route.readable(storeKey: route)
                 store.metrics?.unclaimable(route: readable, lanes: now[route] ?? 0)
                 if let lanes = now[route], !reported.contains(route) {
                     store.logger.warning(

@@ -41,7 +41,7 @@ package final class PostgresJobBoard: JobBoard {
         self.events = events
         capacity = configuration.queue.capacity
         prefetch = max(1, configuration.queue.workers)
-        routes = configuration.routes.map { "\($0.source)\u{1F}\($0.target)" }
+        routes = configuration.routes.map(\.storeKey)
         timeouts = Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
         state = Mutex(State(book: LeaseBook(terms: store.settings.leaseTerms)))
         finishes = FinishBatcher(store: store, outbox: outbox, routes: routes)
