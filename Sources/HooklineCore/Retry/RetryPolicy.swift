@@ -41,14 +41,31 @@ package struct RetryPolicy: Sendable, Hashable {
         guard attempt < maxAttempts else {
             return .giveUp(reason: "gave up after \(attempt) attempts (retry.max_attempts)")
         }
-        let capMillis = min(maxDelay.wholeMilliseconds, ceilingMillis(afterAttempt: attempt))
-        let jittered = capMillis > 0 ? Int64.random(in: 0...capMillis, using: &generator) : 0
-        let delayMillis = max(jittered, requestedDelay?.wholeMilliseconds ?? 0)
+        let delayMillis = max(delay(afterAttempt: attempt, using: &generator).wholeMilliseconds, requestedDelay?.wholeMilliseconds ?? 0)
         let next = now + .milliseconds(delayMillis)
         guard next.since(firstAttemptAt) <= maxAge else {
             return .giveUp(reason: "gave up: the next attempt would be \(next.since(firstAttemptAt).wholeMilliseconds / 1000) s after the first (retry.max_age)")
         }
         return .retry(after: .milliseconds(delayMillis))
+    }
+
+    /// The jittered backoff alone, budgets aside: uniform in `0...min(maxDelay, baseDelay × 2ⁿ⁻¹)`
+    /// after attempt n. Background loops that retry until stopped (a lost LISTEN, a finish the
+    /// database did not take) wait this long, with `RetryPolicy.untilStopped`.
+    package func delay(afterAttempt attempt: Int, using generator: inout some RandomNumberGenerator) -> Duration {
+        let capMillis = min(maxDelay.wholeMilliseconds, ceilingMillis(afterAttempt: attempt))
+        return .milliseconds(capMillis > 0 ? Int64.random(in: 0...capMillis, using: &generator) : 0)
+    }
+
+    /// The jittered backoff alone, with the system's random numbers.
+    package func delay(afterAttempt attempt: Int) -> Duration {
+        var generator = SystemRandomNumberGenerator()
+        return delay(afterAttempt: attempt, using: &generator)
+    }
+
+    /// A policy for work that retries until it succeeds or is stopped: no attempt or age budget.
+    package static func untilStopped(base: Duration, max: Duration) -> RetryPolicy {
+        RetryPolicy(baseDelay: base, maxDelay: max, maxAttempts: .max, maxAge: .seconds(Int64.max))
     }
 
     /// `baseDelay × 2^(attempt-1)` in milliseconds, without overflowing.

@@ -25,6 +25,23 @@ struct RetryPolicyTests {
         }
     }
 
+    @Test("a policy that retries until stopped never gives up, and its backoff is the same jittered doubling, capped")
+    func untilStopped() {
+        let policy = RetryPolicy.untilStopped(base: .milliseconds(100), max: .seconds(5))
+        var generator = SeededGenerator(seed: 4)
+        let late = MonotonicTime(nanoseconds: Self.t0.nanoseconds + 10 * 86_400 * 1_000_000_000)
+        for attempt in [1, 2, 6, 7, 40, 10_000] {
+            let ceiling = min(5000, Int64(100) << min(attempt - 1, 40))
+            let delays = (0..<100).map { _ in policy.delay(afterAttempt: attempt, using: &generator).wholeMilliseconds }
+            #expect(delays.allSatisfy { (0...ceiling).contains($0) }, "attempt \(attempt)")
+            #expect(Set(delays).count > 10, "jittered, attempt \(attempt)")
+            guard case .retry = policy.decision(afterAttempt: attempt, firstAttemptAt: Self.t0, now: late, requestedDelay: nil, using: &generator) else {
+                Issue.record("gave up at attempt \(attempt)")
+                return
+            }
+        }
+    }
+
     @Test("the delay is never shorter than what the target asked for")
     func honoursRequestedDelay() {
         let policy = RetryPolicy(baseDelay: .milliseconds(100), maxDelay: .seconds(1))

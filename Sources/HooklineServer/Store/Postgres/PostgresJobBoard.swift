@@ -180,14 +180,16 @@ package final class PostgresJobBoard: JobBoard {
     /// also while draining): nil only when the drain deadline cancels it first. The job's lane
     /// then stays held until its lease runs out, and another instance applies it again.
     private func persist<Result>(_ what: String, _ body: () async throws -> Result) async -> Result? {
-        var delay = Duration.milliseconds(100)
+        let backoff = RetryPolicy.untilStopped(base: .milliseconds(100), max: .seconds(5))
+        var attempt = 0
         while true {
             do {
                 return try await body()
             } catch {
+                attempt += 1
+                let delay = backoff.delay(afterAttempt: attempt)
                 store.logger.warning("could not \(what) a job; trying again", metadata: ["error": "\(error)", "in_ms": "\(delay.wholeMilliseconds)"])
                 guard await HooklineRuntime.sleep(for: delay) else { return nil }
-                delay = min(delay * 2, .seconds(5))
             }
         }
     }

@@ -173,22 +173,23 @@ extension PostgresStore {
 
     /// Wakes idle workers on every new job anywhere in the fleet; reconnects with backoff.
     private func listen() async {
-        var delay = Duration.milliseconds(200)
+        let backoff = RetryPolicy.untilStopped(base: .milliseconds(200), max: .seconds(5))
+        var failures = 0
         while !Task.isCancelled {
             do {
                 try await client.withConnection { connection in
                     try await connection.listen(on: "hookline_jobs") { notifications in
-                        delay = .milliseconds(200)
+                        failures = 0
                         wake.signal()
                         for try await _ in notifications { wake.signal() }
                     }
                 }
             } catch {
                 if Task.isCancelled { return }
-                logger.debug("listening for new jobs stopped; listening again", metadata: ["error": "\(error)", "in_ms": "\(delay.wholeMilliseconds)"])
+                logger.debug("listening for new jobs stopped; listening again", metadata: ["error": "\(error)"])
             }
-            guard await HooklineRuntime.sleep(for: delay) else { return }
-            delay = min(delay * 2, .seconds(5))
+            failures += 1
+            guard await HooklineRuntime.sleep(for: backoff.delay(afterAttempt: failures)) else { return }
         }
     }
 }
