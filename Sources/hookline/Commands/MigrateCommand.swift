@@ -9,12 +9,15 @@ struct MigrateCommand: AsyncParsableCommand {
         commandName: "migrate",
         abstract: "Apply the PostgreSQL store's schema migrations, then exit.",
         discussion: """
-            Every `hookline serve` with store.kind postgres runs the migrations it needs at start, under an
-            advisory lock, so instances starting together do not race. Run this instead ahead of a rollout (a
-            Kubernetes Job, a deploy step) when the role instances use may not change the schema, or to see
-            that the database is reachable and current. Running it again is harmless.
+            Every `hookline serve` with store.kind postgres runs the migrations it needs \
+            at start, under an advisory lock, so instances starting together do not race. \
+            Run this instead ahead of a rollout (a Kubernetes Job, a deploy step) when the \
+            role instances use may not change the schema, or to see that the database is \
+            reachable and current. Running it again is harmless.
+
             Example:
-              DATABASE_URL=postgres://hookline:…@db:5432/hookline hookline migrate --config hookline.yaml
+              DATABASE_URL=postgres://hookline:…@db:5432/hookline \\
+                hookline migrate --config hookline.yaml
             """
     )
 

@@ -9,18 +9,21 @@ struct RedriveCommand: AsyncParsableCommand {
         commandName: "redrive",
         abstract: "Queue the dead or failed targets of events in an audit log again.",
         discussion: """
-            Reads FILE (the audit log, or an archived one) — or, without FILE, the journal of --config's
-            Hookline — picks each event target whose last line is dead (or what --outcome names), and queues
-            it again as a new attempt of the same event: a redriven line carrying the payload, then the usual
-            retry/applied/failed/dead lines. Attempts keep counting; the retry budget starts afresh.
+            Reads FILE (the audit log, or an archived one) — or, without FILE, the journal \
+            of --config's Hookline — picks each event target whose last line is dead (or \
+            what --outcome names), and queues it again as a new attempt of the same event: \
+            a redriven line carrying the payload, then the usual retry/applied/failed/dead \
+            lines. Attempts keep counting; the retry budget starts afresh.
 
-            A running Hookline is reached through the control socket beside its audit log (<audit.path>.sock).
-            With no Hookline running, --config runs the redrive in-process and waits for it to finish.
+            A running Hookline is reached through the control socket beside its audit log \
+            (<audit.path>.sock). With no Hookline running, --config runs the redrive \
+            in-process and waits for it to finish.
+
             Examples:
               hookline redrive /var/lib/hookline/audit.jsonl
-              hookline redrive --outcome failed --since 2h /var/lib/hookline/audit.jsonl
-              hookline redrive --event evt_01M8145QAR9JKCDJG38QP2QN8K --config hookline.yaml audit.jsonl
-              hookline redrive --config hookline.yaml            # select from the journal itself
+              hookline redrive --outcome failed --since 2h audit.jsonl
+              hookline redrive --event evt_01M8145QAR9JKCDJG38QP2QN8K audit.jsonl
+              hookline redrive --config hookline.yaml     (from the journal itself)
             """
     )
 

@@ -10,12 +10,15 @@ struct ReplayCommand: AsyncParsableCommand {
         commandName: "replay",
         abstract: "Replay webhook bodies from files or folders.",
         discussion: """
-            The source is the folder a file sits in (Fixtures/buildr/x.json → buildr) unless --source names it.
-              --to URL    sign each body with its source's scheme and secret and POST it to a running Hookline
-              (default)   run the bodies through the same pipeline in-process, against the configured targets
-              --dry-run   print the calls each body would make (method, URL, body) and send nothing
-            The same body replayed again carries the same message id, so a second run is answered duplicate.
-            Exits 0 when every body was accepted (or planned), 1 when any was refused or failed.
+            The source is the folder a file sits in (Fixtures/buildr/x.json → buildr) \
+            unless --source names it.
+              --to URL    sign each body and POST it to a running Hookline
+              (default)   run the bodies in-process, against the configured targets
+              --dry-run   print the calls each body would make, and send nothing
+
+            The same body replayed again carries the same message id, so a second run is \
+            answered duplicate. Exits 0 when every body was accepted (or planned), 1 when \
+            any was refused or failed.
             """
     )
 

@@ -10,8 +10,8 @@ struct SignCommand: ParsableCommand {
         commandName: "sign",
         abstract: "Print the signature headers a sender would send with FILE's bytes.",
         discussion: """
-            Schemes: \(SignatureSchemes.names.joined(separator: ", ")). The hmac scheme also takes
-            --header, --algorithm, --encoding and --prefix.
+            Schemes: \(SignatureSchemes.names.joined(separator: ", ")). The hmac scheme also \
+            takes --header, --algorithm, --encoding and --prefix.
 
             Example:
               hookline sign --scheme standard-webhooks --secret-env HOOKLINE_SECRET \\

@@ -12,12 +12,12 @@ struct TailCommand: AsyncParsableCommand {
             Examples:
               hookline tail -f /var/lib/hookline/audit.jsonl --outcome failed,dead
               hookline tail audit.jsonl --contact 144 --since 2h
-              hookline tail audit.jsonl --event evt_01M8145QAR9JKCDJG38QP2QN8K --json | jq .
-              hookline tail a/audit.jsonl b/audit.jsonl --contact 144   (a fleet's logs, merged by ts)
+              hookline tail audit.jsonl --event evt_01M8145QAR9JKCDJG38QP2QN8K --json
+              hookline tail a/audit.jsonl b/audit.jsonl --contact 144
 
-            Several files are merged by ts, and a line adopted from a stopped instance (it is in
-            two logs) is shown once. With -f, what is there is shown merged, then new lines as
-            they arrive.
+            Several files (a fleet's logs) are merged by ts, and a line adopted from a \
+            stopped instance (it is in two logs) is shown once. With -f, what is there is \
+            shown merged, then new lines as they arrive.
             """
     )
 
