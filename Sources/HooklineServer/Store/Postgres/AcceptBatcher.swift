@@ -2,7 +2,6 @@ import Foundation
 import HooklineCore
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// Group commit for a shared store: the openings submitted while a commit is under way go in
 /// the next one — one round trip (`hookline_accept`) for every delivery waiting at that moment.
@@ -14,18 +13,12 @@ final class AcceptBatcher: Sendable {
         var completion: @Sendable (OpeningOutcome) -> Void
     }
 
-    private struct State {
-        var items: [Item] = []
-        var waiting: [CheckedContinuation<Void, Never>] = []
-        var closed = false
-    }
-
     /// Deliveries one commit takes at most.
     static let batchLimit = 256
 
     private let store: PostgresStore
     private let outbox: PostgresOutbox
-    private let state = Mutex(State())
+    private let commits = GroupCommit<Item>(limit: batchLimit)
 
     init(store: PostgresStore, outbox: PostgresOutbox) {
         self.store = store
@@ -33,60 +26,20 @@ final class AcceptBatcher: Sendable {
     }
 
     func submit(_ item: Item) {
-        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
-            guard !state.closed else { return (false, nil) }
-            state.items.append(item)
-            return (true, state.waiting.popLast())
-        }
-        guard accepted else {
+        guard commits.submit(item) else {
             Self.complete(item, .failed(JournalFailure("Hookline is shutting down")))
             return
         }
-        waiter?.resume()
     }
 
     func close() {
-        let (items, waiters) = state.withLock { state -> ([Item], [CheckedContinuation<Void, Never>]) in
-            state.closed = true
-            defer {
-                state.items.removeAll()
-                state.waiting.removeAll()
-            }
-            return (state.items, state.waiting)
-        }
-        for item in items { Self.complete(item, .failed(JournalFailure("Hookline is shutting down"))) }
-        for waiter in waiters { waiter.resume() }
+        for item in commits.close() { Self.complete(item, .failed(JournalFailure("Hookline is shutting down"))) }
     }
 
     /// Commits batches until closed; several of these run at once, each on its own connection.
     func run() async {
-        while true {
-            let batch = await take()
-            guard let batch else { return }
-            await commit(batch)
-        }
-    }
-
-    private func take() async -> [Item]? {
-        while true {
-            let taken = state.withLock { state -> [Item]?? in
-                if !state.items.isEmpty {
-                    let count = min(Self.batchLimit, state.items.count)
-                    defer { state.items.removeFirst(count) }
-                    return .some(Array(state.items.prefix(count)))
-                }
-                return state.closed ? .some(nil) : nil
-            }
-            if let taken { return taken }
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.closed || !state.items.isEmpty { return true }
-                    state.waiting.append(continuation)
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        }
+        let left = await commits.run { await commit($0) }
+        for item in left { Self.complete(item, .failed(JournalFailure("Hookline is shutting down"))) }
     }
 
     private func commit(_ batch: [Item]) async {

@@ -8,7 +8,7 @@ import Synchronization
 /// finishing at that moment, instead of one each. The same commit deletes the outbox rows this
 /// instance has written to its log, and hands back each lane's next job when the lane is kept.
 ///
-/// One batch is in flight at a time, so this instance's batches never wait on each other; other
+/// One batch is in flight at a time (one `run`), so this instance's batches never wait on each other; other
 /// instances finish other lanes (a lane has one holder), and every batch locks its lanes in lane
 /// order. A batch that fails fails every finish in it, and each worker tries again on its own: a
 /// finish whose first commit's answer was lost comes back `again`, never applied twice.
@@ -38,11 +38,6 @@ final class FinishBatcher: Sendable {
         var continuation: CheckedContinuation<Result<Answer, JournalFailure>, Never>
     }
 
-    private struct State {
-        var items: [Item] = []
-        var running = false
-    }
-
     /// Finishes one commit takes at most.
     static let batchLimit = 256
 
@@ -51,7 +46,7 @@ final class FinishBatcher: Sendable {
     private let routes: [String]
     /// Whether lanes are kept for their next jobs (not while draining).
     private let keeping = Atomic<Bool>(true)
-    private let state = Mutex(State())
+    private let commits = GroupCommit<Item>(limit: batchLimit)
 
     init(store: PostgresStore, outbox: PostgresOutbox, routes: [String]) {
         self.store = store
@@ -65,31 +60,20 @@ final class FinishBatcher: Sendable {
     /// Marks the job done under its claim and queues its terminal line in the outbox, in the next commit.
     func finish(_ ticket: JobTicket, outcome: String, line: [UInt8]) async throws(JournalFailure) -> Answer {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Answer, JournalFailure>, Never>) in
-            let start = state.withLock { state -> Bool in
-                state.items.append(Item(ticket: ticket, outcome: outcome, line: ByteBuffer(bytes: line), continuation: continuation))
-                guard !state.running else { return false }
-                state.running = true
-                return true
-            }
-            if start { Task { await self.drain() } }
+            let item = Item(ticket: ticket, outcome: outcome, line: ByteBuffer(bytes: line), continuation: continuation)
+            if !commits.submit(item) { Self.fail(item) }
         }
         return try result.get()
     }
 
-    private func drain() async {
-        while true {
-            let batch = state.withLock { state -> [Item] in
-                guard !state.items.isEmpty else {
-                    state.running = false
-                    return []
-                }
-                let count = min(Self.batchLimit, state.items.count)
-                defer { state.items.removeFirst(count) }
-                return Array(state.items.prefix(count))
-            }
-            guard !batch.isEmpty else { return }
-            await commit(batch.sorted { $0.ticket.lane < $1.ticket.lane })
-        }
+    /// Commits batches, one at a time, until closed or cancelled (the store's background work).
+    func run() async {
+        let left = await commits.run { await commit($0.sorted { $0.ticket.lane < $1.ticket.lane }) }
+        for item in left { Self.fail(item) }
+    }
+
+    private static func fail(_ item: Item) {
+        item.continuation.resume(returning: .failure(JournalFailure("Hookline is shutting down")))
     }
 
     private func commit(_ batch: [Item]) async {

@@ -47,6 +47,9 @@ package final class PostgresJobBoard: JobBoard {
         finishes = FinishBatcher(store: store, outbox: outbox, routes: routes)
     }
 
+    /// Commits the workers' finishes until the store's background work is cancelled.
+    func runFinishes() async { await finishes.run() }
+
     package var count: Int { state.withLock { $0.unfinished + $0.reserved } }
     package var depth: Int { state.withLock { max(0, $0.unfinished + $0.reserved - $0.inFlight) } }
 
@@ -172,7 +175,8 @@ package final class PostgresJobBoard: JobBoard {
         guard held else { return .fenced }
         if let line { journal.append(line) }
         // Its turn comes at `until`: this instance looks again then, whoever else does.
-        store.wakeAt(until)
+        // Looks for work again when the lane parked here becomes runnable.
+        store.wake.signal(at: until)
         return .written
     }
 

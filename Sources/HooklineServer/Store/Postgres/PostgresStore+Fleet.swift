@@ -80,6 +80,7 @@ extension PostgresStore {
     package func work(journal: PostgresJournal, board: PostgresJobBoard, retention: Duration) async {
         await withDiscardingTaskGroup { group in
             for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
+            group.addTask { await board.runFinishes() }
             group.addTask { await board.claimLoop(journal: journal) }
             group.addTask { await LeaseKeeper(store: self, board: board).run() }
             group.addTask { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } }
@@ -92,14 +93,6 @@ extension PostgresStore {
             group.addTask { await self.every(.milliseconds(200)) { await journal.outbox.prune() } }
             group.addTask { await self.every(.seconds(10)) { await self.prune(retention: retention) } }
             group.addTask { await self.listen() }
-        }
-    }
-
-    /// Looks for work again at `time` (a lane parked here becomes runnable then).
-    func wakeAt(_ time: MonotonicTime) {
-        let delay = max(.zero, time.since(.now()))
-        Task { [wake] in
-            if await HooklineRuntime.sleep(for: delay) { wake.signal() }
         }
     }
 

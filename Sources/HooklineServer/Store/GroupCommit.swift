@@ -1,0 +1,93 @@
+import DequeModule
+import Synchronization
+
+/// Group commit: what is submitted while a commit is under way goes in the next one, so every
+/// writer waiting at one moment shares one round trip (or one sync). The owner runs `run` in as
+/// many tasks as it wants commits in flight, and says what a commit is; this only queues, hands
+/// out batches in submission order, and ends.
+///
+/// The PostgreSQL store's accepts (two commits in flight) and finishes (one) go through it.
+package final class GroupCommit<Item: Sendable>: Sendable {
+    private struct State {
+        var items: Deque<Item> = []
+        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+        var closed = false
+    }
+
+    /// Items one commit takes at most.
+    package let limit: Int
+    private let state = Mutex(State())
+
+    package init(limit: Int) {
+        precondition(limit > 0, "a group commit takes at least one item")
+        self.limit = limit
+    }
+
+    /// Queues `item` for the next commit. False, queueing nothing, once closed: the caller fails it.
+    package func submit(_ item: Item) -> Bool {
+        let (queued, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.closed else { return (false, nil) }
+            state.items.append(item)
+            guard let key = state.waiting.keys.first else { return (true, nil) }
+            return (true, state.waiting.removeValue(forKey: key))
+        }
+        waiter?.resume()
+        return queued
+    }
+
+    /// Stops taking items. Returns those never taken, for the caller to fail; the runs end once
+    /// their commits in flight are done.
+    package func close() -> [Item] {
+        let (items, waiters) = state.withLock { state -> ([Item], [CheckedContinuation<Void, Never>]) in
+            state.closed = true
+            defer {
+                state.items.removeAll()
+                state.waiting.removeAll()
+            }
+            return (Array(state.items), Array(state.waiting.values))
+        }
+        for waiter in waiters { waiter.resume() }
+        return items
+    }
+
+    /// Commits batches of at most `limit` items, in submission order, until closed — or until the
+    /// task is cancelled, which closes it too; what was never taken is returned to be failed.
+    package func run(_ commit: ([Item]) async -> Void) async -> [Item] {
+        while let batch = await take() { await commit(batch) }
+        return Task.isCancelled ? close() : []
+    }
+
+    /// The next batch; nil once closed with nothing left to take, or once the task is cancelled
+    /// (what is left then is the closer's to fail).
+    package func take() async -> [Item]? {
+        while true {
+            if Task.isCancelled { return nil }
+            let taken = state.withLock { state -> [Item]?? in
+                if !state.items.isEmpty {
+                    let count = min(limit, state.items.count)
+                    defer { state.items.removeFirst(count) }
+                    return .some(Array(state.items.prefix(count)))
+                }
+                return state.closed ? .some(nil) : nil
+            }
+            if let taken { return taken }
+            let key = state.withLock { state -> Int in
+                state.nextWaiter += 1
+                return state.nextWaiter
+            }
+            await withTaskCancellationHandler {
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if state.closed || !state.items.isEmpty || Task.isCancelled { return true }
+                        state.waiting[key] = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            } onCancel: {
+                state.withLock { $0.waiting.removeValue(forKey: key) }?.resume()
+            }
+        }
+    }
+}
