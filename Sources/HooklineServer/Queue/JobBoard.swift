@@ -29,12 +29,12 @@ package protocol JobBoard: Sendable {
     /// Gives back a job whose next call was not permitted, unfinished and without a line: the
     /// lane's next holder — another instance, or this one later — runs it.
     func abandon(_ job: Job) async
-    /// The job reached a terminal outcome: `line` is written to `journal` and its lane moves
-    /// on — unless the answer is `fenced` or `unwritten`, when nothing is written.
-    func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite
+    /// The job reached a terminal outcome: `line` is written to the board's journal and its lane
+    /// moves on — unless the answer is `fenced` or `unwritten`, when nothing is written.
+    func finish(_ job: Job, line: AuditRecord) async -> JobWrite
     /// Holds the job, and its lane, until `until`, writing `line` (a `retry`) when given — unless
     /// the answer is `fenced` or `unwritten`, when nothing is written.
-    func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite
+    func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite
     /// Wakes every waiting worker with nil; later `next()` calls return nil at once.
     func close()
 }
@@ -56,14 +56,14 @@ extension JobQueue: JobBoard {
 
     package func abandon(_ job: Job) async { park(job, until: .now()) }
 
-    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite {
+    package func finish(_ job: Job, line: AuditRecord) async -> JobWrite {
         // The line first: the lane's next job must not be logged before this one's end.
         journal.append(line)
         finish(job)
         return .written
     }
 
-    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite {
+    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite {
         if let line { journal.append(line) }
         park(job, until: until)
         return .written

@@ -30,11 +30,14 @@ package final class JobQueue: Sendable {
 
     private let state: Mutex<State>
     private let timers: any EventLoop
+    /// Where the lines of finished and parked jobs go (`JobBoard`).
+    let journal: any Journal
     package let capacity: Int
 
-    package init(capacity: Int, timers: any EventLoop) {
+    package init(capacity: Int, timers: any EventLoop, journal: any Journal) {
         self.state = Mutex(State(queue: LaneQueue(capacity: capacity)))
         self.timers = timers
+        self.journal = journal
         self.capacity = capacity
     }
 

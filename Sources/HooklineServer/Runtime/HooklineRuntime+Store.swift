@@ -25,7 +25,7 @@ extension HooklineRuntime {
                     fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
                     dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
                 observer: metrics, logger: logger)
-            let queue = JobQueue(capacity: configuration.queue.capacity, timers: group.next())
+            let queue = JobQueue(capacity: configuration.queue.capacity, timers: group.next(), journal: journal)
             let recovered: (jobs: [Job], events: Int)
             do {
                 recovered = try await OwedRecovery.jobs(owedBy: journal, events: events)

@@ -268,7 +268,7 @@ package final class JobRunner: Sendable {
         guard let first = slots.first else { return [] }
         if first.since(now) > Self.inlineWait {
             attempt.job.reservedSlots = ReservedSlots(target: endpoint.name, times: slots)
-            _ = await board.park(attempt.job, until: first, line: nil, in: journal)
+            _ = await board.park(attempt.job, until: first, line: nil)
             return nil
         }
         await Self.sleep(until: first)

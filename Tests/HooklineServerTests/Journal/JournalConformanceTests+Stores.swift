@@ -73,7 +73,7 @@ extension JournalConformanceTests {
                 }
                 #expect(left <= .seconds(30) && left > .seconds(25) && needed == .seconds(41))
             }
-            #expect(await board.finish(job, line: Self.line(job, .applied), in: journal) == .written)
+            #expect(await board.finish(job, line: Self.line(job, .applied)) == .written)
         }
     }
 }

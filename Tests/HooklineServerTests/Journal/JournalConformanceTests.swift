@@ -115,14 +115,14 @@ struct JournalConformanceTests {
             #expect(
                 omnichannel.event.contact.patch?.firstName == .set("evt_t") || omnichannel.event.contact == .inJournal,
                 "the job carries its contact, or reads it back")
-            #expect(await board.finish(omnichannel, line: Self.line(omnichannel, .skipped), in: journal) == .written)
-            #expect(await board.park(buildr, until: .now(), line: Self.line(buildr, .retry), in: journal) == .written)
+            #expect(await board.finish(omnichannel, line: Self.line(omnichannel, .skipped)) == .written)
+            #expect(await board.park(buildr, until: .now(), line: Self.line(buildr, .retry)) == .written)
             _ = await journal.flush()
             #expect(try await journal.owedTargets(of: "evt_t") == ["buildr"])
             var retried = try #require(await board.next())
             #expect(retried.target == "buildr")
             retried.attempt = 2
-            #expect(await board.finish(retried, line: Self.line(retried, .dead, attempt: 2), in: journal) == .written)
+            #expect(await board.finish(retried, line: Self.line(retried, .dead, attempt: 2)) == .written)
             _ = await journal.flush()
             #expect(try await journal.owedTargets(of: "evt_t") == nil)
             #expect(try await journal.owedTargets().isEmpty)

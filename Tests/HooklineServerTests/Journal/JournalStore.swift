@@ -27,7 +27,7 @@ struct JournalStore: Sendable, CustomStringConvertible {
     static let file = JournalStore(name: "file") { place, body in
         let journal = try FileJournal.open(
             path: place.file("audit.jsonl"), options: AuditLogWriter.Options(fsync: .batch, dedupMaxAge: .seconds(3600), dedupMaxEntries: 1000))
-        let queue = JobQueue(capacity: 1000, timers: MultiThreadedEventLoopGroup.singleton.next())
+        let queue = JobQueue(capacity: 1000, timers: MultiThreadedEventLoopGroup.singleton.next(), journal: journal)
         do {
             try await body(journal, queue)
         } catch {

@@ -140,7 +140,7 @@ struct ReceiveEndToEndTests {
             for _ in 0..<3 {
                 guard let job = await hookline.running.queue.next() else { break }
                 _ = await hookline.running.queue.finish(
-                    job, line: AuditRecord(ts: .now(), outcome: .applied, event: job.event.id, target: job.target), in: hookline.running.journal)
+                    job, line: AuditRecord(ts: .now(), outcome: .applied, event: job.event.id, target: job.target))
             }
             let redelivered = try await hookline.deliver(body, to: "standard", messageID: "msg_refused_when_full")
             #expect(redelivered.status == 202)

@@ -77,7 +77,7 @@ struct SharedStorePromisesTests {
             #expect(opened.board.permit(job, callTimeout: .seconds(2)) == .granted)
             // Another instance took the lane over: a new claim, a new token.
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = 'hl-other', token = nextval('hookline_lease_tokens') WHERE lane = '\(lane)'")
-            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .applied), in: opened.journal) == .fenced)
+            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .applied)) == .fenced)
             #expect(try await opened.journal.owedTargets(of: "evt_fence") == ["omnichannel"])
             #expect(try await opened.records().allSatisfy { $0.outcome != .applied }, "a fenced finish writes no terminal line")
             // A learned id under the lost claim is not kept either.
@@ -91,7 +91,7 @@ struct SharedStorePromisesTests {
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = NULL, token = NULL, lease_until = NULL WHERE lane = '\(lane)'")
             let again = try #require(await opened.board.next())
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = 'hl-other', token = nextval('hookline_lease_tokens') WHERE lane = '\(lane)'")
-            #expect(await opened.board.park(again, until: .now(), line: JournalConformanceTests.line(again, .retry), in: opened.journal) == .fenced)
+            #expect(await opened.board.park(again, until: .now(), line: JournalConformanceTests.line(again, .retry)) == .fenced)
             #expect(try await opened.records().allSatisfy { $0.outcome != .retry })
         }
     }
@@ -104,13 +104,13 @@ struct SharedStorePromisesTests {
             // The head waits for a retry while its event row disappears (a bad restore, a manual delete).
             let head = try #require(await opened.board.next())
             #expect(head.event.id == "evt_gone")
-            #expect(await opened.board.park(head, until: .now() + .milliseconds(300), line: nil, in: opened.journal) == .written)
+            #expect(await opened.board.park(head, until: .now() + .milliseconds(300), line: nil) == .written)
             _ = try await opened.sql("DELETE FROM hookline_events WHERE id = 'evt_gone'")
             let next = try #require(await opened.board.next())
             #expect(next.event.id == "evt_next", "the lane moved on")
             let failed = try await opened.records().first { $0.event == "evt_gone" && $0.outcome == .failed }
             #expect(failed?.error?.contains("its event is no longer in the store") == true, "\(String(describing: failed))")
-            #expect(await opened.board.finish(next, line: JournalConformanceTests.line(next, .applied), in: opened.journal) == .written)
+            #expect(await opened.board.finish(next, line: JournalConformanceTests.line(next, .applied)) == .written)
             try await eventually { try await opened.sql("SELECT count(*) FROM hookline_lanes") == "0\n" }
         }
     }
@@ -120,14 +120,14 @@ struct SharedStorePromisesTests {
         try await Self.withStore { opened in
             let record = try await Self.deliver("evt_old", contact: "c_old", message: "msg_reused", to: opened)
             let job = try #require(await opened.board.next())
-            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .failed), in: opened.journal) == .written)
+            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .failed)) == .written)
             _ = try await opened.sql("UPDATE hookline_events SET stored_at = now() - interval '30 days' WHERE id = 'evt_old'")
             await opened.store.prune(retention: .seconds(86_400))
             #expect(try await opened.sql("SELECT count(*) FROM hookline_events WHERE id = 'evt_old'") == "0\n", "pruned")
             // The sender reuses the message id for a new event once the old one is gone.
             _ = try await Self.deliver("evt_new", contact: "c_other", message: "msg_reused", to: opened)
             let other = try #require(await opened.board.next())
-            #expect(await opened.board.finish(other, line: JournalConformanceTests.line(other, .applied), in: opened.journal) == .written)
+            #expect(await opened.board.finish(other, line: JournalConformanceTests.line(other, .applied)) == .written)
 
             var redriven = record
             redriven.outcome = .redriven
@@ -138,7 +138,7 @@ struct SharedStorePromisesTests {
             #expect(try await opened.sql("SELECT coalesce(message, 'none') FROM hookline_events WHERE id = 'evt_old'") == "none\n")
             let back = try #require(await opened.board.next())
             #expect(back.event.id == "evt_old")
-            #expect(await opened.board.finish(back, line: JournalConformanceTests.line(back, .applied, attempt: 2), in: opened.journal) == .written)
+            #expect(await opened.board.finish(back, line: JournalConformanceTests.line(back, .applied, attempt: 2)) == .written)
             #expect(try await opened.sql("SELECT count(*) FROM hookline_jobs j WHERE NOT EXISTS (SELECT 1 FROM hookline_events e WHERE e.id = j.event_id)") == "0\n")
         }
     }

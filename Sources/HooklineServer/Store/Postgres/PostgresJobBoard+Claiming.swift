@@ -21,7 +21,7 @@ extension PostgresJobBoard {
     static let claimLimit = 64
 
     /// Claims lanes while workers wait; sleeps on notifications and deadlines otherwise.
-    func claimLoop(journal: PostgresJournal) async {
+    func claimLoop() async {
         while !Task.isCancelled && !isClosed {
             await giveBackDropped()
             let (want, waiting) = demand
@@ -42,7 +42,7 @@ extension PostgresJobBoard {
                 _ = await HooklineRuntime.sleep(for: .seconds(1))
                 continue
             }
-            for row in rows { await hand(row, journal: journal, claimedAt: sentAt) }
+            for row in rows { await hand(row, claimedAt: sentAt) }
             // Fewer than asked: nothing more is runnable now.
             if rows.count < asked { await sleepUntilWork(idle: waiting && rows.isEmpty) }
         }
@@ -50,7 +50,7 @@ extension PostgresJobBoard {
 
     /// Turns a head handed over — by a claim sent at `claimedAt`, or by a finish that kept its lane
     /// (already in the book) — into a job for a waiting worker, or ends it when it cannot be applied.
-    func hand(_ row: PostgresRow, journal: any Journal, claimedAt: MonotonicTime? = nil) async {
+    func hand(_ row: PostgresRow, claimedAt: MonotonicTime? = nil) async {
         let claimed: ClaimedRow
         do {
             claimed = try ClaimedRow.read(row, events: events, now: .now())
@@ -75,8 +75,7 @@ extension PostgresJobBoard {
                 claimed.standIn(),
                 line: AuditRecord(
                     ts: .now(), outcome: .failed, event: claimed.event, source: claimed.record?.source, type: claimed.record?.type,
-                    contact: claimed.record?.contact, target: claimed.target, error: "claimed, but \(problem)"),
-                in: journal)
+                    contact: claimed.record?.contact, target: claimed.target, error: "claimed, but \(problem)"))
         case .success(let job):
             let now = LeaseClock.now()
             let waiter = state.withLock { state -> CheckedContinuation<Job?, Never>? in

@@ -28,6 +28,8 @@ package final class PostgresJobBoard: JobBoard {
     /// Lanes claimed ahead of the workers asking: one claim round trip then serves many jobs.
     let prefetch: Int
     let store: PostgresStore
+    /// Where the lines of jobs claimed, finished and parked go; its outbox is the finishes'.
+    let journal: PostgresJournal
     let events: EventJobs
     /// `source` US `target` of every route configured here: the lanes this instance claims.
     let routes: [String]
@@ -36,15 +38,16 @@ package final class PostgresJobBoard: JobBoard {
     private let finishes: FinishBatcher
     let state: Mutex<State>
 
-    init(store: PostgresStore, outbox: PostgresOutbox, events: EventJobs, configuration: HooklineConfiguration) {
+    init(store: PostgresStore, journal: PostgresJournal, events: EventJobs, configuration: HooklineConfiguration) {
         self.store = store
+        self.journal = journal
         self.events = events
         capacity = configuration.queue.capacity
         prefetch = max(1, configuration.queue.workers)
         routes = configuration.routes.map(\.storeKey)
         timeouts = Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
         state = Mutex(State(book: LeaseBook(terms: store.settings.leaseTerms)))
-        finishes = FinishBatcher(store: store, outbox: outbox, routes: routes)
+        finishes = FinishBatcher(store: store, outbox: journal.outbox, routes: routes)
     }
 
     /// Commits the workers' finishes until the store's background work is cancelled.
@@ -127,7 +130,7 @@ package final class PostgresJobBoard: JobBoard {
         store.wake.signal()
     }
 
-    package func finish(_ job: Job, line: AuditRecord, in journal: any Journal) async -> JobWrite {
+    package func finish(_ job: Job, line: AuditRecord) async -> JobWrite {
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let ticket = job.ticket else { return .fenced }
         let bytes = line.jsonLine
@@ -140,21 +143,21 @@ package final class PostgresJobBoard: JobBoard {
             state.withLock { $0.book.ended(ticket.claim) }
             return .fenced
         case .done(let seq):
-            (journal as? PostgresJournal)?.outbox.writeAfterOpening((seq, bytes), event: job.event.id)
+            journal.outbox.writeAfterOpening((seq, bytes), event: job.event.id)
         case .again:
             // The first commit's line is in the outbox: the sweep writes it.
             break
         }
         if let next = answer.next {
             state.withLock { $0.book.claimed(ticket.claim, sentAt: answer.sentAt) }
-            await hand(next, journal: journal)
+            await hand(next)
         } else {
             state.withLock { $0.book.ended(ticket.claim) }
         }
         return .written
     }
 
-    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?, in journal: any Journal) async -> JobWrite {
+    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite {
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let ticket = job.ticket else { return .fenced }
         let now = MonotonicTime.now()

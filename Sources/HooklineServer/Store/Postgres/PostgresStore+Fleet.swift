@@ -43,7 +43,7 @@ extension PostgresStore {
         try await query("UPDATE hookline_lanes SET holder = NULL, lease_until = NULL WHERE holder = \(instance)", "release_own")
         let copied = try await journal.outbox.recover(logPath: path)
         if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
-        let board = PostgresJobBoard(store: self, outbox: journal.outbox, events: events, configuration: configuration)
+        let board = PostgresJobBoard(store: self, journal: journal, events: events, configuration: configuration)
         await board.recount()
         return (journal, board)
     }
@@ -81,7 +81,7 @@ extension PostgresStore {
         await withDiscardingTaskGroup { group in
             for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
             group.addTask { await board.runFinishes() }
-            group.addTask { await board.claimLoop(journal: journal) }
+            group.addTask { await board.claimLoop() }
             group.addTask { await LeaseKeeper(store: self, board: board).run() }
             group.addTask { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } }
             group.addTask { await self.every(.seconds(10)) { await self.sweep(journal: journal) } }
