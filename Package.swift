@@ -7,6 +7,12 @@ let package = Package(
     products: [
         .executable(name: "hookline", targets: ["hookline"]),
     ],
+    traits: [
+        // Benchmarks/floors.sh only: HOOKLINE_FLOOR stops a delivery after a chosen step
+        // (MeasuredFloor.swift). Off in every other build, where it costs nothing.
+        .trait(name: "MeasuredFloors", description: "Read HOOKLINE_FLOOR: answer deliveries early, for Benchmarks/floors.sh"),
+        .default(enabledTraits: []),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.3"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),

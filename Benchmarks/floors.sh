@@ -8,8 +8,8 @@
 #            jobs, the `received` record), then 202 on the next loop tick;
 #   no sync  Hookline as shipped with `fsync: none` (the line written, not synced);
 #   shipped  Hookline as shipped, `fsync: batch`.
-# The first three are Hookline built with Benchmarks/floors.patch (never shipped) from the
-# committed HEAD, in .build/floors/ (the first build compiles the dependencies again: minutes).
+# The first three are Hookline built with the package trait MeasuredFloors (never shipped), in
+# .build/floors/build (the first build compiles the dependencies again: minutes).
 # CPU µs per request is the process CPU over the requests served, as in ingest.sh, and split
 # between the event loops and the other threads (the audit writer, mostly).
 # Usage: Benchmarks/floors.sh [--rounds N] [--duration SECONDS]
@@ -19,19 +19,11 @@ cd "$(dirname "$0")/.."
 
 begin_rounds floors "$@"
 
-# The measuring build: HEAD with the patch, in its own checkout and build directory.
+# The measuring build: this tree with the package trait MeasuredFloors, in a build directory of
+# its own (the shipped build never reads HOOKLINE_FLOOR).
 ROOT="$PWD"
-SRC="$ROOT/.build/floors/src"
-if [ ! -d "$SRC/.git" ] && [ ! -f "$SRC/.git" ]; then
-  git worktree prune
-  git worktree add --detach "$SRC" HEAD >&2
-else
-  git -C "$SRC" checkout --force --detach "$(git rev-parse HEAD)" >&2
-fi
-git -C "$SRC" apply "$ROOT/Benchmarks/floors.patch" || { echo "floors: Benchmarks/floors.patch no longer applies to HEAD; refresh it" >&2; exit 1; }
-[ -f Package.resolved ] && cp Package.resolved "$SRC/"
-swift build -c release --product hookline --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" >&2
-FLOOR_BIN="$(swift build -c release --package-path "$SRC" --scratch-path "$ROOT/.build/floors/build" --show-bin-path)"
+swift build -c release --product hookline --traits MeasuredFloors --scratch-path "$ROOT/.build/floors/build" >&2
+FLOOR_BIN="$(swift build -c release --traits MeasuredFloors --scratch-path "$ROOT/.build/floors/build" --show-bin-path)"
 
 RESULTS="$WORK/results.txt"
 : >"$RESULTS"

@@ -124,6 +124,10 @@ package final class WebhookIngest: Sendable {
             respond(.status(200, "ignored", [("reason", .string(reason))]))
             return
         }
+        if MeasuredFloor.current == .decode, let eventLoop {
+            eventLoop.execute { respond(.accepted(eventID: "evt_00000000000000000000000000")) }
+            return
+        }
         accept(message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, eventLoop: eventLoop, respond: respond)
     }
 
@@ -185,6 +189,13 @@ package final class WebhookIngest: Sendable {
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
+        if MeasuredFloor.current == .journal, let eventLoop {
+            queue.cancelReservation(jobs.count)
+            if let dedupKey { journal.confirm(message: dedupKey) }
+            withExtendedLifetime(record) {}
+            eventLoop.execute { respond(.accepted(eventID: eventID)) }
+            return
+        }
         journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [queue, journal, logger, retryAfter] outcome in
             switch outcome {
             case .durable:

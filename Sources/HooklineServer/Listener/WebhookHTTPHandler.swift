@@ -178,6 +178,10 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func dispatch(head: HTTPRequestHead, source: String, body: ByteBuffer, receivedAt: UnixTime, context: ChannelHandlerContext) {
+        if MeasuredFloor.current == .http {
+            write(.accepted(eventID: "evt_00000000000000000000000000"), for: head, context: context)
+            return
+        }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
             source: source, body: body, headers: head.headers, remote: remote(context),
