@@ -49,7 +49,7 @@ package struct TestHookline: Sendable {
     }
 
     /// How many times the audit log has rotated.
-    package var rotations: Int { running.fileJournal?.writer.rotations ?? 0 }
+    package var rotations: Int { (running.journal as? FileJournal)?.writer.rotations ?? 0 }
 }
 
 /// Waits until every event received by any of `instances` has a terminal line for each of its

@@ -21,15 +21,11 @@ extension HooklineRuntime {
         /// Opens the store (recovering what it owes), then binds the listener and the control socket.
         static func start(
             configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, metrics: HooklineMetrics, logger: Logger,
-            postgres: PostgresStore?
+            background: (@escaping @Sendable () async -> Void) -> Void
         ) async throws -> Parts {
             let events = EventJobs(configuration)
-            let store: StoreParts =
-                if let postgres {
-                    try await .postgres(postgres, configuration: configuration, events: events)
-                } else {
-                    try await .file(configuration: configuration, events: events, group: group, metrics: metrics, logger: logger)
-                }
+            let store = try await StoreParts.open(
+                configuration: configuration, events: events, group: group, metrics: metrics, logger: logger, background: background)
             let journal = store.journal
             let queue = store.board
             let report = store.report
@@ -67,7 +63,7 @@ extension HooklineRuntime {
                                 queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
                                 inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
                                 ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0,
-                                databasePool: postgres.map { ($0.settings.poolSize, $0.queriesInFlight) }))
+                                databasePool: store.pool?()))
                     })
                 listener = try await WebhookListener.bind(
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)

@@ -13,9 +13,27 @@ extension HooklineRuntime {
         let report: RecoveryReport
         let work: (@Sendable () async -> Void)?
         let release: (@Sendable () async -> Void)?
+        /// The database pool's size and the queries in it now, for `/metrics`; nil without one.
+        let pool: (@Sendable () -> (size: Int, inUse: Int))?
+
+        /// The one place that turns `store:` into a store. A shared store's connection pool runs
+        /// from here on, through `background` (the runtime's task group), start-up included.
+        static func open(
+            configuration: HooklineConfiguration, events: EventJobs, group: any EventLoopGroup, metrics: HooklineMetrics, logger: Logger,
+            background: (@escaping @Sendable () async -> Void) -> Void
+        ) async throws -> StoreParts {
+            switch configuration.store {
+            case .file:
+                return try await .file(configuration: configuration, events: events, group: group, metrics: metrics, logger: logger)
+            case .postgres(let settings):
+                let store = try PostgresStore(settings: settings, auditPath: configuration.audit.path, metrics: metrics, logger: logger)
+                background { await store.runPool() }
+                return try await .postgres(store, configuration: configuration, events: events)
+            }
+        }
 
         /// `store: {kind: file}`: the audit log is the journal; what it owes is queued in memory again.
-        static func file(
+        private static func file(
             configuration: HooklineConfiguration, events: EventJobs, group: any EventLoopGroup, metrics: HooklineMetrics, logger: Logger
         ) async throws -> StoreParts {
             let started = ContinuousClock.now
@@ -39,11 +57,11 @@ extension HooklineRuntime {
                 recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
             return StoreParts(
                 journal: journal, board: queue, limiter: { settings in settings.rateLimit.map(LocalRateLimiter.init) }, report: report,
-                work: nil, release: nil)
+                work: nil, release: nil, pool: nil)
         }
 
         /// `store: {kind: postgres}`: the shared database; `store`'s pool is already running.
-        static func postgres(_ store: PostgresStore, configuration: HooklineConfiguration, events: EventJobs) async throws -> StoreParts {
+        private static func postgres(_ store: PostgresStore, configuration: HooklineConfiguration, events: EventJobs) async throws -> StoreParts {
             let started = ContinuousClock.now
             let (journal, board) = try await store.open(configuration: configuration, events: events)
             var report = RecoveryReport()
@@ -54,7 +72,8 @@ extension HooklineRuntime {
                 limiter: { settings in settings.rateLimit.map { PostgresRateLimiter(store: store, target: settings.name, settings: $0) } },
                 report: report,
                 work: { await store.work(journal: journal, board: board, retention: retention) },
-                release: { await board.releaseAll() })
+                release: { await board.releaseAll() },
+                pool: { (store.settings.poolSize, store.queriesInFlight) })
         }
     }
 }

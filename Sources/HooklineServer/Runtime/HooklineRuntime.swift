@@ -73,15 +73,10 @@ package final class HooklineRuntime: Service, Sendable {
         let metrics = HooklineMetrics()
         do {
             try await withThrowingTaskGroup(of: Void.self) { background in
-                // The shared store's pool runs for the whole life of the runtime, start-up included.
-                var postgres: PostgresStore?
-                if case .postgres(let settings) = configuration.store {
-                    let store = try PostgresStore(settings: settings, auditPath: configuration.audit.path, metrics: metrics, logger: logger)
-                    background.addTask { await store.runPool() }
-                    postgres = store
-                }
+                // What the store runs for the whole life of the runtime (a shared store's pool), start-up included.
                 let parts = try await Parts.start(
-                    configuration: configuration, options: options, group: group, metrics: metrics, logger: logger, postgres: postgres)
+                    configuration: configuration, options: options, group: group, metrics: metrics, logger: logger,
+                    background: { work in background.addTask { await work() } })
                 if let work = parts.store.work { background.addTask { await work() } }
                 await serve(parts)
                 background.cancelAll()

@@ -30,9 +30,6 @@ package struct RunningHookline: Sendable {
         return "http://\(host):\(port)"
     }
 
-    /// The file journal, when that is the store (its rotations, its audit log's path).
-    package var fileJournal: FileJournal? { journal as? FileJournal }
-
     /// Queues `redriven` records again (what `hookline redrive` sends).
     package func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         await redriver.redrive(records)
