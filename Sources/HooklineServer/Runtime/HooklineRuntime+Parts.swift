@@ -94,22 +94,7 @@ extension HooklineRuntime {
             if let failure = await journal.flush() {
                 logger.error("the journal could not be flushed at shutdown", metadata: ["error": "\(failure)"])
             }
-            if let release = store.release {
-                // A shared store: what this instance held goes back to the fleet at once.
-                await release()
-            } else {
-                let now = UnixTime.now()
-                do {
-                    for owed in try await journal.owedTargets() {
-                        journal.append(
-                            AuditRecord(
-                                ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
-                                error: "Hookline stopped before these targets were done; the next start picks them up"))
-                    }
-                } catch {
-                    logger.error("could not list what is still owed at shutdown", metadata: ["error": "\(error)"])
-                }
-            }
+            await store.release()
             do {
                 try await running.listener.close()
             } catch {

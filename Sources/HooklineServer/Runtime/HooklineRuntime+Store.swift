@@ -4,15 +4,18 @@ import NIOCore
 
 extension HooklineRuntime {
     /// What the configured store gives a runtime: its journal, where jobs wait, each target's
-    /// rate limiter, what start-up found — and, for the shared store, the work it does while the
-    /// runtime runs and the lanes it gives back at shutdown.
+    /// rate limiter, what start-up found, what it does with unfinished work once the workers have
+    /// stopped — and, for the shared store, the work it does while the runtime runs.
     struct StoreParts: Sendable {
         let journal: any Journal
         let board: any JobBoard
         let limiter: @Sendable (TargetSettings) -> (any TargetRateLimiter)?
         let report: RecoveryReport
         let work: (@Sendable () async -> Void)?
-        let release: (@Sendable () async -> Void)?
+        /// Once the workers stopped: the file store writes a `pending` line for each event still
+        /// owed (the next start picks it up); a shared store gives this instance's lanes back to
+        /// the fleet at once.
+        let release: @Sendable () async -> Void
         /// The database pool's size and the queries in it now, for `/metrics`; nil without one.
         let pool: (@Sendable () -> (size: Int, inUse: Int))?
 
@@ -57,7 +60,7 @@ extension HooklineRuntime {
                 recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
             return StoreParts(
                 journal: journal, board: queue, limiter: { settings in settings.rateLimit.map(LocalRateLimiter.init) }, report: report,
-                work: nil, release: nil, pool: nil)
+                work: nil, release: { await writePending(journal: journal, logger: logger) }, pool: nil)
         }
 
         /// `store: {kind: postgres}`: the shared database; `store`'s pool is already running.
@@ -74,6 +77,21 @@ extension HooklineRuntime {
                 work: { await store.work(journal: journal, board: board, retention: retention) },
                 release: { await board.releaseAll() },
                 pool: { (store.settings.poolSize, store.queriesInFlight) })
+        }
+
+        /// A `pending` line for each event the file journal still owes.
+        private static func writePending(journal: any Journal, logger: Logger) async {
+            let now = UnixTime.now()
+            do {
+                for owed in try await journal.owedTargets() {
+                    journal.append(
+                        AuditRecord(
+                            ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
+                            error: "Hookline stopped before these targets were done; the next start picks them up"))
+                }
+            } catch {
+                logger.error("could not list what is still owed at shutdown", metadata: ["error": "\(error)"])
+            }
         }
     }
 }
