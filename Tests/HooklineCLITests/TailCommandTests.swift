@@ -161,6 +161,10 @@ struct TailCommandTests {
         try append(Self.sample[4], to: a)
         try await eventually("the line appended to a") { records().last == Self.sample[4] }
         #expect(records() == Array(Self.sample.prefix(5)), "the repeated applied line is shown once")
+        // Cancelled, the follow ends (within the suite's time limit): its readers are child
+        // tasks of it, so once it has returned none of them is left reading.
+        follower.cancel()
+        _ = await follower.result
     }
 
     @Test("control characters in ids and errors are shown escaped; --json stays exact JSON with none raw")

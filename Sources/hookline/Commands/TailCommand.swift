@@ -122,33 +122,33 @@ struct TailCommand: AsyncParsableCommand {
     func streamMerged(filter: AuditFilter, colour: Bool, emit: (String) -> Void) async throws {
         let (reads, continuation) = AsyncThrowingStream.makeStream(of: Read.self)
         let follow = self.follow
-        let readers = Task {
-            do {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for (log, path) in paths.enumerated() {
-                        group.addTask {
-                            try await AuditLogFollower(path: path).read(
-                                follow: follow, caughtUp: { continuation.yield(.caughtUp(log: log)) }
-                            ) { line in
-                                // Filtered here, so that what waits for the merge is only what will show.
-                                guard let record = try? AuditRecord(jsonLine: line), filter.matches(record) else { return }
-                                continuation.yield(.line(log: log, line, record))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            // The readers run beside the merge; the merge stays in this task (emit is not Sendable).
+            tasks.addTask {
+                do {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for (log, path) in paths.enumerated() {
+                            group.addTask {
+                                try await AuditLogFollower(path: path).read(
+                                    follow: follow, caughtUp: { continuation.yield(.caughtUp(log: log)) }
+                                ) { line in
+                                    // Filtered here, so that what waits for the merge is only what will show.
+                                    guard let record = try? AuditRecord(jsonLine: line), filter.matches(record) else { return }
+                                    continuation.yield(.line(log: log, line, record))
+                                }
                             }
                         }
+                        try await group.waitForAll()
                     }
-                    try await group.waitForAll()
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
                 }
-                continuation.finish()
-            } catch {
-                continuation.finish(throwing: error)
             }
-        }
-        defer { readers.cancel() }
 
-        var backlog: [[(line: [UInt8], record: AuditRecord)]] = Array(repeating: [], count: paths.count)
-        var waiting = Set(paths.indices)
-        var seen = CommittedLineSet(capacity: 65_536)
-        try await withTaskCancellationHandler {
+            var backlog: [[(line: [UInt8], record: AuditRecord)]] = Array(repeating: [], count: paths.count)
+            var waiting = Set(paths.indices)
+            var seen = CommittedLineSet(capacity: 65_536)
             for try await read in reads {
                 switch read {
                 case .line(let log, let line, let record):
@@ -169,9 +169,7 @@ struct TailCommand: AsyncParsableCommand {
                     backlog = []
                 }
             }
-        } onCancel: {
-            readers.cancel()
+            tasks.cancelAll()
         }
-        await readers.value
     }
 }
