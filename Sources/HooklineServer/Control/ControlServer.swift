@@ -97,6 +97,8 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let (redriver, logger) = (redriver, logger)
+        // A loose task on purpose: a channel handler cannot await, and the redrive's answer goes
+        // back through the loop-bound context; the connection closing does not stop a redrive.
         Task {
             let answer: (Int, JSONValue)
             do {

@@ -29,6 +29,8 @@ actor TokenCache {
             task = inFlight
         } else {
             let (client, request, transport) = (client, request, transport)
+            // A task of its own on purpose: every worker that needs a token meanwhile awaits this
+            // one fetch, and one worker's cancellation must not fail the others'.
             task = Task { await Self.fetch(client: client, request: request, transport: transport) }
             inFlight = task
         }

@@ -3,6 +3,9 @@ import Synchronization
 /// Runs `body` in a task of its own and answers by `timeout` either way: the pool waits for a
 /// connection as long as the database is away, and a sender must not wait with it. The body is
 /// cancelled when the time is up (or the caller is); what it still returns then is dropped.
+/// Unstructured on purpose: a task group would wait for a body that does not heed its
+/// cancellation (a query on a connection the database stopped answering), which is the very
+/// wait the deadline exists to cut.
 package func withDeadline<Value: Sendable>(
     _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {

@@ -61,6 +61,7 @@ package final class PostgresStore: Sendable {
     /// would close its pool at once): draining still commits what the workers finish and gives
     /// the leases back, and the runtime cancels the pool after that.
     package func runPool() async {
+        // Detached so that the graceful shutdown the runtime's task sees does not reach the pool.
         let pool = Task.detached { [client] in await client.run() }
         await withTaskCancellationHandler { await pool.value } onCancel: { pool.cancel() }
     }
