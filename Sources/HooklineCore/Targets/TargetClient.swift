@@ -108,6 +108,26 @@ extension TargetClient {
 }
 
 /// A client that can fetch a source contact by id (to resolve thin messages).
+/// A CRM's API as Hookline knows it: its client, and the facts the configuration needs about it
+/// — all in the client's own file. `TargetKind` names which client each kind is.
+package protocol TargetAPI: TargetClient {
+    /// Kind-specific configuration keys that must be present.
+    static var requiredOptions: [String] { get }
+    /// Kind-specific configuration keys that may be present.
+    static var optionalOptions: [String] { get }
+    /// Options that are credentials: never printed.
+    static var secretOptions: Set<String> { get }
+    /// The client-side limit when the configuration gives none.
+    static var defaultRateLimit: RateLimitSettings? { get }
+
+    init(settings: TargetSettings)
+}
+
+extension TargetAPI {
+    package static var optionalOptions: [String] { [] }
+    package static var defaultRateLimit: RateLimitSettings? { nil }
+}
+
 package protocol ContactFetching: TargetClient {
     /// The call that fetches `contactID`, or why it cannot be made (an id unsafe in a URL).
     func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID>

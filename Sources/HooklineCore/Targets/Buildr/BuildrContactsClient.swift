@@ -2,7 +2,13 @@
 /// the fields the event changed; `GET /contacts/{id}` to resolve thin deliveries. OAuth2
 /// client credentials, a token cached until expiry and refreshed once on 401; a 429 says how
 /// long to wait in `X-Rate-Limited-For`.
-package struct BuildrContactsClient: ContactFetching {
+package struct BuildrContactsClient: TargetAPI, ContactFetching {
+    package static let requiredOptions = ["token_url", "client_id", "client_secret"]
+    package static let optionalOptions = ["scope"]
+    package static let secretOptions: Set<String> = ["client_secret"]
+    /// Buildr allows 10 calls per 10 s per account (a leaky bucket).
+    package static let defaultRateLimit: RateLimitSettings? = RateLimitSettings(requests: 10, period: .seconds(10), burst: 9)
+
     package let settings: TargetSettings
     /// Refresh a token this long before Buildr says it expires.
     static let expiryMargin: Duration = .seconds(60)

@@ -1,6 +1,9 @@
 /// The X-Api-Key contacts API (seed 003): `PUT {base}/contacts/{id}`, where `id` is the contact's
 /// id or its external reference id — so a route can address a contact by the source's own id.
-package struct OmnichannelContactsClient: TargetClient {
+package struct OmnichannelContactsClient: TargetAPI {
+    package static let requiredOptions = ["api_key"]
+    package static let secretOptions: Set<String> = ["api_key"]
+
     package let settings: TargetSettings
 
     package init(settings: TargetSettings) {

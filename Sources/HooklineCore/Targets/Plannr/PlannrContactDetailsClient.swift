@@ -4,7 +4,12 @@
 /// `Content-Type` and `X-PLANNR-ACCOUNT-UUID`. A non-GB phone is sent as `{"country","number"}`.
 ///
 /// The route's contact id is the Plannr *client account* uuid that owns the details.
-package struct PlannrContactDetailsClient: TargetClient {
+package struct PlannrContactDetailsClient: TargetAPI {
+    package static let requiredOptions = ["token", "account_uuid"]
+    package static let secretOptions: Set<String> = ["token"]
+    /// Plannr allows 500 requests per minute per user.
+    package static let defaultRateLimit: RateLimitSettings? = RateLimitSettings(requests: 500, period: .seconds(60), burst: 1)
+
     /// It learns each contact detail's uuid from the POST that creates it, and PUTs it afterwards.
     package var learnsReferences: Bool { true }
 
