@@ -13,6 +13,23 @@ extension WebhookIngest {
         return sourceNames[index]
     }
 
+    /// A delivery to a source this Hookline does not have: recorded, and answered 404.
+    package func refuseUnknownSource(_ name: String, remote: String?, receivedAt: UnixTime) -> HTTPAnswer {
+        let answer = HTTPAnswer.error(404, "unknown source '\(name)'")
+        reject(source: name, answer: answer, reason: "unknown_source", remote: remote, receivedAt: receivedAt)
+        return answer
+    }
+
+    /// A redelivery of a message already accepted as `original` (seen here, or settled by a shared
+    /// store): its `duplicate` line, and the 200 that names the first event.
+    func answerDuplicate(of message: ContactMessage, source name: String, receivedAt: UnixTime, original: String) -> HTTPAnswer {
+        journal.append(
+            AuditRecord(
+                ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
+                contact: message.contactID, into: original))
+        return .status(200, "duplicate", [("id", .string(original))])
+    }
+
     /// Records a refused request: counted in the metrics always, and written as a `rejected` line
     /// within the budget (one summary line per source and reason stands for the rest).
     package func reject(source: String, answer: HTTPAnswer, reason: String, remote: String?, receivedAt: UnixTime) {

@@ -74,9 +74,7 @@ package final class WebhookIngest: Sendable {
             return
         }
         guard let source = events.source(named: name) else {
-            let answer = HTTPAnswer.error(404, "unknown source '\(name)'")
-            reject(source: name, answer: answer, reason: "unknown_source", remote: remote, receivedAt: receivedAt)
-            respond(answer)
+            respond(refuseUnknownSource(name, remote: remote, receivedAt: receivedAt))
             return
         }
         let fields = NIOHeaderFields(headers: headers)
@@ -144,11 +142,7 @@ package final class WebhookIngest: Sendable {
             case .new:
                 break
             case .duplicate(let original):
-                journal.append(
-                    AuditRecord(
-                        ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
-                        contact: message.contactID, into: original))
-                respond(.status(200, "duplicate", [("id", .string(original))]))
+                respond(answerDuplicate(of: message, source: name, receivedAt: receivedAt, original: original))
                 return
             case .inProgress:
                 let answer = HTTPAnswer.error(
@@ -196,7 +190,7 @@ package final class WebhookIngest: Sendable {
             eventLoop.execute { respond(.accepted(eventID: eventID)) }
             return
         }
-        journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [queue, journal, logger, retryAfter] outcome in
+        journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [self, queue, logger, retryAfter] outcome in
             switch outcome {
             case .durable:
                 queue.enqueue(reserved: jobs)
@@ -205,11 +199,7 @@ package final class WebhookIngest: Sendable {
             case .duplicate(let original):
                 // Accepted before, by this instance or another: the shared store settled it.
                 queue.cancelReservation(jobs.count)
-                journal.append(
-                    AuditRecord(
-                        ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
-                        contact: message.contactID, into: original))
-                respond(.status(200, "duplicate", [("id", .string(original))]))
+                respond(answerDuplicate(of: message, source: name, receivedAt: receivedAt, original: original))
             case .failed:
                 queue.cancelReservation(jobs.count)
                 respond(.unavailable("the journal cannot be written; retry later", retryAfter: retryAfter))

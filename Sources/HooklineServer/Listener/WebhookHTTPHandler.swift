@@ -150,9 +150,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         guard ingest.hasSource(name) else {
-            let answer = HTTPAnswer.error(404, "unknown source '\(name)'")
-            ingest.reject(source: name, answer: answer, reason: "unknown_source", remote: remote, receivedAt: receivedAt)
-            state = .discarding(head: head, answer: answer)
+            state = .discarding(head: head, answer: ingest.refuseUnknownSource(name, remote: remote, receivedAt: receivedAt))
             return
         }
         if let length = Self.contentLength(of: head), length > maxBodyBytes {
