@@ -42,11 +42,7 @@ package struct HeaderHMACScheme: SignatureScheme {
     }
 
     package func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
-        do {
-            return try HMACKey(algorithm: algorithm, secret: secret)
-        } catch {
-            throw SignatureConfigurationError(setting: "secret", problem: error.description)
-        }
+        try .configured(algorithm, secret: Array(secret.utf8))
     }
 
     package func verify(

@@ -12,3 +12,15 @@ package struct SignatureConfigurationError: Error, Sendable, Hashable, CustomStr
 
     package var description: String { "\(setting): \(problem)" }
 }
+
+extension HMACKey {
+    /// The key a scheme makes from a configured secret's bytes; a secret that cannot be a key is
+    /// a configuration error about `secret` (its value never in the message).
+    package static func configured(_ algorithm: HMACAlgorithm, secret: some Collection<UInt8>) throws(SignatureConfigurationError) -> HMACKey {
+        do {
+            return try HMACKey(algorithm: algorithm, secret: secret)
+        } catch {
+            throw SignatureConfigurationError(setting: "secret", problem: error.description)
+        }
+    }
+}

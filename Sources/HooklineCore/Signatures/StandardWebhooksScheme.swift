@@ -29,11 +29,7 @@ package struct StandardWebhooksScheme: SignatureScheme {
                 problem: "a Standard Webhooks secret is base64 after an optional whsec_ prefix"
             )
         }
-        do {
-            return try HMACKey(algorithm: .sha256, secret: bytes)
-        } catch {
-            throw SignatureConfigurationError(setting: "secret", problem: error.description)
-        }
+        return try .configured(.sha256, secret: bytes)
     }
 
     package func messageID(in headers: some HeaderFields) -> String? {

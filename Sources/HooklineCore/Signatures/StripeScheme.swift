@@ -7,11 +7,7 @@ package struct StripeScheme: SignatureScheme {
     package init() {}
 
     package func key(forSecret secret: String) throws(SignatureConfigurationError) -> HMACKey {
-        do {
-            return try HMACKey(algorithm: .sha256, secret: secret)
-        } catch {
-            throw SignatureConfigurationError(setting: "secret", problem: error.description)
-        }
+        try .configured(.sha256, secret: Array(secret.utf8))
     }
 
     package func verify(
