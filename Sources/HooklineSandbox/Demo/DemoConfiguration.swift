@@ -18,17 +18,7 @@ package enum DemoConfiguration {
         queue: {capacity: 10000, workers: 8}
         retry: {base_delay: 200ms, max_delay: 2s, max_attempts: 5, max_age: 1m}
         sources:
-          - name: buildr
-            kind: buildr
-            signature: {scheme: hmac, header: X-Buildr-Signature, algorithm: sha256, encoding: hex, secret: "${DEMO_BUILDR_SECRET}"}
-            event_header: X-Buildr-Event
-            id_header: X-Buildr-Delivery
-          - name: plannr
-            kind: plannr
-            signature: {scheme: plannr, secret: "${DEMO_PLANNR_SECRET}"}
-          - name: standard
-            kind: standard
-            signature: {scheme: standard-webhooks, secret: "${DEMO_STANDARD_SECRET}"}
+        \(sourcesYAML(secrets: (buildr: "DEMO_BUILDR_SECRET", plannr: "DEMO_PLANNR_SECRET", standard: "DEMO_STANDARD_SECRET")))
         targets:
           - name: buildr
             kind: buildr
@@ -46,9 +36,35 @@ package enum DemoConfiguration {
             base_url: \(sandboxURL)/omnichannel
             api_key: \(sandbox.omnichannelAPIKey)
         routes:
+        \(routesYAML())
+        """
+    }
+
+    /// The three sources, one of each kind, each signing with the secret in the named variable.
+    /// The tests' configuration uses the same.
+    package static func sourcesYAML(secrets: (buildr: String, plannr: String, standard: String)) -> String {
+        """
+          - name: buildr
+            kind: buildr
+            signature: {scheme: hmac, header: X-Buildr-Signature, algorithm: sha256, encoding: hex, secret: "${\(secrets.buildr)}"}
+            event_header: X-Buildr-Event
+            id_header: X-Buildr-Delivery
+          - name: plannr
+            kind: plannr
+            signature: {scheme: plannr, secret: "${\(secrets.plannr)}"}
+          - name: standard
+            kind: standard
+            signature: {scheme: standard-webhooks, secret: "${\(secrets.standard)}"}
+        """
+    }
+
+    /// A route from each source to each target it can feed; `plannrEvents` narrows Plannr's route
+    /// to the omnichannel API (every kind when nil). The tests' configuration uses the same.
+    package static func routesYAML(plannrEvents: String? = nil) -> String {
+        """
           - {from: buildr, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
           - {from: buildr, to: omnichannel, contact_id: source_id}
-          - {from: plannr, to: omnichannel, contact_id: source_id}
+          - {from: plannr, to: omnichannel,\(plannrEvents.map { " events: \($0)," } ?? "") contact_id: source_id}
           - {from: standard, to: buildr, contact_id: "field:external_references.buildr"}
           - {from: standard, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
           - {from: standard, to: omnichannel, contact_id: source_id}

@@ -54,7 +54,11 @@ extension HooklineRuntime {
                     return nil
                 }
                 // The listener is bound after the surface is made; the gauge reads it through this box.
-                let openConnections = Mutex<(@Sendable () -> Int)?>(nil)
+                // It holds the listener, not a closure: a function value behind Mutex's generic
+                // inout is re-wrapped in a reabstraction thunk on every access, so each scrape made
+                // the next one slower and, past ~100,000 scrapes, releasing the chain overflowed
+                // the stack.
+                let bound = Mutex<WebhookListener?>(nil)
                 let surface = HTTPSurface(
                     readiness: readiness,
                     metrics: {
@@ -62,12 +66,12 @@ extension HooklineRuntime {
                             HooklineMetrics.GaugeReadings(
                                 queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
                                 inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
-                                ready: readiness() == nil, connections: openConnections.withLock { $0?() } ?? 0,
+                                ready: readiness() == nil, connections: bound.withLock { $0?.openConnections } ?? 0,
                                 databasePool: store.pool?()))
                     })
                 listener = try await WebhookListener.bind(
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
-                openConnections.withLock { [listener] in $0 = { listener.openConnections } }
+                bound.withLock { [listener] in $0 = listener }
                 control = try await ControlServer.socketPath(forAuditLog: configuration.audit.path).asyncMap { path in
                     try await ControlServer.start(path: path, redriver: redriver, group: group, logger: logger)
                 }
