@@ -1,5 +1,6 @@
 import Foundation
 import HooklineCore
+import HooklineSandbox
 import HooklineServer
 import HooklineTools
 
@@ -54,17 +55,7 @@ package enum TestConfiguration {
         retry: \(retry)
         \(store.map { "store: \($0)" } ?? "")
         sources:
-          - name: buildr
-            kind: buildr
-            signature: {scheme: hmac, header: X-Buildr-Signature, algorithm: sha256, encoding: hex, secret: "${BUILDR_WEBHOOK_SECRET}"}
-            event_header: X-Buildr-Event
-            id_header: X-Buildr-Delivery
-          - name: plannr
-            kind: plannr
-            signature: {scheme: plannr, secret: "${PLANNR_SIGNING_SECRET}"}
-          - name: standard
-            kind: standard
-            signature: {scheme: standard-webhooks, secret: "${STANDARD_WEBHOOK_SECRET}"}
+        \(DemoConfiguration.sourcesYAML(secrets: (buildr: "BUILDR_WEBHOOK_SECRET", plannr: "PLANNR_SIGNING_SECRET", standard: "STANDARD_WEBHOOK_SECRET")))
         targets:
           - name: buildr
             kind: buildr
@@ -87,14 +78,7 @@ package enum TestConfiguration {
             api_key: omni-key
             timeout: 2s
         routes:
-        \(routes ?? """
-          - {from: buildr, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
-          - {from: buildr, to: omnichannel, contact_id: source_id}
-          - {from: plannr, to: omnichannel, events: \(plannrEvents), contact_id: source_id}
-          - {from: standard, to: buildr, contact_id: "field:external_references.buildr"}
-          - {from: standard, to: plannr, events: [created, updated], contact_id: "field:custom_fields.plannr_account_uuid"}
-          - {from: standard, to: omnichannel, contact_id: source_id}
-        """)
+        \(routes ?? DemoConfiguration.routesYAML(plannrEvents: plannrEvents))
         """
     }
 

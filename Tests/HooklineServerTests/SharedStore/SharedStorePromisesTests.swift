@@ -188,8 +188,9 @@ struct MigrationDeadlineTests {
         let cluster = try await PostgresCluster.shared()
         let database = try await cluster.createDatabase()
         let (store, _) = try Self.store(cluster, database)
-        // Another session holds the migration lock for 4 s.
-        let holder = Task { try await cluster.query("SELECT pg_advisory_lock(\(0x686F_6F6B_6C69_6E65 as Int64)), pg_sleep(4)", database: database) }
+        // Another session holds the migration lock until the test ends it (however slow the
+        // machine, it still holds it when the migration names it).
+        let holder = Task { try await cluster.query("SELECT pg_advisory_lock(\(0x686F_6F6B_6C69_6E65 as Int64)), pg_sleep(60)", database: database) }
         try await eventually {
             try await cluster.query(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
@@ -204,7 +205,10 @@ struct MigrationDeadlineTests {
                 "\(error)".contains("psql (pid") && "\(error)".contains("has held the migration lock for over 1s")
             }
             #expect(ContinuousClock.now - started < .seconds(3))
-            _ = try await holder.value
+            _ = try await cluster.query(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                database: database)
+            _ = try? await holder.value
             #expect(try await store.migrate() == [1, 2, 3], "once the lock is free")
             group.cancelAll()
         }
