@@ -10,8 +10,7 @@ import Synchronization
 package final class GroupCommit<Item: Sendable>: Sendable {
     private struct State {
         var items: Deque<Item> = []
-        var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
+        var takers = Waiters()
         var closed = false
     }
 
@@ -29,8 +28,7 @@ package final class GroupCommit<Item: Sendable>: Sendable {
         let (queued, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
             guard !state.closed else { return (false, nil) }
             state.items.append(item)
-            guard let key = state.waiting.keys.first else { return (true, nil) }
-            return (true, state.waiting.removeValue(forKey: key))
+            return (true, state.takers.popAny())
         }
         waiter?.resume()
         return queued
@@ -41,11 +39,8 @@ package final class GroupCommit<Item: Sendable>: Sendable {
     package func close() -> [Item] {
         let (items, waiters) = state.withLock { state -> ([Item], [CheckedContinuation<Void, Never>]) in
             state.closed = true
-            defer {
-                state.items.removeAll()
-                state.waiting.removeAll()
-            }
-            return (Array(state.items), Array(state.waiting.values))
+            defer { state.items.removeAll() }
+            return (Array(state.items), state.takers.removeAll())
         }
         for waiter in waiters { waiter.resume() }
         return items
@@ -72,22 +67,7 @@ package final class GroupCommit<Item: Sendable>: Sendable {
                 return state.closed ? .some(nil) : nil
             }
             if let taken { return taken }
-            let key = state.withLock { state -> Int in
-                state.nextWaiter += 1
-                return state.nextWaiter
-            }
-            await withTaskCancellationHandler {
-                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                    let resumeNow = state.withLock { state -> Bool in
-                        if state.closed || !state.items.isEmpty || Task.isCancelled { return true }
-                        state.waiting[key] = continuation
-                        return false
-                    }
-                    if resumeNow { continuation.resume() }
-                }
-            } onCancel: {
-                state.withLock { $0.waiting.removeValue(forKey: key) }?.resume()
-            }
+            await state.wait(among: \.takers) { $0.closed || !$0.items.isEmpty }
         }
     }
 }

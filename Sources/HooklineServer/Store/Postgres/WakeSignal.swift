@@ -9,15 +9,14 @@ final class WakeSignal: Sendable {
         var pending = false
         /// The earliest time something is due, for the waits to end at.
         var alarm: MonotonicTime?
-        var next = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var waiters = Waiters()
     }
 
     private let state = Mutex(State())
 
     func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
-            if let key = state.waiters.keys.first { return state.waiters.removeValue(forKey: key) }
+            if let waiter = state.waiters.popAny() { return waiter }
             state.pending = true
             return nil
         }
@@ -55,24 +54,10 @@ final class WakeSignal: Sendable {
     }
 
     private func waitForSignal() async {
-        let id = state.withLock { state -> Int in
-            state.next += 1
-            return state.next
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let now = state.withLock { state -> Bool in
-                    if state.pending || Task.isCancelled {
-                        state.pending = false
-                        return true
-                    }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        await state.wait(among: \.waiters) { state in
+            // A signal kept for the next wait is taken here.
+            defer { state.pending = false }
+            return state.pending
         }
     }
 }
