@@ -3,18 +3,22 @@ import HooklineCore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Synchronization
 
 /// The one HTTP client Hookline uses for every target call: AsyncHTTPClient, no redirects
 /// (credentials never follow a redirect elsewhere), no connection retries of its own (the retry
 /// policy decides), bodies read with a limit.
 package final class TargetTransport: Sendable {
-    let client: HTTPClient
+    /// One client per event loop of the apply threads, each on that loop alone.
+    private let clients: [(loop: any EventLoop, client: HTTPClient)]
+    private let turn = Atomic<Int>(0)
     static let maximumResponseBytes = 1 << 20
 
-    /// A transport on one of the apply threads' event loops, which run at lower CPU priority than
-    /// the listener's: when the cores are busy, answering senders comes before applying. One loop
-    /// carries every call, so a request and its connection share it, and the last lease check
-    /// before a body (`send(_:url:timeout:permit:)`) runs in the same turn as the body's write.
+    /// A transport on the apply threads' event loops, which run at lower CPU priority than the
+    /// listener's: when the cores are busy, answering senders comes before applying. Each loop has
+    /// a client of its own, so a request and its connection share one loop, and the last lease
+    /// check before a body (`send(_:url:timeout:permit:)`) runs in the same turn as the body's
+    /// write. A worker running on a loop uses that loop's client: no hop between threads.
     package init(connectionsPerHost: Int, group: any EventLoopGroup) {
         var configuration = HTTPClient.Configuration()
         configuration.redirectConfiguration = .disallow
@@ -22,7 +26,16 @@ package final class TargetTransport: Sendable {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
         configuration.decompression = .disabled
-        client = HTTPClient(eventLoopGroupProvider: .shared(group.next()), configuration: configuration)
+        let loops = Array(group.makeIterator())
+        clients = loops.map { ($0, HTTPClient(eventLoopGroupProvider: .shared($0), configuration: configuration)) }
+    }
+
+    /// The client of the loop this runs on, else the next in turn.
+    private var client: HTTPClient {
+        if let current = MultiThreadedEventLoopGroup.currentEventLoop, let own = clients.first(where: { $0.loop === current }) {
+            return own.client
+        }
+        return clients[turn.wrappingAdd(1, ordering: .relaxed).oldValue % clients.count].client
     }
 
     /// Sends `call` to `url`; the answer, or why there was none.
@@ -54,6 +67,7 @@ package final class TargetTransport: Sendable {
         headers.add(name: "User-Agent", value: "hookline/1")
         for header in call.headers { headers.add(name: header.name, value: header.value) }
         let bytes = ByteBuffer(bytes: body)
+        let client = client
         let loop = client.eventLoopGroup.next()
         do {
             let request = try HTTPClient.Request(
@@ -64,7 +78,7 @@ package final class TargetTransport: Sendable {
                     return writer.write(.byteBuffer(bytes))
                 })
             // Not pinned to the loop (a pinned request gets a connection of its own, closed after
-            // use): the client has no other, so the request, its body and its connection share it.
+            // use): this client has no other, so the request, its body and its connection share it.
             let task = client.execute(
                 request: request, delegate: ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes),
                 deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
@@ -130,8 +144,8 @@ package final class TargetTransport: Sendable {
         return TransportFailure(mayHaveReachedTarget: true, description: "\(error)")
     }
 
-    /// Closes the client's connections. Its event loops belong to `ApplyThreads`.
+    /// Closes the clients' connections. Their event loops belong to `ApplyThreads`.
     package func shutdown() async throws {
-        try await client.shutdown()
+        for (_, client) in clients { try await client.shutdown() }
     }
 }
