@@ -204,7 +204,9 @@ struct MigrationDeadlineTests {
             } throws: { error in
                 "\(error)".contains("psql (pid") && "\(error)".contains("has held the migration lock for over 1s")
             }
-            #expect(ContinuousClock.now - started < .seconds(3))
+            // Its 1 s deadline, not the holder's 60 s: slack for a loaded machine's connect and
+            // lookup, far short of what waiting on the holder would take.
+            #expect(ContinuousClock.now - started < .seconds(10))
             _ = try await cluster.query(
                 "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 database: database)
