@@ -107,7 +107,6 @@ extension TargetClient {
     }
 }
 
-/// A client that can fetch a source contact by id (to resolve thin messages).
 /// A CRM's API as Hookline knows it: its client, and the facts the configuration needs about it
 /// — all in the client's own file. `TargetKind` names which client each kind is.
 package protocol TargetAPI: TargetClient {
@@ -128,6 +127,7 @@ extension TargetAPI {
     package static var defaultRateLimit: RateLimitSettings? { nil }
 }
 
+/// A client that can fetch a source contact by id (to resolve thin messages).
 package protocol ContactFetching: TargetClient {
     /// The call that fetches `contactID`, or why it cannot be made (an id unsafe in a URL).
     func fetchCall(contactID: String) -> Result<TargetCall, RefusedPathID>

@@ -5,7 +5,7 @@ import NIOHTTP1
 import NIOPosix
 import Synchronization
 
-/// The one HTTP client Hookline uses for every target call: AsyncHTTPClient, no redirects
+/// How Hookline makes every target call: AsyncHTTPClient (one client per apply loop), no redirects
 /// (credentials never follow a redirect elsewhere), no connection retries of its own (the retry
 /// policy decides), bodies read with a limit.
 package final class TargetTransport: Sendable {
@@ -30,12 +30,12 @@ package final class TargetTransport: Sendable {
         clients = loops.map { ($0, HTTPClient(eventLoopGroupProvider: .shared($0), configuration: configuration)) }
     }
 
-    /// The client of the loop this runs on, else the next in turn.
-    private var client: HTTPClient {
+    /// The loop this runs on and its client, else the next in turn.
+    private var pick: (loop: any EventLoop, client: HTTPClient) {
         if let current = MultiThreadedEventLoopGroup.currentEventLoop, let own = clients.first(where: { $0.loop === current }) {
-            return own.client
+            return own
         }
-        return clients[turn.wrappingAdd(1, ordering: .relaxed).oldValue % clients.count].client
+        return clients[turn.wrappingAdd(1, ordering: .relaxed).oldValue % clients.count]
     }
 
     /// Sends `call` to `url`; the answer, or why there was none.
@@ -67,8 +67,7 @@ package final class TargetTransport: Sendable {
         headers.add(name: "User-Agent", value: "hookline/1")
         for header in call.headers { headers.add(name: header.name, value: header.value) }
         let bytes = ByteBuffer(bytes: body)
-        let client = client
-        let loop = client.eventLoopGroup.next()
+        let (loop, client) = pick
         do {
             let request = try HTTPClient.Request(
                 url: url, method: HTTPMethod(rawValue: call.method), headers: headers,
@@ -107,7 +106,7 @@ package final class TargetTransport: Sendable {
         for header in call.headers { request.headers.add(name: header.name, value: header.value) }
         if let body = call.body { request.body = .bytes(ByteBuffer(bytes: body)) }
         do {
-            let response = try await client.execute(request, timeout: .milliseconds(max(1, timeout.wholeMilliseconds)))
+            let response = try await pick.client.execute(request, timeout: .milliseconds(max(1, timeout.wholeMilliseconds)))
             let body = try await response.body.collect(upTo: Self.maximumResponseBytes)
             return .success(
                 TargetResponse(
@@ -144,8 +143,18 @@ package final class TargetTransport: Sendable {
         return TransportFailure(mayHaveReachedTarget: true, description: "\(error)")
     }
 
-    /// Closes the clients' connections. Their event loops belong to `ApplyThreads`.
+    /// Closes the clients' connections, every one even when one fails (a client released
+    /// without a shutdown traps); the first failure is thrown after. Their event loops belong to
+    /// `ApplyThreads`.
     package func shutdown() async throws {
-        for (_, client) in clients { try await client.shutdown() }
+        var failure: (any Error)?
+        for (_, client) in clients {
+            do {
+                try await client.shutdown()
+            } catch {
+                failure = failure ?? error
+            }
+        }
+        if let failure { throw failure }
     }
 }

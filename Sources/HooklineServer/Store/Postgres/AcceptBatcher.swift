@@ -26,20 +26,22 @@ final class AcceptBatcher: Sendable {
     }
 
     func submit(_ item: Item) {
-        guard commits.submit(item) else {
-            Self.complete(item, .failed(JournalFailure("Hookline is shutting down")))
-            return
-        }
+        if !commits.submit(item) { Self.shuttingDown(item) }
     }
 
     func close() {
-        for item in commits.close() { Self.complete(item, .failed(JournalFailure("Hookline is shutting down"))) }
+        for item in commits.close() { Self.shuttingDown(item) }
     }
 
     /// Commits batches until closed; several of these run at once, each on its own connection.
     func run() async {
         let left = await commits.run { await commit($0) }
-        for item in left { Self.complete(item, .failed(JournalFailure("Hookline is shutting down"))) }
+        for item in left { Self.shuttingDown(item) }
+    }
+
+    /// An opening no commit will take: the sender is answered 503 and retries.
+    private static func shuttingDown(_ item: Item) {
+        complete(item, .failed(JournalFailure("Hookline is shutting down")))
     }
 
     private func commit(_ batch: [Item]) async {

@@ -8,10 +8,11 @@ import Synchronization
 /// finishing at that moment, instead of one each. The same commit deletes the outbox rows this
 /// instance has written to its log, and hands back each lane's next job when the lane is kept.
 ///
-/// One batch is in flight at a time (one `run`), so this instance's batches never wait on each other; other
-/// instances finish other lanes (a lane has one holder), and every batch locks its lanes in lane
-/// order. A batch that fails fails every finish in it, and each worker tries again on its own: a
-/// finish whose first commit's answer was lost comes back `again`, never applied twice.
+/// One batch is in flight at a time (one `run`), so this instance's batches never wait on each
+/// other; other instances finish other lanes (a lane has one holder), and every batch locks its
+/// lanes in lane order. A batch that fails fails every finish in it, and each worker tries again
+/// on its own: a finish whose first commit's answer was lost comes back `again`, never applied
+/// twice.
 final class FinishBatcher: Sendable {
     /// The store's answer to one finish.
     struct Answer: Sendable {

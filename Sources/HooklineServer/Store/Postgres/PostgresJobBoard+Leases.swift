@@ -15,10 +15,7 @@ extension PostgresJobBoard {
     func renewed(asked: [LaneClaim], confirmed: Set<LaneClaim>, sentAt: MonotonicTime) -> LeaseRenewal {
         state.withLock { state in
             let renewal = state.book.renewed(asked: asked, confirmed: confirmed, sentAt: sentAt)
-            if !renewal.lostAhead.isEmpty {
-                let lost = Set(renewal.lostAhead)
-                state.claimed.removeAll { $0.ticket.map { lost.contains($0.claim) } ?? true }
-            }
+            state.dropClaimedAhead(renewal.lostAhead)
             return renewal
         }
     }
@@ -29,8 +26,7 @@ extension PostgresJobBoard {
     func renewalFailed() -> Int {
         state.withLock { state in
             let ahead = state.book.renewalFailed()
-            let dropped = Set(ahead)
-            state.claimed.removeAll { $0.ticket.map { dropped.contains($0.claim) } ?? true }
+            state.dropClaimedAhead(ahead)
             state.giveBack += ahead
             return ahead.count
         }

@@ -22,6 +22,13 @@ package final class PostgresJobBoard: JobBoard {
         var book: LeaseBook
         /// Claims dropped unstarted, for the claim loop to give back.
         var giveBack: [LaneClaim] = []
+
+        /// Drops the jobs claimed ahead under `claims` (and any without a claim): never started.
+        mutating func dropClaimedAhead(_ claims: [LaneClaim]) {
+            guard !claims.isEmpty else { return }
+            let dropped = Set(claims)
+            claimed.removeAll { $0.ticket.map { dropped.contains($0.claim) } ?? true }
+        }
     }
 
     package let capacity: Int
@@ -178,7 +185,6 @@ package final class PostgresJobBoard: JobBoard {
         guard held else { return .fenced }
         if let line { journal.append(line) }
         // Its turn comes at `until`: this instance looks again then, whoever else does.
-        // Looks for work again when the lane parked here becomes runnable.
         store.wake.signal(at: until)
         return .written
     }
