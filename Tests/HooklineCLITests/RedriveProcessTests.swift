@@ -46,7 +46,7 @@ struct RedriveProcessTests {
                 let second = try await WebhookDeliverer().deliver(LoadHarness.body("2279", 1), to: url, source: configuration.sources[0])
                 let third = try await WebhookDeliverer().deliver(LoadHarness.body("48213", 1), to: url, source: configuration.sources[0])
                 try await eventuallyTrue {
-                    _ = await running.journal.flush()
+                    _ = await running.store.flush()
                     return try [first, second, third].allSatisfy { try Self.outcomes(audit, event: $0.eventID).last == .dead }
                 }
                 sandbox.clearFaults()
@@ -57,7 +57,7 @@ struct RedriveProcessTests {
                 #expect(sent.output.contains("\(first.eventID ?? "") → omnichannel"))
                 #expect(sent.output.contains("1 of 1 events redriven"))
                 try await eventuallyTrue {
-                    _ = await running.journal.flush()
+                    _ = await running.store.flush()
                     return try Self.outcomes(audit, event: first.eventID).last == .applied
                 }
                 #expect(try Self.outcomes(audit, event: first.eventID) == [.retry, .dead, .redriven, .applied])
@@ -68,7 +68,7 @@ struct RedriveProcessTests {
                 #expect(selected.output.contains("sent to the running Hookline (\(audit).sock)"))
                 #expect(selected.output.contains("\(third.eventID ?? "") → omnichannel"))
                 try await eventuallyTrue {
-                    _ = await running.journal.flush()
+                    _ = await running.store.flush()
                     return try Self.outcomes(audit, event: third.eventID).last == .applied
                 }
                 return second

@@ -34,7 +34,7 @@ package struct TestHookline: Sendable {
 
     /// The audit log's records, once everything submitted is written.
     package func auditRecords() async throws -> [AuditRecord] {
-        _ = await running.journal.flush()
+        _ = await running.store.flush()
         return try AuditLogReading.records(auditPath)
     }
 
@@ -43,13 +43,13 @@ package struct TestHookline: Sendable {
         var records: [AuditRecord] = []
         try await eventually(timeout: timeout, "every received event to finish at every target") {
             records = try await auditRecords()
-            return AuditInvariant.unfinished(records).isEmpty && running.queue.count == 0
+            return AuditInvariant.unfinished(records).isEmpty && running.store.occupancy.jobs == 0
         }
         return records
     }
 
     /// How many times the audit log has rotated.
-    package var rotations: Int { (running.journal as? FileJournal)?.writer.rotations ?? 0 }
+    package var rotations: Int { (running.store as? FileStore)?.journal.writer.rotations ?? 0 }
 }
 
 /// Waits until every event received by any of `instances` has a terminal line for each of its
@@ -58,7 +58,7 @@ package func settled(across instances: [TestHookline], timeout: Duration = .seco
     var records: [AuditRecord] = []
     try await eventually(timeout: timeout, "every received event to finish at every target, over the fleet's logs") {
         records = try await union(of: instances)
-        return AuditInvariant.unfinished(records).isEmpty && instances.allSatisfy { $0.running.queue.count == 0 }
+        return AuditInvariant.unfinished(records).isEmpty && instances.allSatisfy { $0.running.store.occupancy.jobs == 0 }
     }
     return records
 }

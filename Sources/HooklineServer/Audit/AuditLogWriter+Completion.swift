@@ -2,27 +2,27 @@ import Foundation
 import HooklineCore
 import Logging
 import NIOConcurrencyHelpers
-import NIOCore
 
 /// Whom each durable write tells, and how a batch tells them.
 extension AuditLogWriter {
-    /// A completion, the event loop it wants to run on (nil: the writer thread), and the dedup
-    /// claim its record settles.
+    /// A completion, where it wants to run (nil: the writer thread), and the dedup claim and
+    /// the jobs its record settles.
     struct Waiter: Sendable {
-        var loop: (any EventLoop)?
+        var executor: (any CompletionExecutor)?
         var completion: Notification
         var claim: MessageKey?
+        var jobs: [Job] = []
 
-        init(loop: (any EventLoop)?, completion: @escaping Completion, claim: MessageKey? = nil) {
-            self.loop = loop
+        init(executor: (any CompletionExecutor)?, completion: @escaping Completion) {
+            self.executor = executor
             self.completion = .failure(completion)
-            self.claim = claim
         }
 
-        init(loop: (any EventLoop)?, opening: @escaping @Sendable (OpeningOutcome) -> Void, claim: MessageKey?) {
-            self.loop = loop
+        init(executor: (any CompletionExecutor)?, opening: @escaping @Sendable (OpeningOutcome) -> Void, claim: MessageKey?, jobs: [Job]) {
+            self.executor = executor
             self.completion = .opening(opening)
             self.claim = claim
+            self.jobs = jobs
         }
     }
 
@@ -40,35 +40,40 @@ extension AuditLogWriter {
         }
     }
 
-    /// Settles the batch's dedup claims, then runs its completions: those bound to an event loop
-    /// in one hop per loop, the rest here.
-    func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [MessageKey]) {
+    /// Settles the batch's dedup claims and jobs, then runs its completions: those bound to an
+    /// executor in one hop per executor, the rest here. `claims` and `jobs` are the writer
+    /// thread's buffers, reused from batch to batch.
+    func complete(_ waiters: [Waiter], error: JournalFailure?, claims: inout [MessageKey], jobs: inout [Job]) {
         if let settle {
             claims.removeAll(keepingCapacity: true)
-            for waiter in waiters { if let claim = waiter.claim { claims.append(claim) } }
-            if !claims.isEmpty { error == nil ? settle(claims, []) : settle([], claims) }
+            jobs.removeAll(keepingCapacity: true)
+            for waiter in waiters {
+                if let claim = waiter.claim { claims.append(claim) }
+                jobs.append(contentsOf: waiter.jobs)
+            }
+            if !claims.isEmpty || !jobs.isEmpty { settle(error == nil, claims, jobs) }
         }
-        // The common batch: every waiter on one event loop (or one waiter): one hop, no grouping.
-        if let loop = waiters.first?.loop, waiters.allSatisfy({ $0.loop === loop }) {
+        // The common batch: every waiter on one executor (or one waiter): one hop, no grouping.
+        if let executor = waiters.first?.executor, waiters.allSatisfy({ $0.executor === executor }) {
             if waiters.count == 1 {
                 let completion = waiters[0].completion
-                loop.execute { completion(error) }
+                executor.execute { completion(error) }
             } else {
-                loop.execute { for waiter in waiters { waiter.completion(error) } }
+                executor.execute { for waiter in waiters { waiter.completion(error) } }
             }
             return
         }
-        var byLoop: [ObjectIdentifier: (loop: any EventLoop, completions: [Notification])] = [:]
+        var byExecutor: [ObjectIdentifier: (executor: any CompletionExecutor, completions: [Notification])] = [:]
         for waiter in waiters {
-            guard let loop = waiter.loop else {
+            guard let executor = waiter.executor else {
                 waiter.completion(error)
                 continue
             }
-            byLoop[ObjectIdentifier(loop), default: (loop, [])].completions.append(waiter.completion)
+            byExecutor[ObjectIdentifier(executor), default: (executor, [])].completions.append(waiter.completion)
         }
-        for (_, group) in byLoop {
+        for (_, group) in byExecutor {
             let completions = group.completions
-            group.loop.execute { for completion in completions { completion(error) } }
+            group.executor.execute { for completion in completions { completion(error) } }
         }
     }
 }

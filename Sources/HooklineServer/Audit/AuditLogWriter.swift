@@ -2,7 +2,6 @@ import Foundation
 import HooklineCore
 import Logging
 import NIOConcurrencyHelpers
-import NIOCore
 
 /// Appends audit records to the JSONL log from one dedicated thread, and keeps the log's
 /// journal (what is still owed, where it is in the file) current as it writes.
@@ -15,9 +14,10 @@ package final class AuditLogWriter: Sendable {
     /// Called once a batch containing the caller's record is written (and synced if asked):
     /// nil on success, else why it failed.
     package typealias Completion = @Sendable (JournalFailure?) -> Void
-    /// Told, once per batch, which dedup claims its durable records confirm and which a failed
-    /// write releases.
-    package typealias ClaimSettlement = @Sendable (_ confirmed: [MessageKey], _ released: [MessageKey]) -> Void
+    /// Told, once per batch, the dedup claims and the jobs its openings carry: when `durable`,
+    /// the claims are confirmed and the jobs may be taken; when the write failed, the claims are
+    /// released and the jobs' room is given back.
+    package typealias Settlement = @Sendable (_ durable: Bool, _ claims: [MessageKey], _ jobs: [Job]) -> Void
 
     /// How the log is kept.
     package struct Options: Sendable {
@@ -73,7 +73,7 @@ package final class AuditLogWriter: Sendable {
     package let options: Options
     let observer: (any AuditWriteObserver)?
     let logger: Logger
-    let settle: ClaimSettlement?
+    let settle: Settlement?
     private let pending = ConditionLock(value: false)
     private let queue = NIOLockedValueBox(Pending())
     let file: NIOLockedValueBox<FileState>
@@ -86,7 +86,7 @@ package final class AuditLogWriter: Sendable {
         options: Options,
         journal: AuditJournal = AuditJournal(),
         observer: (any AuditWriteObserver)? = nil,
-        settle: ClaimSettlement? = nil,
+        settle: Settlement? = nil,
         logger: Logger = Logger(label: "hookline.audit", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(FileError) {
         self.options = options
@@ -123,27 +123,24 @@ package final class AuditLogWriter: Sendable {
             return
         }
         for line in lines.dropLast() { submit(.line(line), durable: false, waiter: nil) }
-        submit(.line(last), durable: true, waiter: Waiter(loop: nil, completion: completion))
+        submit(.line(last), durable: true, waiter: Waiter(executor: nil, completion: completion))
     }
 
-    /// Appends a record and calls `completion` once it is written — and, under `fsync: batch`,
-    /// on disk — on `loop` when given (a batch's completions for one loop run in a single hop).
-    /// The caller answers its sender only then. `claim` is the dedup claim the record settles.
-    package func appendDurably(_ record: AuditRecord, claim: MessageKey? = nil, on loop: (any EventLoop)? = nil, completion: @escaping Completion) {
-        submit(.record(record), durable: true, waiter: Waiter(loop: loop, completion: completion, claim: claim))
-    }
-
-    /// `appendDurably` for an event's opening line: `completion` is told `.durable` or `.failed`.
+    /// Appends an event's opening line and tells `completion` `.durable` or `.failed` once it is
+    /// written (and synced), on `executor` when given: a batch's completions for one executor run
+    /// in a single hop. The caller answers its sender only then. `claim` and `jobs` go to the
+    /// writer's `settle` with the batch.
     package func appendOpening(
-        _ record: AuditRecord, claim: MessageKey?, on loop: (any EventLoop)?, completion: @escaping @Sendable (OpeningOutcome) -> Void
+        _ record: AuditRecord, claim: MessageKey?, jobs: [Job], on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
-        submit(.record(record), durable: true, waiter: Waiter(loop: loop, opening: completion, claim: claim))
+        submit(.record(record), durable: true, waiter: Waiter(executor: executor, opening: completion, claim: claim, jobs: jobs))
     }
 
     /// Waits until everything submitted so far is written (and synced under `fsync: batch`).
     package func flush() async -> JournalFailure? {
         await withCheckedContinuation { continuation in
-            submit(nil, durable: true, waiter: Waiter(loop: nil, completion: { continuation.resume(returning: $0) }))
+            submit(nil, durable: true, waiter: Waiter(executor: nil, completion: { continuation.resume(returning: $0) }))
         }
     }
 
@@ -173,7 +170,7 @@ package final class AuditLogWriter: Sendable {
         guard accepted else {
             if let waiter {
                 let failure = JournalFailure(FileError(path: path, operation: "write", reason: "the audit log is closed"))
-                settle?([], waiter.claim.map { [$0] } ?? [])
+                settle?(false, waiter.claim.map { [$0] } ?? [], waiter.jobs)
                 waiter.completion(failure)
             }
             return
@@ -194,6 +191,7 @@ package final class AuditLogWriter: Sendable {
         var spareRecords: [Entry] = []
         var spareCompletions: [Waiter] = []
         var claims: [MessageKey] = []
+        var settledJobs: [Job] = []
         while true {
             pending.lock(whenValue: true)
             pending.unlock(withValue: false)
@@ -226,7 +224,7 @@ package final class AuditLogWriter: Sendable {
             }
             let error = write(buffer, summaries: summaries, to: file, sync: batch.needsSync)
             report(error)
-            complete(batch.completions, error: error, claims: &claims)
+            complete(batch.completions, error: error, claims: &claims, jobs: &settledJobs)
 
             // Not while closing: the last lines (the pending notes) stay in the current file.
             let grown = self.file.withLockedValue { $0.size - $0.baseSize }

@@ -5,8 +5,7 @@ import HooklineCore
 /// afresh.
 struct Redriver: Sendable {
     let events: EventJobs
-    let journal: any Journal
-    let queue: any JobBoard
+    let store: any Store
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         var results: [RedriveResult] = []
@@ -14,9 +13,9 @@ struct Redriver: Sendable {
             guard record.outcome == .redriven, let eventID = record.event else { continue }
             let owed: Set<String>
             do {
-                owed = Set(try await journal.owedTargets(of: eventID) ?? [])
+                owed = Set(try await store.owedTargets(of: eventID) ?? [])
             } catch {
-                results.append(RedriveResult(event: eventID, targets: [], problem: "the journal cannot be read: \(error)"))
+                results.append(RedriveResult(event: eventID, targets: [], problem: "the store cannot be read: \(error)"))
                 continue
             }
             var problems: [String] = []
@@ -38,21 +37,16 @@ struct Redriver: Sendable {
                 results.append(RedriveResult(event: eventID, targets: [], problem: problems.joined(separator: "; ")))
                 continue
             }
-            guard queue.reserve(jobs.count) else {
+            guard store.reserve(jobs.count) else {
                 results.append(RedriveResult(event: eventID, targets: [], problem: "the queue is full"))
                 continue
             }
             record.targets = jobs.map(\.target)
-            let journaled = record
-            let outcome: OpeningOutcome = await withCheckedContinuation { continuation in
-                journal.appendOpening(journaled, jobs: jobs, claim: nil, on: nil) { continuation.resume(returning: $0) }
-            }
+            let outcome = await store.accept(record, jobs: jobs)
             guard outcome == .durable else {
-                queue.cancelReservation(jobs.count)
                 results.append(RedriveResult(event: eventID, targets: [], problem: "the redriven line was not kept: \(outcome)"))
                 continue
             }
-            queue.enqueue(reserved: jobs)
             results.append(RedriveResult(event: eventID, targets: jobs.map(\.target), problem: problems.isEmpty ? nil : problems.joined(separator: "; ")))
         }
         return results
@@ -60,7 +54,7 @@ struct Redriver: Sendable {
 
     /// Redrives what the journal selects: the targets whose last outcome is in `outcomes`.
     func redrive(_ request: RedriveRequest) async throws(JournalFailure) -> [RedriveResult] {
-        await redrive(try await journal.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
+        await redrive(try await store.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
     }
 }
 

@@ -23,7 +23,7 @@ extension WebhookIngest {
     /// A redelivery of a message already accepted as `original` (seen here, or settled by a shared
     /// store): its `duplicate` line, and the 200 that names the first event.
     func answerDuplicate(of message: ContactMessage, source name: String, receivedAt: UnixTime, original: String) -> HTTPAnswer {
-        journal.append(
+        store.append(
             AuditRecord(
                 ts: receivedAt, outcome: .duplicate, message: message.messageID, source: name, type: message.type,
                 contact: message.contactID, into: original))
@@ -45,7 +45,7 @@ extension WebhookIngest {
             metrics?.suppressed(source: label, reason: reason)
             return
         }
-        journal.append(
+        store.append(
             AuditRecord(
                 ts: receivedAt, outcome: .rejected, source: ErrorExcerpt.truncated(source, to: 64), status: answer.status, reason: reason,
                 error: answer.errorMessage.map { ErrorExcerpt.truncated($0, to: Self.rejectedFieldLimit) }, remote: remote))
@@ -59,7 +59,7 @@ extension WebhookIngest {
 
     private func write(_ summaries: [RejectionBudget.Suppressed], at ts: UnixTime) {
         for summary in summaries {
-            journal.append(summary.record(at: ts, limits: rejectedLines))
+            store.append(summary.record(at: ts, limits: rejectedLines))
         }
     }
 }

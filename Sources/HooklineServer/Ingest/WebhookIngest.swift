@@ -9,8 +9,7 @@ import Synchronization
 /// loop; the 202 goes out once the `received` line is durable.
 package final class WebhookIngest: Sendable {
     private let events: EventJobs
-    private let queue: any JobBoard
-    let journal: any Journal
+    let store: any Store
     private let retryAfter: Duration
     /// Queue depth up to which new jobs hold their patch in memory; deeper, they re-read it
     /// from the journal when a worker takes them.
@@ -30,8 +29,7 @@ package final class WebhookIngest: Sendable {
     package init(
         events: EventJobs,
         sources: [SourceSettings],
-        queue: any JobBoard,
-        journal: any Journal,
+        store: any Store,
         retryAfter: Duration,
         inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
         rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits(),
@@ -40,8 +38,7 @@ package final class WebhookIngest: Sendable {
     ) {
         self.events = events
         self.sourceNames = Set(sources.map(\.name))
-        self.queue = queue
-        self.journal = journal
+        self.store = store
         self.retryAfter = retryAfter
         self.inlinePatchDepth = inlinePatchDepth
         self.rejections = Mutex(RejectionBudget(limits: rejectedLines))
@@ -59,14 +56,14 @@ package final class WebhookIngest: Sendable {
     package var isAccepting: Bool { accepting.load(ordering: .relaxed) }
 
     /// Processes one complete delivery to `/webhooks/{source}` and calls `respond` exactly once —
-    /// synchronously for every answer but 202, which waits for the journal (on `eventLoop`).
+    /// synchronously for every answer but 202, which waits for the store (on `executor`).
     package func receive(
         source name: String,
         body: ByteBuffer,
         headers: HTTPHeaders,
         remote: String?,
         receivedAt: UnixTime,
-        eventLoop: (any EventLoop)? = nil,
+        executor: (any CompletionExecutor)? = nil,
         respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         guard isAccepting else {
@@ -106,7 +103,7 @@ package final class WebhookIngest: Sendable {
         let message: ContactMessage
         switch decoded {
         case .ignored(let type, let reason):
-            journal.append(AuditRecord(ts: receivedAt, outcome: .ignored, message: context.messageID, source: name, type: type, reason: "not_a_contact_change", error: reason))
+            store.append(AuditRecord(ts: receivedAt, outcome: .ignored, message: context.messageID, source: name, type: type, reason: "not_a_contact_change", error: reason))
             respond(.status(200, "ignored", [("reason", .string(reason))]))
             return
         case .contact(let contact):
@@ -115,30 +112,30 @@ package final class WebhookIngest: Sendable {
         let selection = events.selection(for: message, from: name)
         guard !selection.routes.isEmpty else {
             let reason = "no route for \(message.kind.rawValue) events from \(name)"
-            journal.append(
+            store.append(
                 AuditRecord(
                     ts: receivedAt, outcome: .ignored, message: message.messageID, source: name, type: message.type,
                     contact: message.contactID, reason: "no_route", error: reason))
             respond(.status(200, "ignored", [("reason", .string(reason))]))
             return
         }
-        if MeasuredFloor.current == .decode, let eventLoop {
-            eventLoop.execute { respond(.accepted(eventID: "evt_00000000000000000000000000")) }
+        if MeasuredFloor.current == .decode, let executor {
+            executor.execute { respond(.accepted(eventID: "evt_00000000000000000000000000")) }
             return
         }
-        accept(message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, eventLoop: eventLoop, respond: respond)
+        accept(message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, executor: executor, respond: respond)
     }
 
     /// Dedup, queue room, journal, answer.
     private func accept(
         _ message: ContactMessage, selection: RouteSelection, source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
-        eventLoop: (any EventLoop)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
+        executor: (any CompletionExecutor)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         // Seen before?
         let eventID = random.withLock { EventID.make(at: receivedAt, using: &$0) }
         let dedupKey = message.messageID.map { MessageKey(source: name, messageID: $0) }
         if let dedupKey {
-            switch journal.claim(message: dedupKey, eventID: eventID, now: receivedAt) {
+            switch store.claim(message: dedupKey, eventID: eventID, now: receivedAt) {
             case .new:
                 break
             case .duplicate(let original):
@@ -156,11 +153,11 @@ package final class WebhookIngest: Sendable {
 
         let routes = selection.routes
         let targets = selection.targets
-        if case .reference = message.contact,
-            let waiting = queue.waitingFetch(for: Job.coalescingKey(source: name, contactID: message.contactID, targets: targets))
+        if case .reference = message.contact, let thinFetches = store.thinFetches,
+            let waiting = thinFetches.waitingFetch(for: Job.coalescingKey(source: name, contactID: message.contactID, targets: targets))
         {
-            if let dedupKey { journal.confirm(message: dedupKey) }
-            journal.append(
+            if let dedupKey { thinFetches.confirm(message: dedupKey) }
+            store.append(
                 AuditRecord(
                     ts: receivedAt, outcome: .coalesced, event: eventID, message: message.messageID, source: name,
                     type: message.type, contact: message.contactID, into: waiting))
@@ -169,39 +166,37 @@ package final class WebhookIngest: Sendable {
         }
 
         // Room in the queue? Claimed before journaling, so a full queue writes nothing.
-        guard queue.reserve(routes.count) else {
-            if let dedupKey { journal.release(message: dedupKey) }
+        guard store.reserve(routes.count) else {
+            if let dedupKey { store.release(message: dedupKey) }
             respond(.unavailable("the queue is full; retry later", retryAfter: retryAfter))
             return
         }
 
         // Journal, then answer. A short queue keeps the patch at hand; a long one leaves it in
         // the journal (re-read when a worker takes the job), so 100,000 queued jobs stay small.
-        let event = events.event(eventID, of: message, source: name, receivedAt: receivedAt, keepPatch: queue.depth < inlinePatchDepth)
+        let event = events.event(eventID, of: message, source: name, receivedAt: receivedAt, keepPatch: store.occupancy.waiting < inlinePatchDepth)
         let jobs = events.jobs(for: event, subject: message.contact, routes: routes, targets: targets)
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
             type: message.type, contact: message.contactID, targets: targets,
             payload: body.withUnsafeReadableBytes { Array($0) })
-        if MeasuredFloor.current == .journal, let eventLoop {
-            queue.cancelReservation(jobs.count)
-            if let dedupKey { journal.confirm(message: dedupKey) }
+        if MeasuredFloor.current == .journal, let executor {
+            store.cancelReservation(jobs.count)
+            if let dedupKey { store.release(message: dedupKey) }
             withExtendedLifetime(record) {}
-            eventLoop.execute { respond(.accepted(eventID: eventID)) }
+            executor.execute { respond(.accepted(eventID: eventID)) }
             return
         }
-        journal.appendOpening(record, jobs: jobs, claim: dedupKey, on: eventLoop) { [self, queue, logger, retryAfter] outcome in
+        // The store queues the jobs once they are durable, or gives their room back.
+        store.accept(record, jobs: jobs, claim: dedupKey, on: executor) { [self, logger, retryAfter] outcome in
             switch outcome {
             case .durable:
-                queue.enqueue(reserved: jobs)
                 respond(.accepted(eventID: eventID))
                 logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
             case .duplicate(let original):
                 // Accepted before, by this instance or another: the shared store settled it.
-                queue.cancelReservation(jobs.count)
                 respond(answerDuplicate(of: message, source: name, receivedAt: receivedAt, original: original))
             case .failed:
-                queue.cancelReservation(jobs.count)
                 respond(.unavailable("the journal cannot be written; retry later", retryAfter: retryAfter))
             }
         }

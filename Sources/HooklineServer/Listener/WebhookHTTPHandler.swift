@@ -38,6 +38,8 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// Requests taken and not yet answered on this connection (`PipelinedRequestLimit`).
     private let depth: PipelineDepth
     private var state = State.idle
+    /// This connection's event loop, as the store runs completions on it.
+    private let executor: EventLoopExecutor
     /// The webhook being answered (its source label) and when its head arrived, for the metrics.
     private var timing: (source: String, started: ContinuousClock.Instant)?
     /// The peer's address as text, read once per connection (it cannot change on one).
@@ -68,9 +70,10 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
-        metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
+        executor: EventLoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
     ) {
         self.ingest = ingest
+        self.executor = executor
         self.surface = surface
         self.maxBodyBytes = maxBodyBytes
         self.maxHeaderBytes = maxHeaderBytes
@@ -183,7 +186,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
             source: source, body: body, headers: head.headers, remote: remote(context),
-            receivedAt: receivedAt, eventLoop: context.eventLoop
+            receivedAt: receivedAt, executor: executor
         ) { answer in
             if bound.eventLoop.inEventLoop {
                 let (handler, context) = bound.value

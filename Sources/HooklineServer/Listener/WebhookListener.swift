@@ -51,6 +51,7 @@ package final class WebhookListener: Sendable {
         let maxBody = settings.maxBodyBytes
         let maxHeader = settings.maxHeaderBytes
         let gate = ConnectionGate(maximum: settings.maxConnections)
+        let executors = EventLoopExecutor.Table(group)
         let refusal = HTTPAnswer.error(
             503, "too many connections (server.max_connections is \(settings.maxConnections)); retry shortly",
             headers: [HeaderField(name: "Retry-After", value: "1")], close: true)
@@ -89,7 +90,7 @@ package final class WebhookListener: Sendable {
                     try sync.addHandler(
                         WebhookHTTPHandler(
                             ingest: ingest, surface: surface, maxBodyBytes: maxBody, maxHeaderBytes: maxHeader, depth: depth,
-                            metrics: metrics, refusal: admitted ? nil : refusal))
+                            executor: executors[channel.eventLoop], metrics: metrics, refusal: admitted ? nil : refusal))
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }

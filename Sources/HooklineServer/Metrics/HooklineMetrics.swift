@@ -216,7 +216,7 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         /// Open connections admitted by the listener.
         package var connections: Int
         /// The database pool's size and the queries running on it (store: postgres).
-        package var databasePool: (size: Int, inUse: Int)?
+        package var databasePool: DatabasePoolReading?
     }
 }
 

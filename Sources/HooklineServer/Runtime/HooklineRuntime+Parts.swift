@@ -15,8 +15,7 @@ extension HooklineRuntime {
         /// Ends each window of the rejected-lines budget, writing its summary lines.
         let rejectionWindows: RepeatedTask
 
-        /// What the store gave: its background work and its shutdown step among them.
-        let store: StoreParts
+        let store: any Store
 
         /// Opens the store (recovering what it owes), then binds the listener and the control socket.
         static func start(
@@ -24,24 +23,21 @@ extension HooklineRuntime {
             background: (@escaping @Sendable () async -> Void) -> Void
         ) async throws -> Parts {
             let events = EventJobs(configuration)
-            let store = try await StoreParts.open(
+            let store = try await StoreFactory.open(
                 configuration: configuration, events: events, group: group, metrics: metrics, logger: logger, background: background)
-            let journal = store.journal
-            let queue = store.board
-            let report = store.report
 
             let applyThreads = ApplyThreads(threads: System.coreCount)
             let transport = TargetTransport(connectionsPerHost: configuration.queue.workers, group: applyThreads.group)
             let endpoints = configuration.targets.map {
-                TargetEndpoint(client: $0.client, limiter: store.limiter($0), transport: transport, metrics: metrics)
+                TargetEndpoint(client: $0.client, limiter: store.rateLimiter(for: $0), transport: transport, metrics: metrics)
             }
             let runner = JobRunner(
-                endpoints: endpoints, events: events, journal: journal, board: queue, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
-            let workers = WorkerPool(queue: queue, runner: runner, count: configuration.queue.workers, threads: applyThreads)
+                endpoints: endpoints, events: events, store: store, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
+            let workers = WorkerPool(store: store, runner: runner, count: configuration.queue.workers, threads: applyThreads)
             let ingest = WebhookIngest(
-                events: events, sources: configuration.sources, queue: queue, journal: journal, retryAfter: configuration.queue.retryAfter,
+                events: events, sources: configuration.sources, store: store, retryAfter: configuration.queue.retryAfter,
                 inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics, logger: logger)
-            let redriver = Redriver(events: events, journal: journal, queue: queue)
+            let redriver = Redriver(events: events, store: store)
 
             let listener: WebhookListener
             let control: ControlServer?
@@ -49,8 +45,9 @@ extension HooklineRuntime {
                 let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
                 let readiness: @Sendable () -> String? = {
                     if !ingest.isAccepting { return "shutting down" }
-                    if let failure = journal.failure { return failure.description }
-                    if queue.count >= highWatermark { return "queue above its high watermark (\(queue.count) of \(queue.capacity))" }
+                    if let failure = store.failure { return failure.description }
+                    let occupancy = store.occupancy
+                    if occupancy.jobs >= highWatermark { return "queue above its high watermark (\(occupancy.jobs) of \(occupancy.capacity))" }
                     return nil
                 }
                 // The listener is bound after the surface is made; the gauge reads it through this box.
@@ -62,12 +59,13 @@ extension HooklineRuntime {
                 let surface = HTTPSurface(
                     readiness: readiness,
                     metrics: {
-                        metrics.render(
+                        let occupancy = store.occupancy
+                        return metrics.render(
                             HooklineMetrics.GaugeReadings(
-                                queueDepth: queue.depth, queueJobs: queue.count, queueCapacity: queue.capacity,
+                                queueDepth: occupancy.waiting, queueJobs: occupancy.jobs, queueCapacity: occupancy.capacity,
                                 inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
                                 ready: readiness() == nil, connections: bound.withLock { $0?.openConnections } ?? 0,
-                                databasePool: store.pool?()))
+                                databasePool: store.databasePool))
                     })
                 listener = try await WebhookListener.bind(
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
@@ -76,7 +74,8 @@ extension HooklineRuntime {
                     try await ControlServer.start(path: path, redriver: redriver, group: group, logger: logger)
                 }
             } catch {
-                await Self.stop(transport: transport, applyThreads: applyThreads, journal: journal, logger: logger)
+                await store.close()
+                await Self.stop(transport: transport, applyThreads: applyThreads, logger: logger)
                 throw error
             }
             let window = TimeAmount.nanoseconds(configuration.audit.rejectedLines.window.wholeNanoseconds)
@@ -84,21 +83,15 @@ extension HooklineRuntime {
                 ingest.endRejectionWindow()
             }
             let running = RunningHookline(
-                configuration: configuration, journal: journal, queue: queue, ingest: ingest, listener: listener, metrics: metrics,
-                recovery: report, redriver: redriver)
+                configuration: configuration, store: store, ingest: ingest, listener: listener, metrics: metrics, redriver: redriver)
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
                 rejectionWindows: rejectionWindows, store: store)
         }
 
-        /// After the workers stopped: a `pending` line for each event still owed, then everything
-        /// closed in reverse order.
+        /// After the workers stopped: the listener, the rejection windows and the control socket
+        /// closed, then the store (what is still owed left for the next start), then the rest.
         func close(logger: Logger) async {
-            let journal = running.journal
-            if let failure = await journal.flush() {
-                logger.error("the journal could not be flushed at shutdown", metadata: ["error": "\(failure)"])
-            }
-            await store.release()
             do {
                 try await running.listener.close()
             } catch {
@@ -107,17 +100,17 @@ extension HooklineRuntime {
             rejectionWindows.cancel()
             running.ingest.endRejectionWindow(now: .now + running.configuration.audit.rejectedLines.window)
             await control?.stop(logger: logger)
-            await Self.stop(transport: transport, applyThreads: applyThreads, journal: journal, logger: logger)
+            await store.close()
+            await Self.stop(transport: transport, applyThreads: applyThreads, logger: logger)
         }
 
-        private static func stop(transport: TargetTransport, applyThreads: ApplyThreads, journal: any Journal, logger: Logger) async {
+        private static func stop(transport: TargetTransport, applyThreads: ApplyThreads, logger: Logger) async {
             do {
                 try await transport.shutdown()
             } catch {
                 logger.warning("the target transport did not shut down cleanly", metadata: ["error": "\(error)"])
             }
             await applyThreads.shutdown()
-            await journal.close()
         }
     }
 }

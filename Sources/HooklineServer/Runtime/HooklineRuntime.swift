@@ -77,7 +77,7 @@ package final class HooklineRuntime: Service, Sendable {
                 let parts = try await Parts.start(
                     configuration: configuration, options: options, group: group, metrics: metrics, logger: logger,
                     background: { work in background.addTask { await work() } })
-                if let work = parts.store.work { background.addTask { await work() } }
+                background.addTask { await parts.store.run() }
                 await serve(parts)
                 background.cancelAll()
             }
@@ -106,7 +106,7 @@ package final class HooklineRuntime: Service, Sendable {
             state.withLock { $0 = .draining }
             logger.info("shutting down")
             parts.running.ingest.stopAccepting()
-            parts.running.queue.close()
+            parts.running.store.stopHandingOut()
             // Workers never started see the closed queue and return at once.
             parts.running.startWorkers()
             // The workers finish the job in hand; past the deadline, what is left stays owed.

@@ -6,17 +6,17 @@ import NIOCore
 /// callback, and what tests and in-process commands (replay, redrive, demo) talk to.
 package struct RunningHookline: Sendable {
     package let configuration: HooklineConfiguration
-    package let journal: any Journal
-    /// Where jobs wait for the workers: in memory, or the shared store's jobs table.
-    package let queue: any JobBoard
+    /// Everything kept: the audit log and the in-memory queue, or the shared database.
+    package let store: any Store
     package let ingest: WebhookIngest
     package let listener: WebhookListener
     package let metrics: HooklineMetrics
-    /// What start-up found in the journal and queued again.
-    package let recovery: RecoveryReport
     let redriver: Redriver
     /// Signalled when the workers may start taking jobs.
     let workersReleased = CompletionSignal()
+
+    /// What start-up found in the store and queued again.
+    package var recovery: RecoveryReport { store.recovery }
 
     /// Lets the workers start (when the runtime was run with `workers: false`).
     package func startWorkers() { workersReleased.signal() }

@@ -9,7 +9,7 @@ extension JobRunner {
         var job = attempt.job
         job.attempt = attempt.state.number
         job.firstAttemptAt = attempt.state.firstAttemptAt
-        switch await board.park(job, until: .now() + delay, line: line) {
+        switch await store.park(job, until: .now() + delay, line: line) {
         case .written: break
         case .fenced:
             fenced(attempt, as: .retry, status: status, why: error)
@@ -26,7 +26,7 @@ extension JobRunner {
     func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) async {
         var line = record(attempt, outcome, status: status, error: error, request: attempt.requests.isEmpty ? nil : attempt.requests.joined(separator: ", "))
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
-        switch await board.finish(attempt.job, line: line) {
+        switch await store.finish(attempt.job, line: line) {
         case .written: break
         case .fenced:
             fenced(attempt, as: outcome, status: status, why: error)
@@ -66,7 +66,7 @@ extension JobRunner {
         var line = record(attempt, .fenced, status: status, error: error, request: calls.joined(separator: ", "))
         line.reason = reason?.rawValue
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
-        journal.append(line)
+        store.append(line)
     }
 
     /// Stopping, the attempt's outcome could not be saved before the drain deadline: the job stays
@@ -78,7 +78,7 @@ extension JobRunner {
             request: attempt.requests.joined(separator: ", "))
         line.reason = outcome.rawValue
         line.targets = [attempt.job.target]
-        journal.append(line)
+        store.append(line)
     }
 
     func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {

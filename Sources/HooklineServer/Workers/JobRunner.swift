@@ -11,9 +11,8 @@ package final class JobRunner: Sendable {
 
     private let endpoints: [String: TargetEndpoint]
     private let events: EventJobs
-    let journal: any Journal
+    let store: any Store
     private let resolved = ResolvedContactCache()
-    let board: any JobBoard
     let policy: RetryPolicy
     let metrics: HooklineMetrics?
     let logger: Logger
@@ -21,16 +20,14 @@ package final class JobRunner: Sendable {
     package init(
         endpoints: [TargetEndpoint],
         events: EventJobs,
-        journal: any Journal,
-        board: any JobBoard,
+        store: any Store,
         retryPolicy: RetryPolicy,
         metrics: HooklineMetrics? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
         self.events = events
-        self.journal = journal
-        self.board = board
+        self.store = store
         self.policy = retryPolicy
         self.metrics = metrics
         self.logger = logger
@@ -66,7 +63,7 @@ package final class JobRunner: Sendable {
         // 1. The contact: carried by the job, re-read from the journal, or fetched for a thin one.
         var subject = job.event.contact
         if case .inJournal = subject {
-            switch await journal.opening(of: job.event.id) {
+            switch await store.opening(of: job.event.id) {
             case .failure(let error):
                 await finish(&attempt, .failed, status: nil, error: "\(error.description)")
                 return
@@ -98,7 +95,7 @@ package final class JobRunner: Sendable {
             if case .mapping = job.route.contactID { readsReferences = true }
             references =
                 readsReferences
-                ? try await journal.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch)) : NoReferences()
+                ? try await store.references(at: job.target, prefixes: ReferenceKeys.prefixes(for: job, patch: patch)) : NoReferences()
         } catch {
             await transientFailure(&attempt, "the learned ids could not be read: \(error)")
             return
@@ -124,14 +121,14 @@ package final class JobRunner: Sendable {
             if let learned {
                 attempt.created.append(learned.id)
                 do {
-                    let kept = try await journal.remember(
+                    let kept = try await store.remember(
                         learned, at: job.target,
                         line: record(attempt, .created, status: outcome.status, error: nil, request: call.summary, ref: learned.id, refKey: learned.key),
                         fence: job.ticket?.claim)
                     guard kept else {
                         // Another instance holds the lane now and may be creating its own: this id is not kept.
                         fenced(attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
-                        await board.abandon(attempt.job)
+                        await store.abandon(attempt.job)
                         return
                     }
                 } catch {
@@ -176,11 +173,11 @@ package final class JobRunner: Sendable {
         }
     }
 
-    /// Sends `call` if the board permits it at the last moment (a shared store's lease must cover
+    /// Sends `call` if the store permits it at the last moment (a shared store's lease must cover
     /// it). When it does not, the attempt stops here and the job goes back, unfinished; nil.
     private func send(_ call: TargetCall, at endpoint: TargetEndpoint, refreshingToken: Bool = false, attempt: inout Attempt) async -> CallOutcome? {
         let job = attempt.job
-        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: { [board] timeout in board.permit(job, callTimeout: timeout) }) {
+        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: { [store] timeout in store.permit(job, callTimeout: timeout) }) {
         case .success(let outcome):
             return outcome
         case .failure(let refused):
@@ -192,7 +189,7 @@ package final class JobRunner: Sendable {
             let made = refreshingToken ? attempt.requests : Array(attempt.requests.dropLast())
             fencedLine(
                 attempt, calls: made, reason: nil, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call")
-            await board.abandon(job)
+            await store.abandon(job)
             return nil
         }
     }
@@ -268,7 +265,7 @@ package final class JobRunner: Sendable {
         guard let first = slots.first else { return [] }
         if first.since(now) > Self.inlineWait {
             attempt.job.reservedSlots = ReservedSlots(target: endpoint.name, times: slots)
-            _ = await board.park(attempt.job, until: first, line: nil)
+            _ = await store.park(attempt.job, until: first, line: nil)
             return nil
         }
         await Self.sleep(until: first)

@@ -56,7 +56,7 @@ package struct DemoRunner: Sendable {
         let deadline = ContinuousClock.now + timeout
         var records: [AuditRecord] = []
         while true {
-            _ = await running.journal.flush()
+            _ = await running.store.flush()
             records = try Self.records(at: auditPath)
             if FixtureOutcome.allSettled(outcomes, in: records) || ContinuousClock.now >= deadline { break }
             try await Task.sleep(for: .milliseconds(25))

@@ -32,11 +32,11 @@ struct MigrateCommand: AsyncParsableCommand {
         let logger = Logger(label: "hookline", factory: { _ in SwiftLogNoOpLogHandler() })
         let applied: [Int]
         do {
-            applied = try await PostgresStore.migrate(settings: settings, logger: logger)
+            applied = try await PostgresDatabase.migrate(settings: settings, logger: logger)
         } catch {
             throw CommandFailure.runtime("\(error)")
         }
-        let version = PostgresStore.schemaVersion
+        let version = PostgresDatabase.schemaVersion
         if applied.isEmpty {
             Console.show("\(settings.url): the schema is current (version \(version))")
         } else {

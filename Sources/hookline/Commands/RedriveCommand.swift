@@ -130,7 +130,7 @@ struct RedriveCommand: AsyncParsableCommand {
             // Wait until the redriven events are no longer owed.
             var waiting = redriven
             while !waiting.isEmpty {
-                for event in waiting where try await running.journal.owedTargets(of: event) == nil { waiting.remove(event) }
+                for event in waiting where try await running.store.owedTargets(of: event) == nil { waiting.remove(event) }
                 if !waiting.isEmpty { try await Task.sleep(for: .milliseconds(50)) }
             }
             return results

@@ -172,7 +172,7 @@ struct ReplayCommand: AsyncParsableCommand {
     private static func settle(_ outcomes: [FixtureOutcome], running: RunningHookline, timeout: Duration) async throws -> [AuditRecord] {
         let deadline = ContinuousClock.now + timeout
         while true {
-            _ = await running.journal.flush()
+            _ = await running.store.flush()
             var records: [AuditRecord] = []
             _ = try AuditLogReader.forEachRecord(in: running.configuration.audit.path) { records.append($0) }
             if FixtureOutcome.allSettled(outcomes, in: records) || ContinuousClock.now >= deadline { return records }

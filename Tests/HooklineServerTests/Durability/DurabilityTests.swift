@@ -40,10 +40,10 @@ struct DurabilityTests {
                     #expect(answer.status == 202)
                 }
                 try await eventually(timeout: .seconds(20), "the 40 events to be applied") {
-                    _ = await first.running.journal.flush()
+                    _ = await first.running.store.flush()
                     return sandbox.requests(pathPrefix: "/omnichannel").filter { $0.status == 200 }.count == 40
                 }
-                _ = await first.running.journal.flush()
+                _ = await first.running.store.flush()
                 #expect(first.rotations >= 3)
                 let current = try AuditLogReading.records(directory.file("audit.jsonl"))
                 let carried = current.filter { $0.reason == "carried_forward" }
@@ -65,7 +65,7 @@ struct DurabilityTests {
                 #expect(redelivered.outcome == "duplicate")
                 var records: [AuditRecord] = []
                 try await eventually(timeout: .seconds(20), "the stuck event to be applied after the restart") {
-                    _ = await second.running.journal.flush()
+                    _ = await second.running.store.flush()
                     records = try AuditLogReading.allRecords(directory.file("audit.jsonl"))
                     return AuditInvariant.outcomes(of: stuck.eventID, in: records)["omnichannel"] == .applied
                 }

@@ -53,7 +53,7 @@ struct ReceiveEndToEndTests {
             let records = try await hookline.auditRecords()
             #expect(records.filter { $0.outcome == .received }.count == 1)
             #expect(records.contains { $0.outcome == .duplicate && $0.message == "msg_repeat_1" && $0.into == first.eventID })
-            #expect(hookline.running.queue.count == 3, "one event for three targets, queued once")
+            #expect(hookline.running.store.occupancy.jobs == 3, "one event for three targets, queued once")
         }
     }
 
@@ -138,8 +138,8 @@ struct ReceiveEndToEndTests {
             let refused = try await hookline.deliver(body, to: "standard", messageID: "msg_refused_when_full")
             #expect(refused.status == 503)
             for _ in 0..<3 {
-                guard let job = await hookline.running.queue.next() else { break }
-                _ = await hookline.running.queue.finish(
+                guard let job = await hookline.running.store.next() else { break }
+                _ = await hookline.running.store.finish(
                     job, line: AuditRecord(ts: .now(), outcome: .applied, event: job.event.id, target: job.target))
             }
             let redelivered = try await hookline.deliver(body, to: "standard", messageID: "msg_refused_when_full")

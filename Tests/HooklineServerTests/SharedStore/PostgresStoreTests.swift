@@ -51,11 +51,12 @@ struct PostgresStoreTests {
         let configuration = try TestConfiguration.make(
             TestConfiguration.yaml(auditPath: audit, store: "{kind: postgres, url: \"\(cluster.url(database))\"}"))
         guard case .postgres(let settings) = configuration.store else { throw TestFailure("the test store is not postgres") }
-        let store = try PostgresStore(settings: settings, auditPath: audit, metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let store = try PostgresDatabase(settings: settings, auditPath: audit, metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await store.runPool() }
-            let (journal, board) = try await store.open(configuration: configuration, events: EventJobs(configuration))
-            group.addTask { await store.work(journal: journal, board: board, retention: settings.retention) }
+            let shared = try await PostgresStore.open(on: store, configuration: configuration, events: EventJobs(configuration))
+            let journal = shared.journal
+            group.addTask { await shared.run() }
             let result = await Result {
                 // What a commit leaves when its answer never arrives: the row, and nothing in the log.
                 let lost = #"{"ts":"2026-12-01T10:00:00.000Z","outcome":"applied","event":"evt_lost","source":"standard","target":"omnichannel","attempt":1}"#
@@ -81,8 +82,8 @@ struct PostgresStoreTests {
                 let after = try String(contentsOfFile: audit, encoding: .utf8).split(separator: "\n").map(String.init)
                 #expect(after.filter { $0 == lost }.count == 1 && after.filter { $0 == fresh }.count == 1)
             }
-            board.close()
-            await journal.close()
+            shared.stopHandingOut()
+            await shared.close()
             group.cancelAll()
             try result.get()
         }

@@ -11,9 +11,8 @@ import Testing
 @Suite("the PostgreSQL store's fleet promises", .serialized, .timeLimit(.minutes(3)))
 struct SharedStorePromisesTests {
     struct Opened {
-        let store: PostgresStore
-        let journal: PostgresJournal
-        let board: PostgresJobBoard
+        let pool: PostgresDatabase
+        let shared: PostgresStore
         let cluster: PostgresCluster
         let database: String
         let audit: String
@@ -22,7 +21,7 @@ struct SharedStorePromisesTests {
 
         /// The audit log's records, once everything submitted is written.
         func records() async throws -> [AuditRecord] {
-            _ = await journal.flush()
+            _ = await shared.flush()
             return try AuditLogReading.records(audit)
         }
     }
@@ -38,16 +37,16 @@ struct SharedStorePromisesTests {
                 auditPath: audit, routes: "  - {from: standard, to: omnichannel, contact_id: source_id}",
                 store: "{kind: postgres, url: \"\(cluster.url(database))\"}"))
         guard case .postgres(let settings) = configuration.store else { throw TestFailure("the test store is not postgres") }
-        let store = try PostgresStore(settings: settings, auditPath: audit, metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let pool = try PostgresDatabase(settings: settings, auditPath: audit, metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await store.runPool() }
-            let (journal, board) = try await store.open(configuration: configuration, events: EventJobs(configuration))
-            group.addTask { await store.work(journal: journal, board: board, retention: settings.retention) }
+            group.addTask { await pool.runPool() }
+            let shared = try await PostgresStore.open(on: pool, configuration: configuration, events: EventJobs(configuration))
+            group.addTask { await shared.run() }
             let result = await Result {
-                try await body(Opened(store: store, journal: journal, board: board, cluster: cluster, database: database, audit: audit))
+                try await body(Opened(pool: pool, shared: shared, cluster: cluster, database: database, audit: audit))
             }
-            board.close()
-            await journal.close()
+            shared.stopHandingOut()
+            await shared.close()
             group.cancelAll()
             try result.get()
         }
@@ -64,7 +63,7 @@ struct SharedStorePromisesTests {
             ts: .now(), outcome: .received, event: event, message: message ?? "msg_\(event)", source: "standard", type: "contact.updated",
             contact: contact, targets: ["omnichannel"], payload: body)
         let jobs = try events.restore(record, owed: ["omnichannel"]).get().jobs
-        #expect(await JournalConformanceTests.queue(opened.journal, opened.board, record, jobs: jobs) == .durable)
+        #expect(await StoreConformanceTests.keep(opened.shared, record, jobs: jobs) == .durable)
         return record
     }
 
@@ -72,16 +71,16 @@ struct SharedStorePromisesTests {
     func fenced() async throws {
         try await Self.withStore { opened in
             _ = try await Self.deliver("evt_fence", contact: "c_fence", to: opened)
-            let job = try #require(await opened.board.next())
+            let job = try #require(await opened.shared.next())
             let lane = try #require(job.ticket?.lane)
-            #expect(opened.board.permit(job, callTimeout: .seconds(2)) == .granted)
+            #expect(opened.shared.permit(job, callTimeout: .seconds(2)) == .granted)
             // Another instance took the lane over: a new claim, a new token.
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = 'hl-other', token = nextval('hookline_lease_tokens') WHERE lane = '\(lane)'")
-            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .applied)) == .fenced)
-            #expect(try await opened.journal.owedTargets(of: "evt_fence") == ["omnichannel"])
+            #expect(await opened.shared.finish(job, line: StoreConformanceTests.line(job, .applied)) == .fenced)
+            #expect(try await opened.shared.owedTargets(of: "evt_fence") == ["omnichannel"])
             #expect(try await opened.records().allSatisfy { $0.outcome != .applied }, "a fenced finish writes no terminal line")
             // A learned id under the lost claim is not kept either.
-            let kept = try await opened.journal.remember(
+            let kept = try await opened.shared.remember(
                 LearnedReference(key: "c_fence/email", id: "late"), at: "omnichannel",
                 line: AuditRecord(ts: .now(), outcome: .created, event: "evt_fence", target: "omnichannel", ref: "late", refKey: "c_fence/email"),
                 fence: job.ticket?.claim)
@@ -89,9 +88,9 @@ struct SharedStorePromisesTests {
             #expect(try await opened.sql("SELECT count(*) FROM hookline_references") == "0\n")
             // The same for a retry.
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = NULL, token = NULL, lease_until = NULL WHERE lane = '\(lane)'")
-            let again = try #require(await opened.board.next())
+            let again = try #require(await opened.shared.next())
             _ = try await opened.sql("UPDATE hookline_lanes SET holder = 'hl-other', token = nextval('hookline_lease_tokens') WHERE lane = '\(lane)'")
-            #expect(await opened.board.park(again, until: .now(), line: JournalConformanceTests.line(again, .retry)) == .fenced)
+            #expect(await opened.shared.park(again, until: .now(), line: StoreConformanceTests.line(again, .retry)) == .fenced)
             #expect(try await opened.records().allSatisfy { $0.outcome != .retry })
         }
     }
@@ -102,15 +101,15 @@ struct SharedStorePromisesTests {
             _ = try await Self.deliver("evt_gone", contact: "c_same", to: opened)
             _ = try await Self.deliver("evt_next", contact: "c_same", to: opened)
             // The head waits for a retry while its event row disappears (a bad restore, a manual delete).
-            let head = try #require(await opened.board.next())
+            let head = try #require(await opened.shared.next())
             #expect(head.event.id == "evt_gone")
-            #expect(await opened.board.park(head, until: .now() + .milliseconds(300), line: nil) == .written)
+            #expect(await opened.shared.park(head, until: .now() + .milliseconds(300), line: nil) == .written)
             _ = try await opened.sql("DELETE FROM hookline_events WHERE id = 'evt_gone'")
-            let next = try #require(await opened.board.next())
+            let next = try #require(await opened.shared.next())
             #expect(next.event.id == "evt_next", "the lane moved on")
             let failed = try await opened.records().first { $0.event == "evt_gone" && $0.outcome == .failed }
             #expect(failed?.error?.contains("its event is no longer in the store") == true, "\(String(describing: failed))")
-            #expect(await opened.board.finish(next, line: JournalConformanceTests.line(next, .applied)) == .written)
+            #expect(await opened.shared.finish(next, line: StoreConformanceTests.line(next, .applied)) == .written)
             try await eventually { try await opened.sql("SELECT count(*) FROM hookline_lanes") == "0\n" }
         }
     }
@@ -119,26 +118,26 @@ struct SharedStorePromisesTests {
     func redrivePruned() async throws {
         try await Self.withStore { opened in
             let record = try await Self.deliver("evt_old", contact: "c_old", message: "msg_reused", to: opened)
-            let job = try #require(await opened.board.next())
-            #expect(await opened.board.finish(job, line: JournalConformanceTests.line(job, .failed)) == .written)
+            let job = try #require(await opened.shared.next())
+            #expect(await opened.shared.finish(job, line: StoreConformanceTests.line(job, .failed)) == .written)
             _ = try await opened.sql("UPDATE hookline_events SET stored_at = now() - interval '30 days' WHERE id = 'evt_old'")
-            await opened.store.prune(retention: .seconds(86_400))
+            await opened.pool.prune(retention: .seconds(86_400))
             #expect(try await opened.sql("SELECT count(*) FROM hookline_events WHERE id = 'evt_old'") == "0\n", "pruned")
             // The sender reuses the message id for a new event once the old one is gone.
             _ = try await Self.deliver("evt_new", contact: "c_other", message: "msg_reused", to: opened)
-            let other = try #require(await opened.board.next())
-            #expect(await opened.board.finish(other, line: JournalConformanceTests.line(other, .applied)) == .written)
+            let other = try #require(await opened.shared.next())
+            #expect(await opened.shared.finish(other, line: StoreConformanceTests.line(other, .applied)) == .written)
 
             var redriven = record
             redriven.outcome = .redriven
             redriven.ts = .now()
             redriven.attempt = 1
             let jobs = try Self.events.restore(redriven, owed: ["omnichannel"]).get().jobs
-            #expect(await JournalConformanceTests.queue(opened.journal, opened.board, redriven, jobs: jobs) == .durable)
+            #expect(await StoreConformanceTests.keep(opened.shared, redriven, jobs: jobs) == .durable)
             #expect(try await opened.sql("SELECT coalesce(message, 'none') FROM hookline_events WHERE id = 'evt_old'") == "none\n")
-            let back = try #require(await opened.board.next())
+            let back = try #require(await opened.shared.next())
             #expect(back.event.id == "evt_old")
-            #expect(await opened.board.finish(back, line: JournalConformanceTests.line(back, .applied, attempt: 2)) == .written)
+            #expect(await opened.shared.finish(back, line: StoreConformanceTests.line(back, .applied, attempt: 2)) == .written)
             #expect(try await opened.sql("SELECT count(*) FROM hookline_jobs j WHERE NOT EXISTS (SELECT 1 FROM hookline_events e WHERE e.id = j.event_id)") == "0\n")
         }
     }
@@ -160,7 +159,7 @@ struct SharedStorePromisesTests {
                 UPDATE hookline_jobs SET done = false, outcome = NULL WHERE event_id = 'evt_7';
                 """)
             let started = ContinuousClock.now
-            await opened.store.prune(retention: .seconds(7 * 86_400))
+            await opened.pool.prune(retention: .seconds(7 * 86_400))
             let took = ContinuousClock.now - started
             let rate = Double(count - 1) / took.secondsValue
             print("prune: \(count - 1) events and their jobs in \(took) — \(Int(rate)) events/s")
@@ -176,11 +175,11 @@ struct SharedStorePromisesTests {
 /// long transaction has locked.
 @Suite("migrations with deadlines", .serialized, .timeLimit(.minutes(2)))
 struct MigrationDeadlineTests {
-    static func store(_ cluster: PostgresCluster, _ database: String) throws -> (PostgresStore, PostgresSettings) {
+    static func store(_ cluster: PostgresCluster, _ database: String) throws -> (PostgresDatabase, PostgresSettings) {
         let configuration = try TestConfiguration.make(
             TestConfiguration.yaml(auditPath: "/dev/null", store: "{kind: postgres, url: \"\(cluster.url(database))\"}"))
         guard case .postgres(let settings) = configuration.store else { throw TestFailure("the test store is not postgres") }
-        return (PostgresStore(settings: settings, instance: "hl-migrate-test", metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })), settings)
+        return (PostgresDatabase(settings: settings, instance: "hl-migrate-test", metrics: nil, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })), settings)
     }
 
     @Test("a migration waits at most its deadline for the lock another session holds, then says which session")

@@ -9,18 +9,18 @@ final class AcceptBatcher: Sendable {
     struct Item: Sendable {
         var record: AuditRecord
         var jobs: [Job]
-        var loop: (any EventLoop)?
+        var executor: (any CompletionExecutor)?
         var completion: @Sendable (OpeningOutcome) -> Void
     }
 
     /// Deliveries one commit takes at most.
     static let batchLimit = 256
 
-    private let store: PostgresStore
+    private let store: PostgresDatabase
     private let outbox: PostgresOutbox
     private let commits = GroupCommit<Item>(limit: batchLimit)
 
-    init(store: PostgresStore, outbox: PostgresOutbox) {
+    init(store: PostgresDatabase, outbox: PostgresOutbox) {
         self.store = store
         self.outbox = outbox
     }
@@ -126,8 +126,8 @@ final class AcceptBatcher: Sendable {
     }
 
     private static func complete(_ item: Item, _ outcome: OpeningOutcome) {
-        if let loop = item.loop {
-            loop.execute { item.completion(outcome) }
+        if let executor = item.executor {
+            executor.execute { item.completion(outcome) }
         } else {
             item.completion(outcome)
         }

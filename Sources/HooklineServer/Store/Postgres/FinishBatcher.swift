@@ -42,14 +42,14 @@ final class FinishBatcher: Sendable {
     /// Finishes one commit takes at most.
     static let batchLimit = 256
 
-    private let store: PostgresStore
+    private let store: PostgresDatabase
     private let outbox: PostgresOutbox
     private let routes: [String]
     /// Whether lanes are kept for their next jobs (not while draining).
     private let keeping = Atomic<Bool>(true)
     private let commits = GroupCommit<Item>(limit: batchLimit)
 
-    init(store: PostgresStore, outbox: PostgresOutbox, routes: [String]) {
+    init(store: PostgresDatabase, outbox: PostgresOutbox, routes: [String]) {
         self.store = store
         self.outbox = outbox
         self.routes = routes

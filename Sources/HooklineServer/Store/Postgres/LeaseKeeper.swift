@@ -8,10 +8,10 @@ import PostgresNIO
 /// the instance learns of a lane taken over; a renewal that fails (no answer within the interval)
 /// drops the lanes claimed ahead, and the `LeaseBook` stops calls before the leases can run out.
 final class LeaseKeeper: Sendable {
-    let store: PostgresStore
+    let store: PostgresDatabase
     let board: PostgresJobBoard
 
-    init(store: PostgresStore, board: PostgresJobBoard) {
+    init(store: PostgresDatabase, board: PostgresJobBoard) {
         self.store = store
         self.board = board
     }

@@ -10,7 +10,7 @@ import Synchronization
 /// held are in a `LeaseBook`: no job is handed out, and no call started, unless its lease covers
 /// the call. Idle workers wait for a notification (`LISTEN hookline_jobs`), a local enqueue, or
 /// the earliest deadline.
-package final class PostgresJobBoard: JobBoard {
+package final class PostgresJobBoard: Sendable {
     struct State {
         /// Unfinished jobs in the database, as last counted, plus those enqueued since.
         var unfinished = 0
@@ -34,7 +34,7 @@ package final class PostgresJobBoard: JobBoard {
     package let capacity: Int
     /// Lanes claimed ahead of the workers asking: one claim round trip then serves many jobs.
     let prefetch: Int
-    let store: PostgresStore
+    let store: PostgresDatabase
     /// Where the lines of jobs claimed, finished and parked go; its outbox is the finishes'.
     let journal: PostgresJournal
     let events: EventJobs
@@ -45,7 +45,7 @@ package final class PostgresJobBoard: JobBoard {
     private let finishes: FinishBatcher
     let state: Mutex<State>
 
-    init(store: PostgresStore, journal: PostgresJournal, events: EventJobs, configuration: HooklineConfiguration) {
+    init(store: PostgresDatabase, journal: PostgresJournal, events: EventJobs, configuration: HooklineConfiguration) {
         self.store = store
         self.journal = journal
         self.events = events
@@ -60,8 +60,12 @@ package final class PostgresJobBoard: JobBoard {
     /// Commits the workers' finishes until the store's background work is cancelled.
     func runFinishes() async { await finishes.run() }
 
-    package var count: Int { state.withLock { $0.unfinished + $0.reserved } }
-    package var depth: Int { state.withLock { max(0, $0.unfinished + $0.reserved - $0.inFlight) } }
+    package var occupancy: StoreOccupancy {
+        state.withLock { state in
+            StoreOccupancy(
+                capacity: capacity, jobs: state.unfinished + state.reserved, waiting: max(0, state.unfinished + state.reserved - state.inFlight))
+        }
+    }
 
     package func reserve(_ jobs: Int) -> Bool {
         state.withLock { state in
@@ -73,9 +77,6 @@ package final class PostgresJobBoard: JobBoard {
 
     package func cancelReservation(_ jobs: Int) { state.withLock { $0.reserved -= jobs } }
 
-    /// Thin deliveries are not coalesced across a fleet: a second fetch sees the same contact.
-    package func waitingFetch(for key: String) -> String? { nil }
-
     package func enqueue(reserved jobs: [Job]) {
         state.withLock { state in
             state.reserved -= jobs.count
@@ -83,9 +84,6 @@ package final class PostgresJobBoard: JobBoard {
         }
         store.wake.signal()
     }
-
-    /// Recovery is nothing to read with a shared store: what is owed is in the database already.
-    package func enqueue(overCapacity jobs: [Job]) { store.wake.signal() }
 
     func timeout(of job: Job) -> Duration { timeouts[job.target] ?? TargetSettings.defaultTimeout }
 
@@ -155,6 +153,8 @@ package final class PostgresJobBoard: JobBoard {
             // The first commit's line is in the outbox: the sweep writes it.
             break
         }
+        // Counted out at once; `recount` (every second) brings in what the rest of the fleet did.
+        state.withLock { $0.unfinished = max(0, $0.unfinished - 1) }
         if let next = answer.next {
             state.withLock { $0.book.claimed(ticket.claim, sentAt: answer.sentAt) }
             await hand(next)

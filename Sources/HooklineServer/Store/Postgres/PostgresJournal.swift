@@ -9,14 +9,14 @@ import Synchronization
 /// commit together before the 2xx, a redelivery to any instance is settled by the unique key
 /// on (source, message id), and each instance writes its own audit log of what it accepted and
 /// did, through the outbox.
-package final class PostgresJournal: Journal {
-    let store: PostgresStore
+package final class PostgresJournal: Sendable {
+    let store: PostgresDatabase
     package let outbox: PostgresOutbox
     let batcher: AcceptBatcher
     /// Message ids being accepted on this instance right now (a second connection gets 409).
     private let accepting = Mutex<[MessageKey: String]>([:])
 
-    init(store: PostgresStore, log: AuditLogWriter) {
+    init(store: PostgresDatabase, log: AuditLogWriter) {
         self.store = store
         self.outbox = PostgresOutbox(store: store, log: log)
         self.batcher = AcceptBatcher(store: store, outbox: outbox)
@@ -34,17 +34,15 @@ package final class PostgresJournal: Journal {
         }
     }
 
-    package func confirm(message key: MessageKey) { release(message: key) }
-
     package func release(message key: MessageKey) { _ = accepting.withLock { $0.removeValue(forKey: key) } }
 
     // MARK: Appending
 
     package func appendOpening(
-        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on loop: (any EventLoop)?,
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
-        batcher.submit(AcceptBatcher.Item(record: record, jobs: jobs, loop: loop) { [weak self] outcome in
+        batcher.submit(AcceptBatcher.Item(record: record, jobs: jobs, executor: executor) { [weak self] outcome in
             if let claim { self?.release(message: claim) }
             completion(outcome)
         })
@@ -63,46 +61,6 @@ package final class PostgresJournal: Journal {
     package func flush() async -> JournalFailure? { await log.flush() }
 
     // MARK: What is owed
-
-    package func forEachOwed(_ body: (OwedEvent) -> Void) async throws(JournalFailure) {
-        let rows = try await store.query(
-            """
-            SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload,
-                   array_agg(j.target ORDER BY j.id) AS owed, array_agg(j.attempt ORDER BY j.id) AS attempts,
-                   array_agg(coalesce(extract(epoch FROM j.first_attempt_at)::float8, -1) ORDER BY j.id) AS first_attempts,
-                   bool_or(j.opening = 'redriven') AS redriven, max(j.budget_start) AS budget
-            FROM hookline_jobs j JOIN hookline_events e ON e.id = j.event_id
-            WHERE NOT j.done GROUP BY e.id ORDER BY min(j.id)
-            """, "owed")
-        for row in rows {
-            let cells = row.makeRandomAccess()
-            do {
-                var record = try Self.event(cells)
-                let owed = try cells["owed"].decode([String].self)
-                let attempts = try cells["attempts"].decode([Int].self)
-                let firsts = try cells["first_attempts"].decode([Double].self)
-                if try cells["redriven"].decode(Bool.self) {
-                    record.outcome = .redriven
-                    record.attempt = try cells["budget"].decode(Int.self)
-                }
-                var attemptsByTarget: [String: Int] = [:]
-                var firstByTarget: [String: UnixTime] = [:]
-                for (index, target) in owed.enumerated() {
-                    if attempts[index] > 0 { attemptsByTarget[target] = attempts[index] }
-                    if firsts[index] >= 0 { firstByTarget[target] = UnixTime(milliseconds: Int64((firsts[index] * 1000).rounded())) }
-                }
-                body(OwedEvent(event: record.event ?? "", opening: .success(record), owed: owed, attempts: attemptsByTarget, firstAttemptAt: firstByTarget))
-            } catch {
-                throw JournalFailure("an owed event's row cannot be read: \(error)")
-            }
-        }
-    }
-
-    package func owedTargets() async throws(JournalFailure) -> [(event: String, targets: [String])] {
-        let rows = try await store.query(
-            "SELECT event_id, array_agg(target ORDER BY id) FROM hookline_jobs WHERE NOT done GROUP BY event_id ORDER BY min(id)", "owed_targets")
-        return try Self.decodeAll(rows) { cells in (try cells[0].decode(String.self), try cells[1].decode([String].self)) }
-    }
 
     package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? {
         let rows = try await store.query("SELECT target FROM hookline_jobs WHERE event_id = \(event) AND NOT done ORDER BY id", "owed_targets_of")

@@ -9,7 +9,7 @@ import Synchronization
 /// own audit log, then deletes them there. At start, what a crash left is copied — skipping
 /// any line the log already holds — so no committed line is lost, and none is written twice.
 package final class PostgresOutbox: Sendable {
-    private let store: PostgresStore
+    private let store: PostgresDatabase
     let log: AuditLogWriter
     /// Outbox rows written to the log and synced, waiting to be deleted.
     private let written = Mutex<[Int64]>([])
@@ -25,7 +25,7 @@ package final class PostgresOutbox: Sendable {
     /// commit's answer was lost: far past the query timeout, so no answer can still arrive.
     static let sweepAge: Duration = .seconds(30)
 
-    init(store: PostgresStore, log: AuditLogWriter) {
+    init(store: PostgresDatabase, log: AuditLogWriter) {
         self.store = store
         self.log = log
     }

@@ -3,12 +3,12 @@ import HooklineCore
 /// A target's call rate kept in the database (GCRA on the database's clock), so its limit
 /// holds for the whole fleet: Buildr's 10 calls per 10 s stay 10, however many instances call.
 final class PostgresRateLimiter: TargetRateLimiter {
-    private let store: PostgresStore
+    private let store: PostgresDatabase
     private let target: String
     private let interval: Double
     private let tolerance: Double
 
-    init(store: PostgresStore, target: String, settings: RateLimitSettings) {
+    init(store: PostgresDatabase, target: String, settings: RateLimitSettings) {
         self.store = store
         self.target = target
         let limit = max(1, settings.requests)

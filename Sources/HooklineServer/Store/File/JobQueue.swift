@@ -30,17 +30,18 @@ package final class JobQueue: Sendable {
 
     private let state: Mutex<State>
     private let timers: any EventLoop
-    /// Where the lines of finished and parked jobs go (`JobBoard`).
-    let journal: any Journal
     package let capacity: Int
 
-    package init(capacity: Int, timers: any EventLoop, journal: any Journal) {
+    package init(capacity: Int, timers: any EventLoop) {
         self.state = Mutex(State(queue: LaneQueue(capacity: capacity)))
         self.timers = timers
-        self.journal = journal
         self.capacity = capacity
     }
 
+    /// Jobs admitted and not finished (reservations included), and jobs waiting.
+    package var occupancy: StoreOccupancy {
+        state.withLock { StoreOccupancy(capacity: capacity, jobs: $0.queue.count, waiting: $0.queue.depth) }
+    }
     /// Jobs admitted and not finished, reservations included.
     package var count: Int { state.withLock { $0.queue.count } }
     /// Jobs waiting (not in flight).

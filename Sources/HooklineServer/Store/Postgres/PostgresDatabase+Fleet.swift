@@ -10,7 +10,7 @@ import NIOSSL
 import PostgresNIO
 import Synchronization
 
-extension PostgresStore {
+extension PostgresDatabase {
     /// The store for an instance whose audit log is at `auditPath`, named as before if it ran before.
     package convenience init(settings: PostgresSettings, auditPath: String, metrics: HooklineMetrics?, logger: Logger) throws(JournalFailure) {
         self.init(settings: settings, instance: try InstanceIdentity.load(auditPath: auditPath), metrics: metrics, logger: logger)

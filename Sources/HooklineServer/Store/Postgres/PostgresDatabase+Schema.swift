@@ -10,7 +10,7 @@ import NIOSSL
 import PostgresNIO
 import Synchronization
 
-extension PostgresStore {
+extension PostgresDatabase {
     // MARK: - Schema
 
     /// How long a migration waits for the lock another instance holds while it migrates.
@@ -80,7 +80,7 @@ extension PostgresStore {
     }
 }
 
-extension PostgresStore {
+extension PostgresDatabase {
     /// Takes the migration lock within `migrationLockWait`, or says who holds it.
     static func takeMigrationLock(_ connection: PostgresConnection, wait: Duration, logger: Logger) async throws {
         let deadline = ContinuousClock.now + wait
@@ -109,7 +109,7 @@ extension PostgresStore {
     /// `hookline migrate`: connects, applies the migrations not yet applied (under the same
     /// advisory lock as a starting instance), and disconnects. The versions applied now.
     package static func migrate(settings: PostgresSettings, logger: Logger, timeout: Duration = .seconds(30)) async throws(JournalFailure) -> [Int] {
-        let store = PostgresStore(settings: settings, instance: "hookline-migrate", metrics: nil, logger: logger)
+        let store = PostgresDatabase(settings: settings, instance: "hookline-migrate", metrics: nil, logger: logger)
         do {
             return try await withThrowingTaskGroup(of: [Int]?.self) { group in
                 group.addTask {

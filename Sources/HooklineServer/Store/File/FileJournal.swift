@@ -1,12 +1,11 @@
 import HooklineCore
 import Logging
-import NIOCore
 import Synchronization
 
 /// The journal kept in the JSONL audit log itself (`store: {kind: file}`, the default): one
 /// process owns the file under an exclusive lock; the dedup window and the learned ids live in
-/// memory and are rebuilt from the log at start-up.
-package final class FileJournal: Journal {
+/// memory and are rebuilt from the log at start-up. `FileStore` is made of it and a `JobQueue`.
+package final class FileJournal: Sendable {
     /// What opening the log found.
     package struct OpenReport: Sendable {
         package var lines = 0
@@ -34,9 +33,12 @@ package final class FileJournal: Journal {
     /// cut off (it was never acknowledged), a `.next` file left by an interrupted rotation is
     /// removed (the current file is still whole), and what is owed, the message ids inside the
     /// dedup window and the learned ids come back.
+    /// The jobs of each durable opening go into `queue`, in the room reserved for them (given
+    /// back when the write fails).
     package static func open(
         path: String,
         options: AuditLogWriter.Options,
+        queue: JobQueue? = nil,
         observer: (any AuditWriteObserver)? = nil,
         logger: Logger = Logger(label: "hookline.audit", factory: { _ in SwiftLogNoOpLogHandler() })
     ) throws(JournalFailure) -> FileJournal {
@@ -67,7 +69,15 @@ package final class FileJournal: Journal {
                 for reference in journal.references { learned.remember(target: reference.target, key: reference.key, id: reference.id) }
                 let writer = try AuditLogWriter(
                     file: file, options: options, journal: journal, observer: observer,
-                    settle: { confirmed, released in dedup.settle(confirmed: confirmed, released: released) }, logger: logger)
+                    settle: { durable, claims, jobs in
+                        if durable {
+                            dedup.settle(confirmed: claims, released: [])
+                            queue?.enqueue(reserved: jobs)
+                        } else {
+                            dedup.settle(confirmed: [], released: claims)
+                            queue?.cancelReservation(jobs.count)
+                        }
+                    }, logger: logger)
                 report.seconds = (ContinuousClock.now - started).secondsValue
                 return FileJournal(path: path, report: report, writer: writer, dedup: dedup, learned: learned)
             } catch {
@@ -93,13 +103,14 @@ package final class FileJournal: Journal {
 
     // MARK: Appending
 
+    /// Writes an opening line; once it is durable its claim is confirmed and its jobs queued
+    /// (by the writer, for the whole batch), then `completion` runs on `executor`. One process
+    /// owns the log, so a duplicate never reaches here: the claim settled it.
     package func appendOpening(
-        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on loop: (any EventLoop)?,
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on executor: (any CompletionExecutor)?,
         completion: @escaping @Sendable (OpeningOutcome) -> Void
     ) {
-        // The jobs live in the in-memory queue; the line is all this store keeps. Dedup is
-        // settled by the claim: one process owns the log, so a duplicate never reaches here.
-        writer.appendOpening(record, claim: claim, on: loop, completion: completion)
+        writer.appendOpening(record, claim: claim, jobs: jobs, on: executor, completion: completion)
     }
 
     package func append(_ record: AuditRecord) { writer.append(record) }
@@ -108,7 +119,8 @@ package final class FileJournal: Journal {
 
     // MARK: What is owed
 
-    package func forEachOwed(_ body: (OwedEvent) -> Void) async throws(JournalFailure) {
+    /// Every owed event, in the order they were received.
+    package func forEachOwed(_ body: (OwedEvent) -> Void) {
         let pending = writer.withJournal { $0.pending }
         for event in pending {
             body(
@@ -118,33 +130,32 @@ package final class FileJournal: Journal {
         }
     }
 
-    package func owedTargets() async throws(JournalFailure) -> [(event: String, targets: [String])] {
+    /// Every owed event with the targets it still owes, in receive order (no lines read).
+    package func owedTargets() -> [(event: String, targets: [String])] {
         writer.withJournal { $0.pending.map { ($0.event, $0.remainingTargets) } }
     }
 
-    package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? {
+    package func owedTargets(of event: String) -> [String]? {
         writer.withJournal { $0.pendingEvent(event)?.remainingTargets }
     }
 
-    package func opening(of event: String) async -> Result<AuditRecord, JournalReadError> { writer.opening(of: event) }
+    package func opening(of event: String) -> Result<AuditRecord, JournalReadError> { writer.opening(of: event) }
 
     /// How many events are owed.
     package var owedCount: Int { writer.withJournal { $0.pendingCount } }
 
     // MARK: Learned references
 
-    package func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup { learned }
+    package var references: any ReferenceLookup { learned }
 
-    /// One process owns the log: no claim can be lost, so `fence` is not checked.
-    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool {
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord) {
         learned.remember(target: target, key: reference.key, id: reference.id)
         writer.append(line)
-        return true
     }
 
     // MARK: Redrive
 
-    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
+    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) throws(JournalFailure) -> [AuditRecord] {
         var selection = RedriveSelection()
         do {
             _ = try AuditLogReader.forEachRecord(in: path) { selection.add($0) }
@@ -160,8 +171,21 @@ package final class FileJournal: Journal {
 
     package var failure: JournalFailure? { writer.lastError }
 
-    package func close() async { writer.close() }
+    package func close() { writer.close() }
 }
+
+/// An event the journal owes: its opening line read back, and how far each owed target got.
+package struct OwedEvent: Sendable {
+    package var event: String
+    /// The `received` (or `redriven`) line, or why it could not be read back.
+    package var opening: Result<AuditRecord, JournalReadError>
+    /// Targets without a terminal line, in the order the event named them.
+    package var owed: [String]
+    /// Attempts made per target, and the wall-clock time of each target's first retry line.
+    package var attempts: [String: Int]
+    package var firstAttemptAt: [String: UnixTime]
+}
+
 
 /// The in-memory dedup window, shared with the writer thread that settles claims per batch.
 final class DedupTable: Sendable {

@@ -24,6 +24,6 @@ struct FileJournalMemoryTests {
         #expect(seen >= maximum && seen <= maximum + ChunkedList<AuditJournal.SeenMessage>.chunkSize)
         #expect(newest == "msg_\(received - 1)")
         #expect(owed == received, "every event is still owed: only message ids are bounded")
-        await journal.close()
+        journal.close()
     }
 }

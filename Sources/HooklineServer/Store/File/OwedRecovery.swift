@@ -5,11 +5,11 @@ import HooklineCore
 /// applied, ended with a `failed` line per target that says why.
 enum OwedRecovery {
     static func jobs(
-        owedBy journal: any Journal, events: EventJobs, now: MonotonicTime = .now(), wallNow: UnixTime = .now()
-    ) async throws(JournalFailure) -> (jobs: [Job], events: Int) {
+        owedBy journal: FileJournal, events: EventJobs, now: MonotonicTime = .now(), wallNow: UnixTime = .now()
+    ) -> (jobs: [Job], events: Int) {
         var jobs: [Job] = []
         var recovered = 0
-        try await journal.forEachOwed { owed in
+        journal.forEachOwed { owed in
             let record: AuditRecord? = if case .success(let line) = owed.opening { line } else { nil }
             func fail(_ targets: [String], _ reason: String) {
                 for target in targets {

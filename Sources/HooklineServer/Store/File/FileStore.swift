@@ -1,0 +1,150 @@
+import HooklineCore
+import Logging
+import NIOCore
+import Synchronization
+
+/// `store: {kind: file}`, the default: one process keeps everything in its JSONL audit log
+/// (`FileJournal`) and queues jobs in memory (`JobQueue`). Start-up reads the log and queues
+/// what it owes again.
+package final class FileStore: Store, ThinFetchCoalescing {
+    package let journal: FileJournal
+    private let queue: JobQueue
+    package let recovery: RecoveryReport
+    private let logger: Logger
+    /// Each limited target's limiter, made on first use: every caller shares it.
+    private let limiters = Mutex<[String: LocalRateLimiter]>([:])
+
+    private init(journal: FileJournal, queue: JobQueue, recovery: RecoveryReport, logger: Logger) {
+        self.journal = journal
+        self.queue = queue
+        self.recovery = recovery
+        self.logger = logger
+    }
+
+    /// Opens the log at `path` under its lock, replays it and queues every job it owes —
+    /// whatever `capacity` (nothing accepted may be dropped). `timers` wakes parked jobs.
+    package static func open(
+        path: String, options: AuditLogWriter.Options, capacity: Int, events: EventJobs, timers: any EventLoop,
+        observer: (any AuditWriteObserver)? = nil,
+        logger: Logger = Logger(label: "hookline", factory: { _ in SwiftLogNoOpLogHandler() })
+    ) throws(JournalFailure) -> FileStore {
+        let started = ContinuousClock.now
+        let queue = JobQueue(capacity: capacity, timers: timers)
+        let journal = try FileJournal.open(path: path, options: options, queue: queue, observer: observer, logger: logger)
+        let recovered = OwedRecovery.jobs(owedBy: journal, events: events)
+        queue.enqueue(overCapacity: recovered.jobs)
+        let report = RecoveryReport(
+            lines: journal.report.lines, unreadableLines: journal.report.unreadableLines, truncatedBytes: journal.report.truncatedBytes,
+            recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
+        return FileStore(journal: journal, queue: queue, recovery: report, logger: logger)
+    }
+
+    // MARK: Accepting a delivery
+
+    package func claim(message key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim {
+        journal.claim(message: key, eventID: eventID, now: now)
+    }
+
+    package func release(message key: MessageKey) { journal.release(message: key) }
+
+    package var thinFetches: (any ThinFetchCoalescing)? { self }
+
+    package func waitingFetch(for key: String) -> String? { queue.waitingFetch(for: key) }
+
+    package func confirm(message key: MessageKey) { journal.confirm(message: key) }
+
+    package func reserve(_ jobs: Int) -> Bool { queue.reserve(jobs) }
+
+    package func cancelReservation(_ jobs: Int) { queue.cancelReservation(jobs) }
+
+    package func accept(
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (OpeningOutcome) -> Void
+    ) {
+        // The writer queues the jobs (or gives their room back) with its batch, before completions run.
+        journal.appendOpening(record, jobs: jobs, claim: claim, on: executor, completion: completion)
+    }
+
+    package func append(_ record: AuditRecord) { journal.append(record) }
+
+    package var occupancy: StoreOccupancy { queue.occupancy }
+
+    // MARK: Running jobs
+
+    package func next() async -> Job? { await queue.next() }
+
+    /// One process owns its queue: no lease to run out.
+    package func permit(_ job: Job, callTimeout: Duration) -> CallPermission { .granted }
+
+    package func abandon(_ job: Job) async { queue.park(job, until: .now()) }
+
+    package func finish(_ job: Job, line: AuditRecord) async -> JobWrite {
+        // The line first: the lane's next job must not be logged before this one's end.
+        journal.append(line)
+        queue.finish(job)
+        return .written
+    }
+
+    package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite {
+        if let line { journal.append(line) }
+        queue.park(job, until: until)
+        return .written
+    }
+
+    package func opening(of event: String) async -> Result<AuditRecord, JournalReadError> { journal.opening(of: event) }
+
+    package func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup { journal.references }
+
+    /// One process owns the log: no claim can be lost, so `fence` is not checked.
+    package func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool {
+        journal.remember(reference, at: target, line: line)
+        return true
+    }
+
+    package func rateLimiter(for target: TargetSettings) -> (any TargetRateLimiter)? {
+        guard let settings = target.rateLimit else { return nil }
+        return limiters.withLock { limiters in
+            if let limiter = limiters[target.name] { return limiter }
+            let limiter = LocalRateLimiter(settings)
+            limiters[target.name] = limiter
+            return limiter
+        }
+    }
+
+    // MARK: Redrive
+
+    package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? { journal.owedTargets(of: event) }
+
+    package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
+        try journal.redriveCandidates(outcomes: outcomes, event: event, since: since, now: now)
+    }
+
+    // MARK: Life
+
+    package var failure: JournalFailure? { journal.failure }
+
+    package var databasePool: DatabasePoolReading? { nil }
+
+    /// The writer has its own thread; nothing else runs.
+    package func run() async {}
+
+    package func flush() async -> JournalFailure? { await journal.flush() }
+
+    package func stopHandingOut() { queue.close() }
+
+    /// A `pending` line for each event still owed (the next start picks it up), then the log
+    /// written, synced and closed.
+    package func close() async {
+        let now = UnixTime.now()
+        for owed in journal.owedTargets() {
+            journal.append(
+                AuditRecord(
+                    ts: now, outcome: .pending, event: owed.event, targets: owed.targets,
+                    error: "Hookline stopped before these targets were done; the next start picks them up"))
+        }
+        if let failure = await journal.flush() {
+            logger.error("the audit log could not be flushed at shutdown", metadata: ["error": "\(failure)"])
+        }
+        journal.close()
+    }
+}

@@ -1,0 +1,177 @@
+import HooklineCore
+
+/// Everything Hookline keeps: the events it accepted, the jobs they owe, what each target has
+/// told it, and each target's call rate. Ingest, the workers, redrive and the runtime see
+/// storage only through this seam. Two stores keep it: the JSONL audit log with an in-memory
+/// queue (`FileStore`, one process) and PostgreSQL (`PostgresStore`, a fleet). `StoreFactory`
+/// is the one place that picks one; `StoreConformanceTests` hold both to every promise here.
+///
+/// Every requirement is synchronous (cheap, in memory) or `async`; none names an event loop. A
+/// promise a store cannot keep is visible in a type: `thinFetches` is nil when deliveries are
+/// never coalesced, and `permit` is `.granted` when no lease can run out.
+package protocol Store: Sendable {
+    // MARK: Accepting a delivery
+
+    /// Claims a message id for `eventID` at `now`, or reports who has it. A claim is settled by
+    /// `accept`, by `release`, or by `thinFetches.confirm`.
+    func claim(message key: MessageKey, eventID: String, now: UnixTime) -> DedupClaim
+    /// The claimed delivery was not kept: a redelivery is accepted.
+    func release(message key: MessageKey)
+    /// Coalescing of thin messages (a second fetch of a contact whose fetch has not started
+    /// yet): nil when the store never coalesces — in a fleet, each instance fetches.
+    var thinFetches: (any ThinFetchCoalescing)? { get }
+    /// Claims room for `jobs` jobs, all or nothing, before anything is written: a full store
+    /// writes nothing. `accept` uses the room; `cancelReservation` gives it back.
+    func reserve(_ jobs: Int) -> Bool
+    func cancelReservation(_ jobs: Int)
+    /// Keeps an event's opening line (`received` or `redriven`) and its `jobs`, whose room
+    /// `reserve` claimed, and calls `completion` once they are durable and the jobs can be
+    /// taken — or once the event turns out a duplicate, or is not kept, when the room is given
+    /// back. On `executor` when given: a commit's completions bound to one executor are handed
+    /// over together. Concurrent accepts share one commit. `claim`, the delivery's dedup claim,
+    /// is settled with it; a store shared by several instances settles a redelivery to another
+    /// one here, as `.duplicate`.
+    func accept(
+        _ record: AuditRecord, jobs: [Job], claim: MessageKey?, on executor: (any CompletionExecutor)?,
+        completion: @escaping @Sendable (OpeningOutcome) -> Void)
+    /// Appends a line that ends nothing a job waits for (`ignored`, `rejected`, `coalesced`,
+    /// `recovered`, `pending`); returns at once.
+    func append(_ record: AuditRecord)
+    /// Jobs held, against the capacity past which deliveries are answered 503.
+    var occupancy: StoreOccupancy { get }
+
+    // MARK: Running jobs
+
+    /// The next runnable job: the head of its lane (one target and contact), never two of one
+    /// lane at once. Waits for one; nil once `stopHandingOut` was called.
+    func next() async -> Job?
+    /// Whether a call with `callTimeout` may start for `job` now. Asked right before each call
+    /// is sent: a shared store grants it only while this instance's lease on the job's lane
+    /// covers the call and a margin (`LeaseBook`); a store of one process always grants it.
+    func permit(_ job: Job, callTimeout: Duration) -> CallPermission
+    /// Gives back a job whose next call was not permitted, unfinished and without a line: the
+    /// lane's next holder — another instance, or this one later — runs it.
+    func abandon(_ job: Job) async
+    /// The job reached a terminal outcome: `line` is written and its lane moves on — unless the
+    /// answer is `fenced` or `unwritten`, when nothing is written.
+    func finish(_ job: Job, line: AuditRecord) async -> JobWrite
+    /// Holds the job, and its lane, until `until`, writing `line` (a `retry`) when given —
+    /// unless the answer is `fenced` or `unwritten`, when nothing is written.
+    func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite
+    /// The opening line of an owed event (a job whose patch was not kept in memory re-reads it).
+    func opening(of event: String) async -> Result<AuditRecord, JournalReadError>
+    /// The ids learned at `target` that a job may need: those whose key starts with one of
+    /// `prefixes` (a store may return more).
+    func references(at target: String, prefixes: [String]) async throws(JournalFailure) -> any ReferenceLookup
+    /// Keeps an id a call created, with its `created` line; once this returns true, any
+    /// instance's next job at the target sees it. False, keeping and writing nothing, when
+    /// `fence` (the claim the job ran under) no longer holds its lane: the lane's new holder may
+    /// be learning its own id, which a late one must not overwrite.
+    func remember(_ reference: LearnedReference, at target: String, line: AuditRecord, fence: LaneClaim?) async throws(JournalFailure) -> Bool
+    /// The call rate every caller of `target` shares (in a fleet, every instance); nil when the
+    /// target has no `rate_limit`.
+    func rateLimiter(for target: TargetSettings) -> (any TargetRateLimiter)?
+
+    // MARK: Redrive
+
+    /// The targets `event` still owes, or nil when it owes none.
+    func owedTargets(of event: String) async throws(JournalFailure) -> [String]?
+    /// `redriven` records for the targets whose last terminal outcome is in `outcomes`.
+    func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord]
+
+    // MARK: Life
+
+    /// What opening the store found and queued again.
+    var recovery: RecoveryReport { get }
+    /// Why the store cannot be written right now, or nil (`/readyz`).
+    var failure: JournalFailure? { get }
+    /// The database pool's size and the queries in it now, for `/metrics`; nil without one.
+    var databasePool: DatabasePoolReading? { get }
+    /// The store's own work while the runtime runs (a fleet's commits, claims, renewals,
+    /// LISTEN, pruning); returns when cancelled. A store with none returns at once.
+    func run() async
+    /// Waits until everything written so far is durable.
+    func flush() async -> JournalFailure?
+    /// Stops handing out jobs: waiting and later `next()` calls return nil.
+    func stopHandingOut()
+    /// Once the workers stopped: leaves what is still owed for the next start (the file store
+    /// writes a `pending` line per owed event; a shared store gives this instance's lanes back to
+    /// the fleet at once), writes what is pending, and closes.
+    func close() async
+}
+
+/// Where a store runs an accept's completion: the accepting connection's event loop. The
+/// listener adapts its loops to it (`EventLoopExecutor`), so the store knows no NIO.
+package protocol CompletionExecutor: AnyObject, Sendable {
+    func execute(_ work: @escaping @Sendable () -> Void)
+}
+
+/// A store's jobs against its capacity.
+package struct StoreOccupancy: Sendable, Hashable {
+    /// Jobs held at most; past it, deliveries are answered 503.
+    package var capacity: Int
+    /// Jobs admitted and not finished, reservations included.
+    package var jobs: Int
+    /// Jobs waiting (not in flight).
+    package var waiting: Int
+
+    package init(capacity: Int, jobs: Int, waiting: Int) {
+        self.capacity = capacity
+        self.jobs = jobs
+        self.waiting = waiting
+    }
+}
+
+/// A shared store's connection pool, for `/metrics`.
+package struct DatabasePoolReading: Sendable, Hashable {
+    package var size: Int
+    package var inUse: Int
+}
+
+/// Folding a thin message into another whose fetch of the same contact has not started.
+package protocol ThinFetchCoalescing: Sendable {
+    /// The event whose thin fetch with this key has not started yet, if one is waiting.
+    func waitingFetch(for key: String) -> String?
+    /// The claimed delivery was folded into another: later deliveries are duplicates.
+    func confirm(message key: MessageKey)
+}
+
+/// What a message id's first sight means for this delivery.
+package enum DedupClaim: Sendable, Hashable {
+    /// Never seen: this delivery is the one to process.
+    case new
+    /// Seen and kept: answer `duplicate`.
+    case duplicate(eventID: String)
+    /// Seen but not yet kept (another connection is accepting it): ask the sender to retry.
+    case inProgress(eventID: String)
+}
+
+/// What became of an accepted event.
+package enum OpeningOutcome: Sendable, Hashable {
+    /// It is durable and its jobs can be taken: the sender may be answered 2xx.
+    case durable
+    /// Its message id was already accepted (by this instance or another): the original event.
+    case duplicate(of: String)
+    /// It was not kept; the sender is answered 503 and retries.
+    case failed(JournalFailure)
+}
+
+/// What became of a job's finish or park.
+package enum JobWrite: Sendable, Hashable {
+    /// Written: the job ended, or waits for its next attempt.
+    case written
+    /// Not written: another claim holds the job's lane now (this instance stalled, or was cut off
+    /// from the store), and ends the job.
+    case fenced
+    /// Not written: Hookline is stopping and its drain deadline passed first. The job stays owed.
+    case unwritten
+}
+
+extension Store {
+    /// `accept` awaited, with no executor.
+    package func accept(_ record: AuditRecord, jobs: [Job], claim: MessageKey? = nil) async -> OpeningOutcome {
+        await withCheckedContinuation { continuation in
+            accept(record, jobs: jobs, claim: claim, on: nil) { continuation.resume(returning: $0) }
+        }
+    }
+}
