@@ -75,7 +75,7 @@ extension HooklineRuntime {
                 }
             } catch {
                 await store.close()
-                await Self.stop(transport: transport, applyThreads: applyThreads, logger: logger)
+                await CallsService(transport: transport, applyThreads: applyThreads, logger: logger).stop()
                 throw error
             }
             let window = TimeAmount.nanoseconds(configuration.audit.rejectedLines.window.wholeNanoseconds)
@@ -87,30 +87,6 @@ extension HooklineRuntime {
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
                 rejectionWindows: rejectionWindows, store: store)
-        }
-
-        /// After the workers stopped: the listener, the rejection windows and the control socket
-        /// closed, then the store (what is still owed left for the next start), then the rest.
-        func close(logger: Logger) async {
-            do {
-                try await running.listener.close()
-            } catch {
-                logger.warning("the listener did not close cleanly", metadata: ["error": "\(error)"])
-            }
-            rejectionWindows.cancel()
-            running.ingest.endRejectionWindow(now: .now + running.configuration.audit.rejectedLines.window)
-            await control?.stop(logger: logger)
-            await store.close()
-            await Self.stop(transport: transport, applyThreads: applyThreads, logger: logger)
-        }
-
-        private static func stop(transport: TargetTransport, applyThreads: ApplyThreads, logger: Logger) async {
-            do {
-                try await transport.shutdown()
-            } catch {
-                logger.warning("the target transport did not shut down cleanly", metadata: ["error": "\(error)"])
-            }
-            await applyThreads.shutdown()
         }
     }
 }

@@ -6,10 +6,11 @@ import ServiceLifecycle
 import Synchronization
 
 /// One Hookline as a swift-service-lifecycle `Service`: `run()` owns its whole life — start
-/// (recover the journal, bind the listener), serve (workers apply what is queued) until graceful
-/// shutdown or cancellation, then drain: new deliveries are answered 503, calls in flight get
-/// `server.drain_timeout`, a `pending` line is written for what is still owed (the next start
-/// picks it up), and the journal is flushed and closed.
+/// (open the store and recover what it owes, bind the listener), then run its parts as services
+/// in one `ServiceGroup` (`RuntimeServices.swift`) until graceful shutdown, which stops them in
+/// order: new deliveries are answered 503, calls in flight get `server.drain_timeout`, the
+/// listener closes, and the store leaves what is still owed for the next start and closes.
+/// Cancellation instead stops every part at once, as a crash would (nothing accepted is lost).
 package final class HooklineRuntime: Service, Sendable {
     /// How a runtime is run beyond its configuration.
     package struct Options: Sendable {
@@ -28,19 +29,11 @@ package final class HooklineRuntime: Service, Sendable {
         }
     }
 
-    private enum State: Sendable {
-        case initial
-        case starting
-        case running(RunningHookline)
-        case draining
-        case stopped
-    }
-
     package let configuration: HooklineConfiguration
     private let options: Options
     private let logger: Logger
     private let onRunning: @Sendable (RunningHookline) async -> Void
-    private let state = Mutex(State.initial)
+    private let started = Atomic<Bool>(false)
 
     /// `onRunning` is called once the listener is bound and recovery is done, before serving.
     package init(
@@ -61,24 +54,22 @@ package final class HooklineRuntime: Service, Sendable {
     }
 
     package func run() async throws {
-        let fresh = state.withLock { state -> Bool in
-            guard case .initial = state else { return false }
-            state = .starting
-            return true
-        }
-        guard fresh else { throw AlreadyRun() }
+        guard started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { throw AlreadyRun() }
         let ownGroup = options.eventLoops == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.eventLoops ?? System.coreCount) : nil
         let group: any EventLoopGroup = options.eventLoops ?? ownGroup ?? MultiThreadedEventLoopGroup.singleton
-        defer { state.withLock { $0 = .stopped } }
         let metrics = HooklineMetrics()
         do {
             try await withThrowingTaskGroup(of: Void.self) { background in
-                // What the store runs for the whole life of the runtime (a shared store's pool), start-up included.
+                // A shared store's connection pool, for the whole life of the runtime, start-up
+                // and the store's own shutdown included: it is cancelled after everything else.
                 let parts = try await Parts.start(
                     configuration: configuration, options: options, group: group, metrics: metrics, logger: logger,
                     background: { work in background.addTask { await work() } })
-                background.addTask { await parts.store.run() }
-                await serve(parts)
+                await onRunning(parts.running)
+                if options.workers { parts.running.startWorkers() }
+                let services = ServiceGroup(
+                    configuration: ServiceGroupConfiguration(services: parts.services(logger: logger), gracefulShutdownSignals: [], logger: logger))
+                try await services.run()
                 background.cancelAll()
             }
         } catch {
@@ -86,36 +77,6 @@ package final class HooklineRuntime: Service, Sendable {
             throw error
         }
         await shutDown(ownGroup)
-    }
-
-    private func serve(_ parts: Parts) async {
-        state.withLock { $0 = .running(parts.running) }
-        await onRunning(parts.running)
-        let shutdown = CompletionSignal()
-        if options.workers { parts.running.startWorkers() }
-        await withTaskGroup(of: Void.self) { tasks in
-            tasks.addTask {
-                await parts.running.workersReleased.wait()
-                await parts.workers.run()
-            }
-            await withTaskCancellationOrGracefulShutdownHandler {
-                await shutdown.wait()
-            } onCancelOrGracefulShutdown: {
-                shutdown.signal()
-            }
-            state.withLock { $0 = .draining }
-            logger.info("shutting down")
-            parts.running.ingest.stopAccepting()
-            parts.running.store.stopHandingOut()
-            // Workers never started see the closed queue and return at once.
-            parts.running.startWorkers()
-            // The workers finish the job in hand; past the deadline, what is left stays owed.
-            let drain = configuration.server.drainTimeout
-            tasks.addTask { _ = await Self.sleep(for: drain) }
-            await tasks.next()
-            tasks.cancelAll()
-        }
-        await parts.close(logger: logger)
     }
 
     private func shutDown(_ group: MultiThreadedEventLoopGroup?) async {

@@ -1,0 +1,134 @@
+import HooklineCore
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+// A running Hookline is these services in one `ServiceGroup`, listed in the order they depend on
+// each other. A graceful shutdown (SIGTERM, or the end of a scoped run) stops them in reverse:
+// the door closes first (new deliveries are answered 503), the workers drain, the listener and
+// the control socket close, outbound calls end, and the store goes last.
+
+extension HooklineRuntime.Parts {
+    /// The services, first to start and last to stop first.
+    func services(logger: Logger) -> [any Service] {
+        [
+            StoreService(store: store, logger: logger),
+            CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
+            ControlService(control: control, logger: logger),
+            ListenerService(
+                listener: running.listener, ingest: running.ingest, rejectionWindows: rejectionWindows,
+                window: running.configuration.audit.rejectedLines.window, logger: logger),
+            WorkerService(workers: workers, store: store, released: running.workersReleased, drain: running.configuration.server.drainTimeout),
+            IngestGate(ingest: running.ingest, logger: logger),
+        ]
+    }
+}
+
+/// The store's own work while Hookline runs (a fleet's commits, claims, renewals, LISTEN,
+/// pruning, outbox sweeps, each a child task of `Store.run`). Stopped last: the workers' last
+/// finishes still commit, then what is owed is left for the next start and the store closes.
+struct StoreService: Service {
+    let store: any Store
+    let logger: Logger
+
+    func run() async {
+        await withTaskGroup(of: Void.self) { work in
+            work.addTask { await store.run() }
+            try? await gracefulShutdown()
+            work.cancelAll()
+        }
+        await store.close()
+    }
+}
+
+/// The clients that call the targets, and the threads the workers run on.
+struct CallsService: Service {
+    let transport: TargetTransport
+    let applyThreads: ApplyThreads
+    let logger: Logger
+
+    func run() async {
+        try? await gracefulShutdown()
+        await stop()
+    }
+
+    /// Also what a start that failed after making them does.
+    func stop() async {
+        do {
+            try await transport.shutdown()
+        } catch {
+            logger.warning("the target transport did not shut down cleanly", metadata: ["error": "\(error)"])
+        }
+        await applyThreads.shutdown()
+    }
+}
+
+/// The control socket (`hookline redrive` talks to it), when there is one.
+struct ControlService: Service {
+    let control: ControlServer?
+    let logger: Logger
+
+    func run() async {
+        try? await gracefulShutdown()
+        await control?.stop(logger: logger)
+    }
+}
+
+/// The listener. It stays open while the workers drain, so a sender meanwhile gets a 503 to
+/// retry rather than a refused connection; then it closes and the last rejection window ends.
+struct ListenerService: Service {
+    let listener: WebhookListener
+    let ingest: WebhookIngest
+    let rejectionWindows: RepeatedTask
+    let window: Duration
+    let logger: Logger
+
+    func run() async {
+        try? await gracefulShutdown()
+        do {
+            try await listener.close()
+        } catch {
+            logger.warning("the listener did not close cleanly", metadata: ["error": "\(error)"])
+        }
+        rejectionWindows.cancel()
+        ingest.endRejectionWindow(now: .now + window)
+    }
+}
+
+/// The workers: they start once released (at once unless a test holds them) and, at shutdown,
+/// finish the job in hand within `server.drain_timeout`; past it, what is left stays owed.
+struct WorkerService: Service {
+    let workers: WorkerPool
+    let store: any Store
+    let released: CompletionSignal
+    let drain: Duration
+
+    func run() async {
+        await withTaskGroup(of: Void.self) { tasks in
+            tasks.addTask {
+                await released.wait()
+                await workers.run()
+            }
+            try? await gracefulShutdown()
+            store.stopHandingOut()
+            // Workers never released see the store stopped and return at once.
+            released.signal()
+            tasks.addTask { _ = await HooklineRuntime.sleep(for: drain) }
+            await tasks.next()
+            tasks.cancelAll()
+        }
+    }
+}
+
+/// The door, first to stop: from the first moment of a shutdown, new deliveries are answered
+/// 503 and `/readyz` fails.
+struct IngestGate: Service {
+    let ingest: WebhookIngest
+    let logger: Logger
+
+    func run() async {
+        try? await gracefulShutdown()
+        logger.info("shutting down")
+        ingest.stopAccepting()
+    }
+}
