@@ -67,7 +67,7 @@ struct Micro: ParsableCommand {
     /// writer thread applies a batch under its lock: what a line costs, and how long the longest
     /// batch held the lock (a table growing inside it).
     private func growJournal(at now: UnixTime) throws -> (perLine: Int, worst: Int, over500: Int) {
-        var journal = AuditJournal()
+        var journal = AuditLogIndex()
         let summaries = (0..<owed).map { index in
             AuditLineSummary(
                 ts: now, outcome: .received, event: "evt_01M8W4E77NTWR3FEEC\(index)", message: "msg_\(index)", source: "standard",

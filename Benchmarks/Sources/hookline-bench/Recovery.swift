@@ -13,7 +13,7 @@ struct Recovery: AsyncParsableCommand {
         let journal = try FileJournal.open(path: path, options: AuditLogWriter.Options(fsync: .none))
         let report = journal.report
         print("replay: \(report.lines) lines in \(String(format: "%.2f", report.seconds)) s = \(Int(Double(report.lines) / report.seconds)) lines/s; \(journal.owedCount) events owed")
-        journal.close()
+        await journal.close()
 
         let configuration = try ConfigurationLoader.load(
             yaml: """

@@ -13,7 +13,7 @@ package struct CarryForward: Sendable {
     /// The new file's first lines.
     package var lines: [UInt8] = []
     /// The new file's journal (offsets into `lines`).
-    package var journal = AuditJournal()
+    package var journal = AuditLogIndex()
     /// Events the new file no longer owes because their line could not be read back; each is
     /// logged and counted by the writer.
     package var uncarried: [Uncarried] = []
@@ -21,11 +21,11 @@ package struct CarryForward: Sendable {
     /// The carry-forward of `journal` at `now`, keeping message ids within the dedup window's
     /// bounds. `opening` reads an owed event's opening line back.
     package static func plan(
-        _ journal: AuditJournal,
+        _ journal: AuditLogIndex,
         now: UnixTime,
         dedupMaxAge: Duration,
         dedupMaxEntries: Int,
-        opening: (AuditJournal.PendingEvent) -> Result<AuditRecord, JournalReadError>
+        opening: (AuditLogIndex.PendingEvent) -> Result<AuditRecord, JournalReadError>
     ) -> CarryForward {
         var source = journal
         source.trimSeen(olderThan: now - dedupMaxAge, keeping: dedupMaxEntries)

@@ -59,6 +59,20 @@ package struct LearnedReference: Sendable, Hashable {
     package static func slot(target: String, key: String) -> String { "\(target)\u{1F}\(key)" }
 }
 
+/// Ids learned at targets, each under its slot: what a job's plan looks references up in. The
+/// file store keeps one behind a lock; the dry run reads one from a log.
+package struct KnownReferences: ReferenceLookup {
+    private var ids: [String: String] = [:]
+
+    package init() {}
+
+    package mutating func remember(target: String, key: String, id: String) {
+        ids[LearnedReference.slot(target: target, key: key)] = id
+    }
+
+    package func reference(target: String, key: String) -> String? { ids[LearnedReference.slot(target: target, key: key)] }
+}
+
 /// What a response means for the job.
 package enum CallVerdict: Sendable, Hashable {
     /// Done; a create reports the id it made.

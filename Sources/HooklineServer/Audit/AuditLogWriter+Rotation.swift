@@ -8,7 +8,7 @@ extension AuditLogWriter {
     func rotate() {
         var state = file.withLockedValue { $0 }
         let now = UnixTime.now()
-        if !options.keepsJournal { state.journal = AuditJournal() }
+        if !options.keepsJournal { state.journal = AuditLogIndex() }
         let carried = CarryForward.plan(
             state.journal, now: now, dedupMaxAge: options.dedupMaxAge, dedupMaxEntries: options.dedupMaxEntries,
             opening: { Self.record(at: $0.offset, of: $0.event, in: state.file) })

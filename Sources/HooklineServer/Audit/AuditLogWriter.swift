@@ -1,15 +1,17 @@
-import Foundation
 import HooklineCore
 import Logging
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// Appends audit records to the JSONL log from one dedicated thread, and keeps the log's
 /// journal (what is still owed, where it is in the file) current as it writes.
 ///
-/// Records submitted while a write is in progress are batched: each batch of whole lines goes
-/// out in one `write` and, when a caller asked for durability under `fsync: batch`, one
-/// `fdatasync` shared by every request in the batch (group commit). Submission order is file
-/// order. Past `rotateBytes` the log rotates (`AuditLogWriter+Rotation.swift`).
+/// Records submitted while a write is in progress are batched by `GroupCommit`: each batch of
+/// whole lines goes out in one `write` and, when a caller asked for durability under
+/// `fsync: batch`, one `fdatasync` shared by every request in the batch. Submission order is
+/// file order. Past `rotateBytes` the log rotates (`AuditLogWriter+Rotation.swift`). The writes
+/// and syncs block, so the commits run on a thread of their own, never the shared pool.
 package final class AuditLogWriter: Sendable {
     /// Called once a batch containing the caller's record is written (and synced if asked):
     /// nil on success, else why it failed.
@@ -50,11 +52,13 @@ package final class AuditLogWriter: Sendable {
         case line([UInt8])
     }
 
-    private struct Pending: Sendable {
-        var records: [Entry] = []
-        var completions: [Waiter] = []
-        var needsSync = false
-        var closed = false
+    /// What one submission asks of the next commit.
+    private struct Submission: Sendable {
+        var entry: Entry?
+        var durable: Bool
+        var waiter: Waiter?
+        /// The last submission: the commit that takes it closes the file.
+        var closes = false
     }
 
     /// The open file and its journal; changed only by the writer thread.
@@ -65,7 +69,7 @@ package final class AuditLogWriter: Sendable {
         /// again once it has grown `rotateBytes` past it, so a large carry-forward cannot cause
         /// a rotation on every write.
         var baseSize: Int64 = 0
-        var journal: AuditJournal
+        var journal: AuditLogIndex
         var rotations = 0
     }
 
@@ -74,17 +78,20 @@ package final class AuditLogWriter: Sendable {
     let observer: (any AuditWriteObserver)?
     let logger: Logger
     let settle: Settlement?
-    private let pending = ConditionLock(value: false)
-    private let queue = NIOLockedValueBox(Pending())
+    /// Lines one commit takes at most.
+    static let batchLimit = 8192
+    private let commits = GroupCommit<Submission>(limit: batchLimit)
+    /// The writer's own thread, and the commits running on it until the file is closed.
+    private let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
     let file: NIOLockedValueBox<FileState>
     let health = NIOLockedValueBox<JournalFailure?>(nil)
-    private let finished = ConditionLock(value: false)
 
     /// Starts the writer thread on an open, locked log. `journal` is what recovery read from it.
     package init(
         file: AuditFile,
         options: Options,
-        journal: AuditJournal = AuditJournal(),
+        journal: AuditLogIndex = AuditLogIndex(),
         observer: (any AuditWriteObserver)? = nil,
         settle: Settlement? = nil,
         logger: Logger = Logger(label: "hookline.audit", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -94,16 +101,17 @@ package final class AuditLogWriter: Sendable {
         self.settle = settle
         self.logger = logger
         self.file = NIOLockedValueBox(FileState(file: file, size: try file.size(), journal: journal))
-        let thread = Thread { [self] in self.run() }
-        thread.name = "hookline-audit"
-        thread.start()
+        // A task, not a task group's child: the writer outlives the call that makes it (a
+        // store's opening) and is awaited by `close`, which every owner calls.
+        let task = Task(executorPreference: LoopExecutor(thread.next())) { [self] in await self.run() }
+        running.withLockedValue { $0 = task }
     }
 
     /// The last write error, or nil while the log is writable (`/readyz`).
     package var lastError: JournalFailure? { health.withLockedValue { $0 } }
 
     /// Reads the journal as of the last completed write, under its lock (without copying it).
-    package func withJournal<Result>(_ body: (AuditJournal) throws -> Result) rethrows -> Result {
+    package func withJournal<Result>(_ body: (AuditLogIndex) throws -> Result) rethrows -> Result {
         try file.withLockedValue { try body($0.journal) }
     }
 
@@ -144,102 +152,84 @@ package final class AuditLogWriter: Sendable {
         }
     }
 
-    /// Writes what is pending, syncs, stops the thread and closes the file.
-    package func close() {
-        let alreadyClosed = queue.withLockedValue { pending -> Bool in
-            defer {
-                pending.closed = true
-                pending.needsSync = pending.needsSync || options.fsync == .batch
-            }
-            return pending.closed
+    /// Writes what is pending, syncs, closes the file and stops the thread. What is submitted
+    /// after it is not written (a waiter is told so).
+    package func close() async {
+        guard let task = running.withLockedValue({ running -> Task<Void, Never>? in
+            defer { running = nil }
+            return running
+        }) else { return }
+        if !commits.submit(Submission(entry: nil, durable: true, waiter: nil, closes: true)) { task.cancel() }
+        await task.value
+        do {
+            try await thread.shutdownGracefully()
+        } catch {
+            logger.debug("the audit writer's thread was already stopped", metadata: ["error": "\(error)"])
         }
-        guard !alreadyClosed else { return }
-        signal()
-        finished.lock(whenValue: true)
-        finished.unlock()
     }
 
-    private func submit(_ record: Entry?, durable: Bool, waiter: Waiter?) {
-        let accepted = queue.withLockedValue { pending -> Bool in
-            guard !pending.closed else { return false }
-            if let record { pending.records.append(record) }
-            if let waiter { pending.completions.append(waiter) }
-            if durable && options.fsync == .batch { pending.needsSync = true }
-            return true
-        }
-        guard accepted else {
-            if let waiter {
-                let failure = JournalFailure(FileError(path: path, operation: "write", reason: "the audit log is closed"))
-                settle?(false, waiter.claim.map { [$0] } ?? [], waiter.jobs)
-                waiter.completion(failure)
-            }
-            return
-        }
-        signal()
+    private func submit(_ entry: Entry?, durable: Bool, waiter: Waiter?) {
+        guard !commits.submit(Submission(entry: entry, durable: durable, waiter: waiter)) else { return }
+        if let waiter { refuse(waiter) }
     }
 
-    private func signal() {
-        pending.lock()
-        pending.unlock(withValue: true)
+    /// A waiter whose record no commit will write: the log is closed.
+    private func refuse(_ waiter: Waiter) {
+        let failure = JournalFailure(FileError(path: path, operation: "write", reason: "the audit log is closed"))
+        settle?(false, waiter.claim.map { [$0] } ?? [], waiter.jobs)
+        waiter.completion(failure)
     }
 
-    private func run() {
+    /// Commits batches, in submission order, until the closing submission.
+    private func run() async {
         var buffer: [UInt8] = []
         var summaries: [(AuditLineSummary, Int64)] = []
-        // The arrays submissions fill are swapped with these at each batch and come back empty
-        // with their capacity: a batch allocates no arrays.
-        var spareRecords: [Entry] = []
-        var spareCompletions: [Waiter] = []
+        var waiters: [Waiter] = []
         var claims: [MessageKey] = []
         var settledJobs: [Job] = []
-        while true {
-            pending.lock(whenValue: true)
-            pending.unlock(withValue: false)
-            var batch = queue.withLockedValue { pending -> Pending in
-                let batch = pending
-                pending.records = spareRecords
-                pending.completions = spareCompletions
-                pending.needsSync = false
-                return batch
-            }
-            spareRecords = []
-            spareCompletions = []
-            defer {
-                batch.records.removeAll(keepingCapacity: true)
-                batch.completions.removeAll(keepingCapacity: true)
-                spareRecords = batch.records
-                spareCompletions = batch.completions
-            }
+        var batch: [Submission] = []
+        while await commits.take(into: &batch) {
             let (file, start) = self.file.withLockedValue { ($0.file, $0.size) }
             buffer.removeAll(keepingCapacity: true)
             summaries.removeAll(keepingCapacity: true)
-            for entry in batch.records {
-                switch entry {
+            waiters.removeAll(keepingCapacity: true)
+            var needsSync = false
+            var closing: Int?
+            for (index, submission) in batch.enumerated() {
+                if submission.closes {
+                    closing = index
+                    needsSync = needsSync || options.fsync == .batch
+                    break
+                }
+                switch submission.entry {
                 case .record(let record):
                     if options.keepsJournal { summaries.append((AuditLineSummary(record), start + Int64(buffer.count))) }
                     record.appendJSONLine(to: &buffer)
                 case .line(let line):
                     buffer.append(contentsOf: line)
+                case nil:
+                    break
                 }
+                if submission.durable && options.fsync == .batch { needsSync = true }
+                if let waiter = submission.waiter { waiters.append(waiter) }
             }
-            let error = write(buffer, summaries: summaries, to: file, sync: batch.needsSync)
+            let error = write(buffer, summaries: summaries, to: file, sync: needsSync)
             report(error)
-            complete(batch.completions, error: error, claims: &claims, jobs: &settledJobs)
+            complete(waiters, error: error, claims: &claims, jobs: &settledJobs)
 
-            // Not while closing: the last lines (the pending notes) stay in the current file.
-            let grown = self.file.withLockedValue { $0.size - $0.baseSize }
-            if error == nil, !batch.closed, options.rotateBytes > 0, grown >= Int64(options.rotateBytes) {
-                rotate()
-            }
-            if batch.closed {
+            if let closing {
+                // Not rotated first: the last lines (the pending notes) stay in the current file.
+                for submission in batch[(closing + 1)...] + commits.close() { if let waiter = submission.waiter { refuse(waiter) } }
                 do {
                     try self.file.withLockedValue { try $0.file.close() }
                 } catch {
                     logger.error("the audit log did not close cleanly; its last writes may be lost", metadata: ["error": "\(error)"])
                 }
-                finished.lock()
-                finished.unlock(withValue: true)
                 return
+            }
+            let grown = self.file.withLockedValue { $0.size - $0.baseSize }
+            if error == nil, options.rotateBytes > 0, grown >= Int64(options.rotateBytes) {
+                rotate()
             }
         }
     }
@@ -259,7 +249,7 @@ package final class AuditLogWriter: Sendable {
                 // Message ids past the dedup window's bounds are never carried forward: forget
                 // them (oldest first, a chunk at a time) so the journal's memory stays bounded
                 // without rotation too.
-                if state.journal.seenMessages.count > max(options.dedupMaxEntries, 1024) + ChunkedList<AuditJournal.SeenMessage>.chunkSize {
+                if state.journal.seenMessages.count > max(options.dedupMaxEntries, 1024) + ChunkedList<AuditLogIndex.SeenMessage>.chunkSize {
                     state.journal.trimSeen(olderThan: UnixTime.now() - options.dedupMaxAge, keeping: options.dedupMaxEntries)
                 }
             }

@@ -25,7 +25,7 @@ package final class GroupCommit<Item: Sendable>: Sendable {
 
     /// Queues `item` for the next commit. False, queueing nothing, once closed: the caller fails it.
     package func submit(_ item: Item) -> Bool {
-        let (queued, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+        let (queued, waiter) = state.withLock { state -> (Bool, Waiters.Continuation?) in
             guard !state.closed else { return (false, nil) }
             state.items.append(item)
             return (true, state.takers.popAny())
@@ -37,7 +37,7 @@ package final class GroupCommit<Item: Sendable>: Sendable {
     /// Stops taking items. Returns those never taken, for the caller to fail; the runs end once
     /// their commits in flight are done.
     package func close() -> [Item] {
-        let (items, waiters) = state.withLock { state -> ([Item], [CheckedContinuation<Void, Never>]) in
+        let (items, waiters) = state.withLock { state -> ([Item], [Waiters.Continuation]) in
             state.closed = true
             defer { state.items.removeAll() }
             return (Array(state.items), state.takers.removeAll())
@@ -49,24 +49,28 @@ package final class GroupCommit<Item: Sendable>: Sendable {
     /// Commits batches of at most `limit` items, in submission order, until closed — or until the
     /// task is cancelled, which closes it too; what was never taken is returned to be failed.
     package func run(_ commit: ([Item]) async -> Void) async -> [Item] {
-        while let batch = await take() { await commit(batch) }
+        var batch: [Item] = []
+        while await take(into: &batch) { await commit(batch) }
         return Task.isCancelled ? close() : []
     }
 
-    /// The next batch; nil once closed with nothing left to take, or once the task is cancelled
-    /// (what is left then is the closer's to fail).
-    package func take() async -> [Item]? {
+    /// Replaces `batch` with the next batch (its storage is reused: a batch allocates nothing);
+    /// false once closed with nothing left to take, or once the task is cancelled (what is left
+    /// then is the closer's to fail).
+    package func take(into batch: inout [Item]) async -> Bool {
+        batch.removeAll(keepingCapacity: true)
         while true {
-            if Task.isCancelled { return nil }
-            let taken = state.withLock { state -> [Item]?? in
+            if Task.isCancelled { return false }
+            let found = state.withLock { state -> Bool? in
                 if !state.items.isEmpty {
                     let count = min(limit, state.items.count)
-                    defer { state.items.removeFirst(count) }
-                    return .some(Array(state.items.prefix(count)))
+                    batch.append(contentsOf: state.items.prefix(count))
+                    state.items.removeFirst(count)
+                    return true
                 }
-                return state.closed ? .some(nil) : nil
+                return state.closed ? false : nil
             }
-            if let taken { return taken }
+            if let found { return found }
             await state.wait(among: \.takers) { $0.closed || !$0.items.isEmpty }
         }
     }

@@ -2,29 +2,35 @@ import Synchronization
 
 /// Tasks suspended until someone says go, each under a key so that its own cancellation can
 /// take it out. Kept inside a `Mutex`'s state, next to what the tasks wait for.
+///
+/// The continuations are unsafe ones: each is resumed exactly once, by whoever takes it out of
+/// this table under the lock (`popAny`, `removeAll`, or its own cancellation), and a checked
+/// continuation costs an allocation per wait on the audit writer's path.
 struct Waiters {
+    typealias Continuation = UnsafeContinuation<Void, Never>
+
     private var next = 0
-    private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var waiting: [Int: Continuation] = [:]
 
     /// Takes any one waiter out, to be resumed outside the lock.
-    mutating func popAny() -> CheckedContinuation<Void, Never>? {
+    mutating func popAny() -> Continuation? {
         guard let key = waiting.keys.first else { return nil }
         return waiting.removeValue(forKey: key)
     }
 
     /// Takes every waiter out, to be resumed outside the lock.
-    mutating func removeAll() -> [CheckedContinuation<Void, Never>] {
+    mutating func removeAll() -> [Continuation] {
         defer { waiting.removeAll() }
         return Array(waiting.values)
     }
 
-    fileprivate mutating func add(_ continuation: CheckedContinuation<Void, Never>) -> Int {
+    fileprivate mutating func add(_ continuation: Continuation) -> Int {
         next += 1
         waiting[next] = continuation
         return next
     }
 
-    fileprivate mutating func remove(_ key: Int) -> CheckedContinuation<Void, Never>? { waiting.removeValue(forKey: key) }
+    fileprivate mutating func remove(_ key: Int) -> Continuation? { waiting.removeValue(forKey: key) }
 }
 
 extension Mutex {
@@ -33,7 +39,7 @@ extension Mutex {
     func wait(among waiters: any WritableKeyPath<Value, Waiters> & Sendable, unless goNow: (inout Value) -> Bool) async {
         let key = Mutex<Int?>(nil)
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            await withUnsafeContinuation { (continuation: Waiters.Continuation) in
                 let resumeNow = withLock { state -> Bool in
                     if goNow(&state) || Task.isCancelled { return true }
                     key.withLock { $0 = state[keyPath: waiters].add(continuation) }

@@ -23,14 +23,9 @@ package struct DryRunPlanner: Sendable {
             guard let summary = AuditLineScanner.scan(line), summary.outcome == .created,
                 let target = summary.target, let key = summary.refKey, let id = summary.ref
             else { return }
-            learned.ids[LearnedReference.slot(target: target, key: key)] = id
+            learned.remember(target: target, key: key, id: id)
         }
         return learned
-    }
-
-    private struct KnownReferences: ReferenceLookup {
-        var ids: [String: String] = [:]
-        func reference(target: String, key: String) -> String? { ids[LearnedReference.slot(target: target, key: key)] }
     }
 
     /// The description of what `body` on `source` would do, as lines of text.

@@ -12,8 +12,8 @@ struct CarryForwardTests {
     }
 
     /// A journal of: e1 owed at plannr after a retry, e2 finished, e3 owed (its line unreadable), a learned id.
-    static func journal() -> (AuditJournal, [String: AuditRecord]) {
-        var journal = AuditJournal()
+    static func journal() -> (AuditLogIndex, [String: AuditRecord]) {
+        var journal = AuditLogIndex()
         let lines = [
             received("e1", message: "m1", targets: ["buildr", "plannr"]),
             AuditRecord(ts: t0 + .seconds(1), outcome: .applied, event: "e1", target: "buildr"),
@@ -55,9 +55,9 @@ struct CarryForwardTests {
         #expect(Set(records.filter { $0.outcome == .seen }.compactMap(\.message)) == ["m2", "m3"], "m1 rides on its own carried line; m3 does not, its line is lost")
         #expect(records.contains { $0.outcome == .created && $0.ref == "uuid-1" && $0.refKey == "acct/email" })
         #expect(Set(carried.journal.seenMessages.map(\.message)) == ["m1", "m2", "m3"])
-        #expect(carried.journal.references == [AuditJournal.Reference(target: "plannr", key: "acct/email", id: "uuid-1")])
+        #expect(carried.journal.references == [AuditLogIndex.Reference(target: "plannr", key: "acct/email", id: "uuid-1")])
         // Offsets point at the lines as written.
-        var replayed = AuditJournal()
+        var replayed = AuditLogIndex()
         var offset: Int64 = 0
         for line in carried.lines.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) where !line.isEmpty {
             replayed.apply(try #require(AuditLineScanner.scan(Array(line))), offset: offset)

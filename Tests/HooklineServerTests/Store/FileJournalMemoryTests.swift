@@ -11,7 +11,7 @@ struct FileJournalMemoryTests {
         let maximum = 1024
         let journal = try FileJournal.open(
             path: place.file("audit.jsonl"), options: AuditLogWriter.Options(fsync: .none, dedupMaxEntries: maximum))
-        let received = maximum + 3 * ChunkedList<AuditJournal.SeenMessage>.chunkSize
+        let received = maximum + 3 * ChunkedList<AuditLogIndex.SeenMessage>.chunkSize
         for index in 0..<received {
             journal.append(
                 AuditRecord(
@@ -21,9 +21,9 @@ struct FileJournalMemoryTests {
         let failure = await journal.flush()
         #expect(failure == nil)
         let (seen, newest, owed) = journal.writer.withJournal { ($0.seenMessages.count, $0.seenMessages.map(\.message).last, $0.pendingCount) }
-        #expect(seen >= maximum && seen <= maximum + ChunkedList<AuditJournal.SeenMessage>.chunkSize)
+        #expect(seen >= maximum && seen <= maximum + ChunkedList<AuditLogIndex.SeenMessage>.chunkSize)
         #expect(newest == "msg_\(received - 1)")
         #expect(owed == received, "every event is still owed: only message ids are bounded")
-        journal.close()
+        await journal.close()
     }
 }

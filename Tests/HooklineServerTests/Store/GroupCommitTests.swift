@@ -67,3 +67,11 @@ struct GroupCommitTests {
         #expect(await runner.value.isEmpty)
     }
 }
+
+extension GroupCommit {
+    /// The next batch as a value; nil once closed with nothing left.
+    func take() async -> [Item]? {
+        var batch: [Item] = []
+        return await take(into: &batch) ? batch : nil
+    }
+}

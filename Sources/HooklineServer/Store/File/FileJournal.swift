@@ -47,7 +47,7 @@ package final class FileJournal: Sendable {
             let file = try AuditFile.openLocked(path)
             do {
                 try SystemCalls.unlink(path + ".next")
-                var journal = AuditJournal()
+                var journal = AuditLogIndex()
                 var report = OpenReport()
                 let summary = try AuditLogReader.forEachLine(of: file.descriptor, path: path) { line, offset in
                     if let summary = AuditLineScanner.scan(line) {
@@ -171,7 +171,7 @@ package final class FileJournal: Sendable {
 
     package var failure: JournalFailure? { writer.lastError }
 
-    package func close() { writer.close() }
+    package func close() async { await writer.close() }
 }
 
 /// An event the journal owes: its opening line read back, and how far each owed target got.
@@ -219,13 +219,13 @@ final class DedupTable: Sendable {
 
 /// Ids learned from creates at targets (Plannr contact-detail uuids), in memory.
 final class LearnedReferences: ReferenceLookup {
-    private let references = Mutex<[String: String]>([:])
+    private let references = Mutex(KnownReferences())
 
     func reference(target: String, key: String) -> String? {
-        references.withLock { $0[LearnedReference.slot(target: target, key: key)] }
+        references.withLock { $0.reference(target: target, key: key) }
     }
 
     func remember(target: String, key: String, id: String) {
-        references.withLock { $0[LearnedReference.slot(target: target, key: key)] = id }
+        references.withLock { $0.remember(target: target, key: key, id: id) }
     }
 }

@@ -145,6 +145,6 @@ package final class FileStore: Store, ThinFetchCoalescing {
         if let failure = await journal.flush() {
             logger.error("the audit log could not be flushed at shutdown", metadata: ["error": "\(failure)"])
         }
-        journal.close()
+        await journal.close()
     }
 }

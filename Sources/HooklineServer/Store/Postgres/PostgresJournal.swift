@@ -166,7 +166,7 @@ package final class PostgresJournal: Sendable {
         batcher.close()
         _ = await log.flush()
         await outbox.prune()
-        log.close()
+        await log.close()
     }
 }
 

@@ -15,7 +15,7 @@ final class WakeSignal: Sendable {
     private let state = Mutex(State())
 
     func signal() {
-        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> Waiters.Continuation? in
             if let waiter = state.waiters.popAny() { return waiter }
             state.pending = true
             return nil

@@ -45,7 +45,7 @@ struct AuditJournalTests {
 
     @Test("an event is owed until every target has a terminal line; a redrive opens it again")
     func pending() {
-        var journal = AuditJournal()
+        var journal = AuditLogIndex()
         var offset: Int64 = 0
         for record in Self.records() {
             journal.apply(AuditLineSummary(record), offset: offset)
@@ -56,14 +56,14 @@ struct AuditJournalTests {
         #expect(journal.pendingEvent("e1")?.attempts == ["plannr": 1])
         #expect(journal.pendingEvent("e1")?.offset == 0)
         #expect(journal.pendingEvent("e2")?.attempts == ["omnichannel": 10], "the redriven line's attempt is the base")
-        #expect(journal.references == [AuditJournal.Reference(target: "plannr", key: "acct/email", id: "uuid-1")])
+        #expect(journal.references == [AuditLogIndex.Reference(target: "plannr", key: "acct/email", id: "uuid-1")])
         #expect(journal.seenMessages.map(\.key) == [MessageKey(source: "standard", messageID: "m1"), MessageKey(source: "plannr", messageID: "m2"), MessageKey(source: "standard", messageID: "m0")])
         #expect(journal.lines == 9)
     }
 
     @Test("pending events come back in receive order; a redrive of a still-pending event keeps its place, of a finished one goes last")
     func pendingOrder() {
-        var journal = AuditJournal()
+        var journal = AuditLogIndex()
         func apply(_ record: AuditRecord) { journal.apply(AuditLineSummary(record), offset: Int64(journal.lines)) }
         let t0 = Self.t0
         for (index, event) in ["a", "b", "c", "d"].enumerated() {
@@ -80,7 +80,7 @@ struct AuditJournalTests {
 
     @Test("message ids leave the journal oldest first: past the horizon, then beyond the count")
     func trimSeen() {
-        var journal = AuditJournal()
+        var journal = AuditLogIndex()
         let t0 = Self.t0
         for index in 0..<10 {
             let record = AuditRecord(

@@ -2,7 +2,7 @@
 /// the writer: events received (or redriven) but not finished at every target — by the byte
 /// offset of their opening line, not their payload — the message ids inside the dedup window,
 /// and the ids learned from creates. The log is the journal; this is its replay.
-package struct AuditJournal: Sendable {
+package struct AuditLogIndex: Sendable {
     /// An event with targets still to finish.
     package struct PendingEvent: Sendable, Hashable {
         package var event: String
