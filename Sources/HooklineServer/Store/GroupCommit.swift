@@ -17,6 +17,8 @@ package final class GroupCommit<Item: Sendable>: Sendable {
     /// Items one commit takes at most.
     package let limit: Int
     private let state = Mutex(State())
+    /// Made once: `\.takers` spelled in `take` would be instantiated on every wait.
+    private let takers: any WritableKeyPath<State, Waiters> & Sendable = \.takers
 
     package init(limit: Int) {
         precondition(limit > 0, "a group commit takes at least one item")
@@ -71,7 +73,7 @@ package final class GroupCommit<Item: Sendable>: Sendable {
                 return state.closed ? false : nil
             }
             if let found { return found }
-            await state.wait(among: \.takers) { $0.closed || !$0.items.isEmpty }
+            await state.wait(among: takers) { $0.closed || !$0.items.isEmpty }
         }
     }
 }

@@ -24,11 +24,13 @@ struct Waiters {
         return Array(waiting.values)
     }
 
-    fileprivate mutating func add(_ continuation: Continuation) -> Int {
+    /// A key for a waiter about to suspend.
+    fileprivate mutating func newKey() -> Int {
         next += 1
-        waiting[next] = continuation
         return next
     }
+
+    fileprivate mutating func add(_ continuation: Continuation, key: Int) { waiting[key] = continuation }
 
     fileprivate mutating func remove(_ key: Int) -> Continuation? { waiting.removeValue(forKey: key) }
 }
@@ -36,19 +38,22 @@ struct Waiters {
 extension Mutex {
     /// Suspends among the `waiters` in this state until one pops it, unless `goNow` (asked under
     /// the lock) says not to wait; returns at once when the task is cancelled, before or during.
+    /// A caller in a generic type passes a key path it made once: a key path literal there is
+    /// instantiated, and allocated, on every call.
     func wait(among waiters: any WritableKeyPath<Value, Waiters> & Sendable, unless goNow: (inout Value) -> Bool) async {
-        let key = Mutex<Int?>(nil)
+        // The key is taken first, so that a cancellation racing the suspension finds it.
+        let key = withLock { $0[keyPath: waiters].newKey() }
         await withTaskCancellationHandler {
             await withUnsafeContinuation { (continuation: Waiters.Continuation) in
                 let resumeNow = withLock { state -> Bool in
                     if goNow(&state) || Task.isCancelled { return true }
-                    key.withLock { $0 = state[keyPath: waiters].add(continuation) }
+                    state[keyPath: waiters].add(continuation, key: key)
                     return false
                 }
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            withLock { state in key.withLock { $0 }.flatMap { state[keyPath: waiters].remove($0) } }?.resume()
+            withLock { $0[keyPath: waiters].remove(key) }?.resume()
         }
     }
 }
