@@ -7,13 +7,31 @@ import NIOPosix
 /// A local-only HTTP endpoint on a Unix socket beside the audit log (`<audit.path>.sock`, mode
 /// 0600) through which `hookline redrive` hands work to a running Hookline. Only users who can
 /// open the socket file can reach it; nothing is exposed on the webhook port.
+///
+/// The socket's handlers only parse: each redrive goes into `calls`, which `ControlService`
+/// serves one at a time, so a redrive is part of the runtime's structured work and is finished
+/// (not abandoned) when Hookline stops.
 final class ControlServer: Sendable {
+    /// A redrive asked for, and how to answer it (on the asking connection's loop).
+    struct Call: Sendable {
+        enum Work: Sendable {
+            case records([AuditRecord])
+            case select(RedriveRequest)
+        }
+
+        let work: ControlServer.Call.Work
+        let answer: @Sendable (_ status: Int, _ body: JSONValue) -> Void
+    }
+
     private let channel: any Channel
     let path: String
+    let calls: AsyncStream<Call>
+    private let submitted: AsyncStream<Call>.Continuation
 
-    private init(channel: any Channel, path: String) {
+    private init(channel: any Channel, path: String, calls: (AsyncStream<Call>, AsyncStream<Call>.Continuation)) {
         self.channel = channel
         self.path = path
+        (self.calls, self.submitted) = calls
     }
 
     /// The socket path for an audit log, or nil when it would be too long for a Unix socket.
@@ -22,24 +40,45 @@ final class ControlServer: Sendable {
         return path.utf8.count < 100 ? path : nil
     }
 
-    static func start(path: String, redriver: Redriver, group: any EventLoopGroup, logger: Logger) async throws -> ControlServer {
+    static func start(path: String, group: any EventLoopGroup) async throws -> ControlServer {
         // A socket left by a Hookline that died; the audit log's lock says none is running now.
         try SystemCalls.unlink(path)
+        let calls = AsyncStream.makeStream(of: Call.self)
+        let submit = calls.continuation
         let channel = try await ServerBootstrap(group: group)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandlers([
                         NIOHTTPServerRequestAggregator(maxContentLength: 256 << 20),
-                        ControlHandler(redriver: redriver, logger: logger),
+                        ControlHandler(submit: submit),
                     ])
                 }
             }
             .bind(unixDomainSocketPath: path).get()
         try SystemCalls.setPermissions(path, 0o600)
-        return ControlServer(channel: channel, path: path)
+        return ControlServer(channel: channel, path: path, calls: calls)
     }
 
+    /// Serves the redrives asked for, one at a time, until `stop`; those asked before it are served.
+    func serve(with redriver: Redriver, logger: Logger) async {
+        for await call in calls {
+            do {
+                let results: [RedriveResult]
+                switch call.work {
+                case .records(let records): results = await redriver.redrive(records)
+                case .select(let request): results = try await redriver.redrive(request)
+                }
+                call.answer(200, ["results": .array(results.map(\.json))])
+            } catch {
+                logger.error("a redrive could not read the journal", metadata: ["error": "\(error)"])
+                call.answer(503, ["error": .string("\(error)")])
+            }
+        }
+    }
+
+    /// Takes no more calls and closes the socket.
     func stop(logger: Logger) async {
+        submitted.finish()
         do {
             try await channel.close()
             try SystemCalls.unlink(path)
@@ -55,23 +94,16 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let redriver: Redriver
-    private let logger: Logger
+    private let submit: AsyncStream<ControlServer.Call>.Continuation
 
-    init(redriver: Redriver, logger: Logger) {
-        self.redriver = redriver
-        self.logger = logger
-    }
-
-    private enum Work: Sendable {
-        case records([AuditRecord])
-        case select(RedriveRequest)
+    init(submit: AsyncStream<ControlServer.Call>.Continuation) {
+        self.submit = submit
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
         let bytes = request.body.map { Array($0.readableBytesView) } ?? []
-        let work: Work
+        let work: ControlServer.Call.Work
         switch (request.head.method, request.head.uri) {
         case (.POST, "/redrive"):
             var records: [AuditRecord] = []
@@ -96,26 +128,14 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let (redriver, logger) = (redriver, logger)
-        // A loose task on purpose: a channel handler cannot await, and the redrive's answer goes
-        // back through the loop-bound context; the connection closing does not stop a redrive.
-        Task {
-            let answer: (Int, JSONValue)
-            do {
-                let results: [RedriveResult]
-                switch work {
-                case .records(let records): results = await redriver.redrive(records)
-                case .select(let request): results = try await redriver.redrive(request)
-                }
-                answer = (200, ["results": .array(results.map(\.json))])
-            } catch {
-                logger.error("a redrive could not read the journal", metadata: ["error": "\(error)"])
-                answer = (503, ["error": .string("\(error)")])
-            }
+        let call = ControlServer.Call(work: work) { status, body in
             bound.eventLoop.execute {
                 let (handler, context) = bound.value
-                handler.respond(answer.0, answer.1, context: context)
+                handler.respond(status, body, context: context)
             }
+        }
+        if case .terminated = submit.yield(call) {
+            respond(503, ["error": "Hookline is shutting down"], context: context)
         }
     }
 

@@ -71,7 +71,7 @@ extension HooklineRuntime {
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)
                 bound.withLock { [listener] in $0 = listener }
                 control = try await ControlServer.socketPath(forAuditLog: configuration.audit.path).asyncMap { path in
-                    try await ControlServer.start(path: path, redriver: redriver, group: group, logger: logger)
+                    try await ControlServer.start(path: path, group: group)
                 }
             } catch {
                 await store.close()

@@ -14,7 +14,7 @@ extension HooklineRuntime.Parts {
         [
             StoreService(store: store, logger: logger),
             CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
-            ControlService(control: control, logger: logger),
+            ControlService(control: control, redriver: running.redriver, logger: logger),
             ListenerService(
                 listener: running.listener, ingest: running.ingest, rejectionWindows: rejectionWindows,
                 window: running.configuration.audit.rejectedLines.window, logger: logger),
@@ -63,14 +63,23 @@ struct CallsService: Service {
     }
 }
 
-/// The control socket (`hookline redrive` talks to it), when there is one.
+/// The control socket (`hookline redrive` talks to it), when there is one, and the redrives it
+/// is asked for. At shutdown it takes no more; those already asked for are finished.
 struct ControlService: Service {
     let control: ControlServer?
+    let redriver: Redriver
     let logger: Logger
 
     func run() async {
-        try? await gracefulShutdown()
-        await control?.stop(logger: logger)
+        guard let control else {
+            try? await gracefulShutdown()
+            return
+        }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await control.serve(with: redriver, logger: logger) }
+            try? await gracefulShutdown()
+            await control.stop(logger: logger)
+        }
     }
 }
 

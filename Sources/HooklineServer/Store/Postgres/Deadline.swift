@@ -1,13 +1,17 @@
+import NIOCore
+import NIOPosix
 import Synchronization
 
 /// Runs `body` in a task of its own and answers by `timeout` either way: the pool waits for a
 /// connection as long as the database is away, and a sender must not wait with it. The body is
 /// cancelled when the time is up (or the caller is); what it still returns then is dropped.
-/// Unstructured on purpose: a task group would wait for a body that does not heed its
-/// cancellation (a query on a connection the database stopped answering), which is the very
-/// wait the deadline exists to cut.
+/// The body's task is unstructured on purpose: a task group would wait for a body that does not
+/// heed its cancellation (a query on a connection the database stopped answering), which is the
+/// very wait the deadline exists to cut. The timer is a task scheduled on `timers` (postgres-nio
+/// runs on the same loops), not a second task.
 package func withDeadline<Value: Sendable>(
-    _ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value
+    _ timeout: Duration, timers: any EventLoop = MultiThreadedEventLoopGroup.singleton.any(),
+    _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
     let race = DeadlineRace<Value>()
     return try await withTaskCancellationHandler {
@@ -23,8 +27,7 @@ package func withDeadline<Value: Sendable>(
                 race.resume(result)
                 race.tasks.withLock { $0.timer }?.cancel()
             }
-            let timer = Task {
-                guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            let timer = timers.scheduleTask(in: .nanoseconds(timeout.wholeNanoseconds)) {
                 race.resume(.failure(DeadlinePassed(timeout: timeout)))
                 work.cancel()
             }
@@ -49,7 +52,7 @@ package func withDeadline<Value: Sendable>(
 /// Whoever answers first — the body, the timer or a cancellation — resumes the caller.
 private final class DeadlineRace<Value: Sendable>: Sendable {
     let answer = Mutex<CheckedContinuation<Value, any Error>?>(nil)
-    let tasks = Mutex<(work: Task<Void, Never>?, timer: Task<Void, Never>?)>((nil, nil))
+    let tasks = Mutex<(work: Task<Void, Never>?, timer: Scheduled<Void>?)>((nil, nil))
 
     func resume(_ result: Result<Value, any Error>) {
         answer.withLock { continuation in
