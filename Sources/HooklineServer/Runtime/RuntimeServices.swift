@@ -6,13 +6,13 @@ import ServiceLifecycle
 // A running Hookline is these services in one `ServiceGroup`, listed in the order they depend on
 // each other. A graceful shutdown (SIGTERM, or the end of a scoped run) stops them in reverse:
 // the door closes first (new deliveries are answered 503), the workers drain, the listener and
-// the control socket close, outbound calls end, and the store goes last.
+// the control socket close, outbound calls end, the store's background loops stop, and the
+// store closes last.
 
 extension HooklineRuntime.Parts {
     /// The services, first to start and last to stop first.
     func services(logger: Logger) -> [any Service] {
-        [
-            StoreService(store: store, logger: logger),
+        [StoreService(store: store)] + store.background + [
             CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
             ControlService(control: control, redriver: running.redriver, logger: logger),
             ListenerService(
@@ -24,19 +24,13 @@ extension HooklineRuntime.Parts {
     }
 }
 
-/// The store's own work while Hookline runs (a fleet's commits, claims, renewals, LISTEN,
-/// pruning, outbox sweeps, each a child task of `Store.run`). Stopped last: the workers' last
-/// finishes still commit, then what is owed is left for the next start and the store closes.
+/// The store, stopped last (after its background services): what is still owed is left for the
+/// next start, and the store closes.
 struct StoreService: Service {
     let store: any Store
-    let logger: Logger
 
     func run() async {
-        await withTaskGroup(of: Void.self) { work in
-            work.addTask { await store.run() }
-            try? await gracefulShutdown()
-            work.cancelAll()
-        }
+        try? await gracefulShutdown()
         await store.close()
     }
 }

@@ -1,4 +1,5 @@
 import HooklineCore
+import ServiceLifecycle
 
 /// Everything Hookline keeps: the events it accepted, the jobs they owe, what each target has
 /// told it, and each target's call rate. Ingest, the workers, redrive and the runtime see
@@ -87,9 +88,10 @@ package protocol Store: Sendable {
     var failure: JournalFailure? { get }
     /// The database pool's size and the queries in it now, for `/metrics`; nil without one.
     var databasePool: DatabasePoolReading? { get }
-    /// The store's own work while the runtime runs (a fleet's commits, claims, renewals,
-    /// LISTEN, pruning); returns when cancelled. A store with none returns at once.
-    func run() async
+    /// The store's own work while the runtime runs, as services (a fleet's commits, claims,
+    /// renewals, LISTEN, pruning): the runtime runs them in its `ServiceGroup` and stops them
+    /// after the workers, before `close`. Empty for a store with none.
+    var background: [any Service] { get }
     /// Waits until everything written so far is durable.
     func flush() async -> JournalFailure?
     /// Stops handing out jobs: waiting and later `next()` calls return nil.
@@ -173,5 +175,24 @@ extension Store {
         await withCheckedContinuation { continuation in
             accept(record, jobs: jobs, claim: claim, on: nil) { continuation.resume(returning: $0) }
         }
+    }
+}
+
+/// One loop of a store's background work as a service: it runs until graceful shutdown (or
+/// cancellation) and is named in the service group's logs.
+struct StoreLoop: Service, CustomStringConvertible {
+    let description: String
+    let body: @Sendable () async -> Void
+
+    init(_ name: String, _ body: @escaping @Sendable () async -> Void) {
+        self.description = "store: \(name)"
+        self.body = body
+    }
+
+    func run() async {
+        await cancelWhenGracefulShutdown(body)
+        // A loop that ends on its own (the claim loop, once the store stops handing out jobs)
+        // waits for its turn: a service ending before the group stops it fails the group.
+        try? await gracefulShutdown()
     }
 }

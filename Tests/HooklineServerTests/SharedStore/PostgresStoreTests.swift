@@ -56,7 +56,7 @@ struct PostgresStoreTests {
             group.addTask { await store.runPool() }
             let shared = try await PostgresStore.open(on: store, configuration: configuration, events: EventJobs(configuration))
             let journal = shared.journal
-            group.addTask { await shared.run() }
+            for service in shared.background { group.addTask { try await service.run() } }
             let result = await Result {
                 // What a commit leaves when its answer never arrives: the row, and nothing in the log.
                 let lost = #"{"ts":"2026-12-01T10:00:00.000Z","outcome":"applied","event":"evt_lost","source":"standard","target":"omnichannel","attempt":1}"#

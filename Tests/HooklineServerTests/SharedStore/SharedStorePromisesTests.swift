@@ -41,7 +41,7 @@ struct SharedStorePromisesTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await pool.runPool() }
             let shared = try await PostgresStore.open(on: pool, configuration: configuration, events: EventJobs(configuration))
-            group.addTask { await shared.run() }
+            for service in shared.background { group.addTask { try await service.run() } }
             let result = await Result {
                 try await body(Opened(pool: pool, shared: shared, cluster: cluster, database: database, audit: audit))
             }

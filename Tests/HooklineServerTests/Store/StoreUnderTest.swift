@@ -38,7 +38,7 @@ struct StoreUnderTest: Sendable, CustomStringConvertible {
             let store = try await StoreFactory.open(
                 configuration: configuration, events: EventJobs(configuration), group: MultiThreadedEventLoopGroup.singleton,
                 metrics: HooklineMetrics(), logger: logger, background: { work in group.addTask { await work() } })
-            group.addTask { await store.run() }
+            for service in store.background { group.addTask { try await service.run() } }
             let result = await Result { try await body(store) }
             store.stopHandingOut()
             await store.close()

@@ -1,6 +1,7 @@
 import HooklineCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// `store: {kind: file}`, the default: one process keeps everything in its JSONL audit log
@@ -126,7 +127,7 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package var databasePool: DatabasePoolReading? { nil }
 
     /// The writer has its own thread; nothing else runs.
-    package func run() async {}
+    package var background: [any Service] { [] }
 
     package func flush() async -> JournalFailure? { await journal.flush() }
 

@@ -8,6 +8,7 @@ import NIOCore
 import NIOPosix
 import NIOSSL
 import PostgresNIO
+import ServiceLifecycle
 import Synchronization
 
 extension PostgresDatabase {
@@ -74,26 +75,29 @@ extension PostgresDatabase {
         }
     }
 
-    /// The work a member of the fleet does while it runs: committing batches, claiming lanes,
-    /// renewing its leases, listening for new jobs, recounting, copying and pruning. Returns
-    /// when cancelled.
-    package func work(journal: PostgresJournal, board: PostgresJobBoard, retention: Duration) async {
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<2 { group.addTask { await journal.batcher.run() } }
-            group.addTask { await board.runFinishes() }
-            group.addTask { await board.claimLoop() }
-            group.addTask { await LeaseKeeper(store: self, board: board).run() }
-            group.addTask { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } }
-            group.addTask { await self.every(.seconds(10)) { await self.sweep(journal: journal) } }
-            group.addTask { await self.every(.seconds(1)) { await board.recount() } }
-            group.addTask {
+    /// The work a member of the fleet does while it runs, one service per loop: committing
+    /// accepts and finishes, claiming lanes, renewing its leases, adopting a gone instance's
+    /// lanes, sweeping and pruning the outbox, recounting, pruning old events, and listening for
+    /// new jobs. Each ends at graceful shutdown (or cancellation); the runtime stops them after
+    /// the workers, so the workers' last finishes still commit.
+    func services(journal: PostgresJournal, board: PostgresJobBoard, retention: Duration) -> [any Service] {
+        [
+            StoreLoop("accept commits (1)") { await journal.batcher.run() },
+            StoreLoop("accept commits (2)") { await journal.batcher.run() },
+            StoreLoop("finish commits") { await board.runFinishes() },
+            StoreLoop("lane claims") { await board.claimLoop() },
+            StoreLoop("lease renewals") { await LeaseKeeper(store: self, board: board).run() },
+            StoreLoop("adoption") { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } },
+            StoreLoop("outbox sweep") { await self.every(.seconds(10)) { await self.sweep(journal: journal) } },
+            StoreLoop("recount") { await self.every(.seconds(1)) { await board.recount() } },
+            StoreLoop("unclaimable lanes") {
                 var reported: Set<String> = []
                 await self.every(.seconds(5)) { await board.countUnclaimable(reported: &reported) }
-            }
-            group.addTask { await self.every(.milliseconds(200)) { await journal.outbox.prune() } }
-            group.addTask { await self.every(.seconds(10)) { await self.prune(retention: retention) } }
-            group.addTask { await self.listen() }
-        }
+            },
+            StoreLoop("outbox prune") { await self.every(.milliseconds(200)) { await journal.outbox.prune() } },
+            StoreLoop("event prune") { await self.every(.seconds(10)) { await self.prune(retention: retention) } },
+            StoreLoop("listen") { await self.listen() },
+        ]
     }
 
     private func every(_ interval: Duration, _ body: () async -> Void) async {

@@ -1,4 +1,5 @@
 import HooklineCore
+import ServiceLifecycle
 
 /// `store: {kind: postgres}`: the events, jobs, leases, learned ids and rate limits a fleet of
 /// Hooklines shares in one PostgreSQL (`PostgresDatabase`), kept through `PostgresJournal`
@@ -100,7 +101,7 @@ package final class PostgresStore: Store {
 
     package var databasePool: DatabasePoolReading? { DatabasePoolReading(size: database.settings.poolSize, inUse: database.queriesInFlight) }
 
-    package func run() async { await database.work(journal: journal, board: board, retention: database.settings.retention) }
+    package var background: [any Service] { database.services(journal: journal, board: board, retention: database.settings.retention) }
 
     package func flush() async -> JournalFailure? { await journal.flush() }
 
