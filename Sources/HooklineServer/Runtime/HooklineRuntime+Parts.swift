@@ -41,6 +41,11 @@ extension HooklineRuntime {
 
             let listener: WebhookListener
             let control: ControlServer?
+            // The listener is bound after the surface is made; the gauge reads it through this box.
+            // It holds the listener, not a closure: a function value behind Mutex's generic inout
+            // is re-wrapped in a reabstraction thunk on every access, so each scrape made the next
+            // one slower and, past ~100,000 scrapes, releasing the chain overflowed the stack.
+            let bound = Mutex<WebhookListener?>(nil)
             do {
                 let highWatermark = Int(Double(configuration.queue.capacity) * configuration.queue.highWatermark)
                 let readiness: @Sendable () -> String? = {
@@ -50,12 +55,6 @@ extension HooklineRuntime {
                     if occupancy.jobs >= highWatermark { return "queue above its high watermark (\(occupancy.jobs) of \(occupancy.capacity))" }
                     return nil
                 }
-                // The listener is bound after the surface is made; the gauge reads it through this box.
-                // It holds the listener, not a closure: a function value behind Mutex's generic
-                // inout is re-wrapped in a reabstraction thunk on every access, so each scrape made
-                // the next one slower and, past ~100,000 scrapes, releasing the chain overflowed
-                // the stack.
-                let bound = Mutex<WebhookListener?>(nil)
                 let surface = HTTPSurface(
                     readiness: readiness,
                     metrics: {
@@ -74,6 +73,15 @@ extension HooklineRuntime {
                     try await ControlServer.start(path: path, group: group)
                 }
             } catch {
+                // A start that fails after binding (the control socket cannot be made) leaves no
+                // port open behind it.
+                if let opened = bound.withLock({ $0 }) {
+                    do {
+                        try await opened.close()
+                    } catch {
+                        logger.warning("the listener did not close cleanly", metadata: ["error": "\(error)"])
+                    }
+                }
                 await store.close()
                 await CallsService(transport: transport, applyThreads: applyThreads, logger: logger).stop()
                 throw error
