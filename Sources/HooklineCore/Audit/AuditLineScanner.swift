@@ -30,6 +30,7 @@ package enum AuditLineScanner {
             case .target: guard let text = cursor.string() else { return nil }; summary.target = text
             case .ref: guard let text = cursor.string() else { return nil }; summary.ref = text
             case .refKey: guard let text = cursor.string() else { return nil }; summary.refKey = text
+            case .by: guard let text = cursor.string() else { return nil }; summary.by = text
             case .attempt: guard let number = cursor.integer() else { return nil }; summary.attempt = number
             case .targets:
                 guard let list = cursor.stringArray() else { return nil }
@@ -53,7 +54,7 @@ package enum AuditLineScanner {
     }
 
     enum Key {
-        case ts, outcome, event, message, source, target, targets, attempt, ref, refKey, other
+        case ts, outcome, event, message, source, target, targets, attempt, ref, refKey, by, other
     }
 
     struct Cursor {
@@ -97,6 +98,7 @@ package enum AuditLineScanner {
             if equals("attempt") { return .attempt }
             if equals("ref") { return .ref }
             if equals("ref_key") { return .refKey }
+            if equals("by") { return .by }
             return .other
         }
 

@@ -11,10 +11,12 @@ package struct AuditLineSummary: Sendable, Hashable {
     package var attempt: Int?
     package var ref: String?
     package var refKey: String?
+    package var by: String?
 
     package init(
         ts: UnixTime, outcome: AuditOutcome, event: String? = nil, message: String? = nil, source: String? = nil,
-        target: String? = nil, targets: [String]? = nil, attempt: Int? = nil, ref: String? = nil, refKey: String? = nil
+        target: String? = nil, targets: [String]? = nil, attempt: Int? = nil, ref: String? = nil, refKey: String? = nil,
+        by: String? = nil
     ) {
         self.ts = ts
         self.outcome = outcome
@@ -26,11 +28,13 @@ package struct AuditLineSummary: Sendable, Hashable {
         self.attempt = attempt
         self.ref = ref
         self.refKey = refKey
+        self.by = by
     }
 
     package init(_ record: AuditRecord) {
         self.init(
             ts: record.ts, outcome: record.outcome, event: record.event, message: record.message, source: record.source,
-            target: record.target, targets: record.targets, attempt: record.attempt, ref: record.ref, refKey: record.refKey)
+            target: record.target, targets: record.targets, attempt: record.attempt, ref: record.ref, refKey: record.refKey,
+            by: record.by)
     }
 }

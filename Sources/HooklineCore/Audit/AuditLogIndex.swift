@@ -49,6 +49,8 @@ package struct AuditLogIndex: Sendable {
     package private(set) var seenMessages = ChunkedList<SeenMessage>()
     private var referenceIndex: [String: Int] = [:]
     package private(set) var references: [Reference] = []
+    /// Targets paused and not resumed since, by name.
+    package private(set) var paused: [String: PausedTarget] = [:]
     package private(set) var lines = 0
 
     package init() {}
@@ -102,6 +104,12 @@ package struct AuditLogIndex: Sendable {
             } else {
                 pendingByID[event] = pending
             }
+        case .paused:
+            guard let target = line.target else { return }
+            paused[target] = PausedTarget(target: target, by: line.by ?? "", since: line.ts)
+        case .resumed:
+            guard let target = line.target else { return }
+            paused[target] = nil
         case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending, .fenced:
             return
         }
@@ -113,5 +121,19 @@ package struct AuditLogIndex: Sendable {
     package mutating func trimSeen(olderThan horizon: UnixTime, keeping maximum: Int) {
         seenMessages.removeFirst { $0.seenAt < horizon }
         if seenMessages.count > maximum { seenMessages.removeFirst(seenMessages.count - maximum) }
+    }
+}
+
+/// A target paused by an operator or an alert: its jobs wait, in order, until it is resumed.
+package struct PausedTarget: Sendable, Hashable {
+    package var target: String
+    /// Who paused it (a console token's name, a shell user, an alert rule).
+    package var by: String
+    package var since: UnixTime
+
+    package init(target: String, by: String, since: UnixTime) {
+        self.target = target
+        self.by = by
+        self.since = since
     }
 }

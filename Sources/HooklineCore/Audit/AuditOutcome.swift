@@ -35,6 +35,10 @@ package enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     case failed
     /// Retries exhausted.
     case dead
+    /// A target was paused (`target`, `by` whom): its jobs wait and are not attempted.
+    case paused
+    /// A paused target was resumed (`target`, `by` whom): its jobs run again, in order.
+    case resumed
 
     /// Whether this outcome ends one target's part of a received event.
     package var endsTargetJob: Bool {

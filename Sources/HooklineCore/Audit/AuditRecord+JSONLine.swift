@@ -59,6 +59,7 @@ extension AuditRecord {
         string("reason", reason)
         string("error", error)
         string("remote", remote)
+        string("by", by)
         if let payload {
             output.append(contentsOf: #","payload":""#.utf8)
             JSONWriter.writeEscaped(payload, into: &output)
@@ -124,6 +125,7 @@ extension AuditRecord {
         reason = try string("reason")
         error = try string("error")
         remote = try string("remote")
+        by = try string("by")
         payload = try string("payload").map { Array($0.utf8) }
     }
 }

@@ -37,6 +37,9 @@ package struct AuditRecord: Sendable, Hashable {
     package var error: String?
     /// The sender's address (rejected).
     package var remote: String?
+    /// Who took an operator's action (`paused`, `resumed`): a console token's name, a shell
+    /// user, or an alert rule.
+    package var by: String?
     /// The raw body (received), as the exact bytes received.
     package var payload: [UInt8]?
 
@@ -62,6 +65,7 @@ package struct AuditRecord: Sendable, Hashable {
         reason: String? = nil,
         error: String? = nil,
         remote: String? = nil,
+        by: String? = nil,
         payload: [UInt8]? = nil
     ) {
         self.ts = ts
@@ -85,6 +89,7 @@ package struct AuditRecord: Sendable, Hashable {
         self.reason = reason
         self.error = error
         self.remote = remote
+        self.by = by
         self.payload = payload
     }
 }

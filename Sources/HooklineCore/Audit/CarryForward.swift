@@ -1,5 +1,5 @@
 /// What a rotation carries into the new file, so that recovery never needs an archived one:
-/// message ids inside the dedup window (`seen`), learned ids (`created`), and each owed event's
+/// message ids inside the dedup window (`seen`), learned ids (`created`), paused targets (`paused`), and each owed event's
 /// opening line naming only the targets it still owes. A pure function of the journal: the
 /// writer reads the opening lines for it and carries out the file operations.
 package struct CarryForward: Sendable {
@@ -49,6 +49,9 @@ package struct CarryForward: Sendable {
         }
         for reference in source.references {
             result.add(AuditRecord(ts: now, outcome: .created, target: reference.target, ref: reference.id, refKey: reference.key, reason: "carried_forward"))
+        }
+        for pause in source.paused.values.sorted(by: { $0.target < $1.target }) {
+            result.add(AuditRecord(ts: pause.since, outcome: .paused, target: pause.target, reason: "carried_forward", by: pause.by))
         }
         for record in owed { result.add(record) }
         return result

@@ -33,6 +33,8 @@ package struct LaneQueue: Sendable {
     private var sequence: UInt64 = 0
     /// Coalescing key → id of the event whose fetch has not started.
     private var waitingFetches: [String: String] = [:]
+    /// Targets whose lanes hand out nothing until resumed; their jobs keep their places.
+    package private(set) var pausedTargets: Set<String> = []
 
     package init(capacity: Int) {
         self.capacity = max(1, capacity)
@@ -84,6 +86,8 @@ package struct LaneQueue: Sendable {
         while let key = readyLanes.popFirst() {
             guard lanes[key] != nil else { continue }
             lanes[key]?.ready = false
+            // Paused since it became ready: it is made ready again on resume.
+            guard !pausedTargets.contains(key.target) else { continue }
             guard lanes[key]?.busy == false, let job = lanes[key]?.jobs.popFirst() else { continue }
             lanes[key]?.busy = true
             inFlight += 1
@@ -121,6 +125,18 @@ package struct LaneQueue: Sendable {
         deadlines.push(Deadline(time: until, sequence: sequence, lane: key))
     }
 
+    /// Holds every lane of `target`: `next` hands out none of its jobs (a job in flight finishes)
+    /// until `resume`.
+    package mutating func pause(_ target: String) {
+        pausedTargets.insert(target)
+    }
+
+    /// Releases `target`'s lanes, each at its head, in order.
+    package mutating func resume(_ target: String) {
+        guard pausedTargets.remove(target) != nil else { return }
+        for key in lanes.keys where key.target == target { markReadyIfRunnable(key) }
+    }
+
     /// Whether `next(now:)` may return a job (conservative: true can still yield nil).
     package func hasRunnableJob(now: MonotonicTime) -> Bool {
         !readyLanes.isEmpty || (deadlines.peek.map { $0.time <= now } ?? false)
@@ -139,7 +155,9 @@ package struct LaneQueue: Sendable {
     }
 
     private mutating func markReadyIfRunnable(_ key: LaneKey) {
-        guard let lane = lanes[key], !lane.busy, !lane.ready, lane.blockedUntil == nil, !lane.jobs.isEmpty else { return }
+        guard let lane = lanes[key], !lane.busy, !lane.ready, lane.blockedUntil == nil, !lane.jobs.isEmpty,
+            !pausedTargets.contains(key.target)
+        else { return }
         lanes[key]?.ready = true
         readyLanes.append(key)
     }

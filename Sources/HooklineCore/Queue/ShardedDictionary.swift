@@ -40,4 +40,7 @@ package struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sen
 
     /// Every value, in no particular order.
     package var values: [Value] { shards.flatMap(\.values) }
+
+    /// Every key, in no particular order.
+    package var keys: [Key] { shards.flatMap(\.keys) }
 }

@@ -6,9 +6,10 @@ package enum AuditLineFormatter {
         switch outcome {
         case .applied: "32"
         case .retry, .coalesced, .duplicate, .recovered, .redriven, .pending, .created: "33"
-        case .failed, .dead, .rejected, .fenced: "31"
+        case .failed, .dead, .rejected, .fenced, .paused: "31"
         case .received: "36"
         case .skipped, .ignored, .seen: "2"
+        case .resumed: "32"
         }
     }
 
@@ -45,6 +46,7 @@ package enum AuditLineFormatter {
             detail.append(shown(reason))
         }
         if let remote = record.remote { detail.append("from \(shown(remote))") }
+        if let by = record.by { detail.append("by \(shown(by))") }
         columns.append(detail.joined(separator: " · "))
         return columns.joined(separator: "  ").trimmingTrailingSpaces()
     }

@@ -73,6 +73,19 @@ package protocol Store: Sendable {
     /// target has no `rate_limit`.
     func rateLimiter(for target: TargetSettings) -> (any TargetRateLimiter)?
 
+    // MARK: Pausing a target
+
+    /// Holds `target`: its jobs wait, each in its place, and none is handed out (a call in
+    /// flight finishes) until `resume`. Written before it returns — a `paused` line naming
+    /// `by` — so it holds across a restart; a shared store holds it for the whole fleet. False,
+    /// writing nothing, when the target was paused already.
+    func pause(_ target: String, by: String) async throws(JournalFailure) -> Bool
+    /// Releases `target`'s jobs, in order, with a `resumed` line naming `by`. False, writing
+    /// nothing, when it was not paused.
+    func resume(_ target: String, by: String) async throws(JournalFailure) -> Bool
+    /// The targets paused now, by name. A shared store's view follows the fleet's within a second.
+    var paused: [String: PausedTarget] { get }
+
     // MARK: Redrive
 
     /// The targets `event` still owes, or nil when it owes none.

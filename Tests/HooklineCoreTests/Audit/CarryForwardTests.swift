@@ -22,6 +22,9 @@ struct CarryForwardTests {
             AuditRecord(ts: t0 + .seconds(2), outcome: .applied, event: "e2", target: "buildr"),
             received("e3", message: "m3", targets: ["omnichannel"]),
             AuditRecord(ts: t0 + .seconds(3), outcome: .created, target: "plannr", ref: "uuid-1", refKey: "acct/email"),
+            AuditRecord(ts: t0 + .seconds(4), outcome: .paused, target: "plannr", by: "on-call"),
+            AuditRecord(ts: t0 + .seconds(5), outcome: .paused, target: "buildr", by: "on-call"),
+            AuditRecord(ts: t0 + .seconds(6), outcome: .resumed, target: "buildr", by: "on-call"),
         ]
         for (index, line) in lines.enumerated() { journal.apply(AuditLineSummary(line), offset: Int64(index * 1000)) }
         return (journal, ["e1": lines[0]])
@@ -79,5 +82,15 @@ struct CarryForwardTests {
         #expect(carried.uncarried.map(\.event) == ["e3"])
         #expect(carried.uncarried.first?.targets == ["omnichannel"])
         #expect(carried.uncarried.first?.error.description == "the opening line of event e3 could not be read back: gone")
+    }
+
+    @Test("a target paused and not resumed is carried as paused, by whom and since when; one resumed since is not")
+    func paused() throws {
+        let carried = Self.plan()
+        let records = try carried.lines.split(separator: UInt8(ascii: "\n")).map { try AuditRecord(jsonLine: $0) }
+        let pauses = records.filter { $0.outcome == .paused }
+        #expect(pauses.map(\.target) == ["plannr"])
+        #expect(pauses.first?.by == "on-call" && pauses.first?.ts == Self.t0 + .seconds(4))
+        #expect(carried.journal.paused == ["plannr": PausedTarget(target: "plannr", by: "on-call", since: Self.t0 + .seconds(4))])
     }
 }

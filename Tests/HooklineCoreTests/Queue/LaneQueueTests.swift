@@ -152,3 +152,27 @@ extension LaneQueue {
         return true
     }
 }
+
+extension LaneQueueTests {
+    @Test("a paused target's lanes hand out nothing, ready, parked or new; resumed, each lane starts at its head")
+    func pausedTarget() {
+        var queue = LaneQueue(capacity: 10)
+        _ = queue.enqueue(Self.job("e1", contact: "c1"))
+        _ = queue.enqueue(Self.job("e2", contact: "c1"))
+        _ = queue.enqueue(Self.job("e1", contact: "c1", target: "plannr"))
+        let parked = queue.next(now: Self.t0)
+        #expect(parked?.event.id == "e1" && parked?.target == "buildr")
+        if let parked { queue.park(parked, until: Self.t0 + .seconds(1)) }
+        queue.pause("buildr")
+        _ = queue.enqueue(Self.job("e3", contact: "c2"))
+        let other = queue.next(now: Self.t0 + .seconds(2))
+        #expect(other?.target == "plannr", "another target runs on")
+        #expect(queue.next(now: Self.t0 + .seconds(2)) == nil, "the parked lane's turn came while paused; the new lane waits too")
+        queue.resume("buildr")
+        var resumed: [String] = []
+        while let job = queue.next(now: Self.t0 + .seconds(2)) {
+            resumed.append("\(job.event.id)/\(job.lane.contact)")
+        }
+        #expect(Set(resumed) == ["e1/atSource(source: \"standard\", id: \"c1\")", "e3/atSource(source: \"standard\", id: \"c2\")"])
+    }
+}

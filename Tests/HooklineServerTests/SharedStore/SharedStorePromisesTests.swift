@@ -210,7 +210,7 @@ struct MigrationDeadlineTests {
                 "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 database: database)
             _ = try? await holder.value
-            #expect(try await store.migrate() == [1, 2, 3], "once the lock is free")
+            #expect(try await store.migrate() == Array(1...PostgresDatabase.schemaVersion), "once the lock is free")
             group.cancelAll()
         }
     }
@@ -233,7 +233,7 @@ struct MigrationDeadlineTests {
             }
             #expect(try await cluster.query("SELECT max(version) FROM hookline_migrations", database: database) == "2\n")
             _ = try await holder.value
-            #expect(try await store.migrate() == [3])
+            #expect(try await store.migrate() == Array(3...PostgresDatabase.schemaVersion), "from the migration that could not lock on")
             group.cancelAll()
         }
     }

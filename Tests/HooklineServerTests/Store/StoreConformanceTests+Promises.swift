@@ -146,3 +146,73 @@ extension StoreConformanceTests {
         }
     }
 }
+
+extension StoreConformanceTests {
+    /// Whether `store` hands out a job within 300 ms; a job it hands out later is returned by
+    /// `then` once the test lets one through.
+    static func handsOutNothing(_ store: any Store) async throws -> Task<Job?, Never> {
+        let handedOut = Mutex(false)
+        let waiting = Task {
+            let job = await store.next()
+            handedOut.withLock { $0 = true }
+            return job
+        }
+        // Nothing may happen here, so there is no condition to await: a bounded look.
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!handedOut.withLock { $0 }, "a paused target's job was handed out")
+        return waiting
+    }
+
+    @Test("a paused target's jobs wait in their places and none is handed out; resumed, they run in order; the pause is written, named, and survives a restart", arguments: StoreUnderTest.all)
+    func pausing(store: StoreUnderTest) async throws {
+        let place = try TemporaryDirectory()
+        try await store.with(place) { first in
+            for event in ["evt_p1", "evt_p2"] {
+                let (record, jobs) = try Self.delivery(event, contact: "c_pause")
+                #expect(await Self.keep(first, record, jobs: jobs) == .durable)
+            }
+            #expect(try await first.pause("omnichannel", by: "test:operator"))
+            #expect(try await first.pause("omnichannel", by: "someone else") == false, "paused already: nothing written")
+            #expect(first.paused["omnichannel"]?.by == "test:operator")
+            // The other target's lane runs on, in order.
+            for event in ["evt_p1", "evt_p2"] {
+                let job = try #require(await first.next())
+                #expect(job.event.id == event && job.target == "buildr", "\(job.event.id)/\(job.target)")
+                #expect(await first.finish(job, line: Self.line(job, .applied)) == .written)
+            }
+            let waiting = try await Self.handsOutNothing(first)
+            #expect(try await first.resume("omnichannel", by: "test:operator"))
+            #expect(try await first.resume("omnichannel", by: "test:operator") == false, "not paused: nothing written")
+            #expect(first.paused.isEmpty)
+            let resumed = try #require(await waiting.value)
+            #expect(resumed.event.id == "evt_p1" && resumed.target == "omnichannel", "the lane resumes at its head")
+            #expect(await first.finish(resumed, line: Self.line(resumed, .applied)) == .written)
+            let next = try #require(await first.next())
+            #expect(next.event.id == "evt_p2" && next.target == "omnichannel")
+            #expect(await first.finish(next, line: Self.line(next, .applied)) == .written)
+
+            // Paused again with a job waiting, it stays paused across a restart.
+            let (record, jobs) = try Self.delivery("evt_p3", contact: "c_pause")
+            #expect(await Self.keep(first, record, jobs: jobs) == .durable)
+            #expect(try await first.pause("omnichannel", by: "test:night-shift"))
+        }
+        try await store.with(place) { second in
+            #expect(second.paused["omnichannel"]?.by == "test:night-shift", "the pause held across the restart")
+            let job = try #require(await second.next())
+            #expect(job.event.id == "evt_p3" && job.target == "buildr")
+            #expect(await second.finish(job, line: Self.line(job, .applied)) == .written)
+            let waiting = try await Self.handsOutNothing(second)
+            #expect(try await second.resume("omnichannel", by: "test:morning"))
+            let resumed = try #require(await waiting.value)
+            #expect(resumed.event.id == "evt_p3" && resumed.target == "omnichannel")
+            #expect(await second.finish(resumed, line: Self.line(resumed, .applied)) == .written)
+            _ = await second.flush()
+        }
+        let actions = try AuditLogReading.records(place.file("audit.jsonl")).filter { [.paused, .resumed].contains($0.outcome) }
+        #expect(
+            actions.map { "\($0.outcome.rawValue) \($0.target ?? "") by \($0.by ?? "")" } == [
+                "paused omnichannel by test:operator", "resumed omnichannel by test:operator", "paused omnichannel by test:night-shift",
+                "resumed omnichannel by test:morning",
+            ])
+    }
+}

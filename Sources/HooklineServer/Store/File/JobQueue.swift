@@ -118,6 +118,28 @@ package final class JobQueue: Sendable {
         timers.scheduleTask(in: .nanoseconds(delay)) { [self] in self.wakeAll() }
     }
 
+    /// Hands out none of `target`'s jobs until `resume`; false when it was paused already.
+    package func pause(_ target: String) -> Bool {
+        state.withLock { state in
+            guard !state.queue.pausedTargets.contains(target) else { return false }
+            state.queue.pause(target)
+            return true
+        }
+    }
+
+    package func isPaused(_ target: String) -> Bool { state.withLock { $0.queue.pausedTargets.contains(target) } }
+
+    /// Releases `target`'s jobs and wakes the workers for them; false when it was not paused.
+    package func resume(_ target: String) -> Bool {
+        let resumed = state.withLock { state in
+            guard state.queue.pausedTargets.contains(target) else { return false }
+            state.queue.resume(target)
+            return true
+        }
+        if resumed { wakeAll() }
+        return resumed
+    }
+
     /// Wakes every waiting worker with nil; later `next()` calls return nil at once.
     package func close() {
         let woken = state.withLock { state -> Deque<CheckedContinuation<Void, Never>> in

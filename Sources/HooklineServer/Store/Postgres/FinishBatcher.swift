@@ -44,12 +44,13 @@ final class FinishBatcher: Sendable {
 
     private let store: PostgresDatabase
     private let outbox: PostgresOutbox
-    private let routes: [String]
+    /// The routes whose lanes a finish may keep: those configured here, less paused targets'.
+    private let routes: PausedRoutes
     /// Whether lanes are kept for their next jobs (not while draining).
     private let keeping = Atomic<Bool>(true)
     private let commits = GroupCommit<Item>(limit: batchLimit)
 
-    init(store: PostgresDatabase, outbox: PostgresOutbox, routes: [String]) {
+    init(store: PostgresDatabase, outbox: PostgresOutbox, routes: PausedRoutes) {
         self.store = store
         self.outbox = outbox
         self.routes = routes
@@ -86,7 +87,7 @@ final class FinishBatcher: Sendable {
             let rows = try await store.query(
                 """
                 SELECT * FROM hookline_finish_batch(
-                    \(store.instance), \(jobs), \(lanes), \(tokens), \(outcomes), \(lines), \(keeping.load(ordering: .relaxed)), \(routes),
+                    \(store.instance), \(jobs), \(lanes), \(tokens), \(outcomes), \(lines), \(keeping.load(ordering: .relaxed)), \(routes.claimable),
                     make_interval(secs => \(store.settings.lease.secondsValue)), \(written))
                 """, "finish")
             var answers = [Answer?](repeating: nil, count: batch.count)

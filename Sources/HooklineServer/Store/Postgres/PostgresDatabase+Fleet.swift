@@ -46,6 +46,7 @@ extension PostgresDatabase {
         if copied > 0 { logger.notice("copied lines committed before a stop into the audit log", metadata: ["lines": "\(copied)"]) }
         let board = PostgresJobBoard(store: self, journal: journal, events: events, configuration: configuration)
         await board.recount()
+        await board.refreshPaused()
         return (journal, board)
     }
 
@@ -89,7 +90,12 @@ extension PostgresDatabase {
             StoreLoop("lease renewals") { await LeaseKeeper(store: self, board: board).run() },
             StoreLoop("adoption") { await self.every(min(self.settings.adoptAfter / 4, .seconds(60))) { await self.adopt(journal: journal) } },
             StoreLoop("outbox sweep") { await self.every(.seconds(10)) { await self.sweep(journal: journal) } },
-            StoreLoop("recount") { await self.every(.seconds(1)) { await board.recount() } },
+            StoreLoop("recount and paused targets") {
+                await self.every(.seconds(1)) {
+                    await board.recount()
+                    await board.refreshPaused()
+                }
+            },
             StoreLoop("unclaimable lanes") {
                 var reported: Set<String> = []
                 await self.every(.seconds(5)) { await board.countUnclaimable(reported: &reported) }

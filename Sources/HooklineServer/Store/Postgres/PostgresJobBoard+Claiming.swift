@@ -36,7 +36,7 @@ extension PostgresJobBoard {
                 rows = try await store.query(
                     """
                     SELECT * FROM hookline_claim(\(store.instance), make_interval(secs => \(store.settings.lease.secondsValue)),
-                                                 \(Int32(asked)), \(routes), \(waiting))
+                                                 \(Int32(asked)), \(pausing.claimable), \(waiting))
                     """, "claim")
             } catch {
                 _ = await HooklineRuntime.sleep(for: .seconds(1))
@@ -83,7 +83,7 @@ extension PostgresJobBoard {
                     state.claimed.append(job)
                     return nil
                 }
-                guard Self.handOut(job, timeout: timeout(of: job), now: now, state: &state) else { return nil }
+                guard Self.handOut(job, timeout: timeout(of: job), paused: pausing.isPaused(job.target), now: now, state: &state) else { return nil }
                 state.inFlight += 1
                 return state.waiters.popFirst()
             }
@@ -101,7 +101,7 @@ extension PostgresJobBoard {
             let rows = try await store.query(
                 """
                 SELECT extract(epoch FROM least(
-                    (SELECT min(run_after) FROM hookline_lanes WHERE holder IS NULL),
+                    (SELECT min(run_after) FROM hookline_lanes WHERE holder IS NULL AND (route IS NULL OR route = ANY (\(pausing.claimable)))),
                     (SELECT min(lease_until) FROM hookline_lanes WHERE holder IS NOT NULL)) - now())::float8
                 """, "next_wake")
             if let seconds = try rows.first?.makeRandomAccess()[0].decode(Double?.self) {

@@ -70,6 +70,34 @@ extension PostgresJobBoard {
         }
     }
 
+    /// Re-reads the targets paused fleet-wide. Jobs claimed ahead for a target just paused are
+    /// given back unstarted; a target paused or resumed wakes the claim loop.
+    func refreshPaused() async {
+        do {
+            let rows = try await store.query(
+                "SELECT target, paused_by, (extract(epoch FROM paused_at) * 1000)::bigint FROM hookline_paused", "paused")
+            let read = try PostgresJournal.decodeAll(rows) { cells in
+                PausedTarget(
+                    target: try cells[0].decode(String.self), by: try cells[1].decode(String.self),
+                    since: UnixTime(milliseconds: try cells[2].decode(Int64.self)))
+            }
+            let change = pausing.set(Dictionary(read.map { ($0.target, $0) }, uniquingKeysWith: { first, _ in first }))
+            if !change.paused.isEmpty {
+                state.withLock { state in
+                    for job in state.claimed where change.paused.contains(job.target) {
+                        guard let claim = job.ticket?.claim else { continue }
+                        state.book.ended(claim)
+                        state.giveBack.append(claim)
+                    }
+                    state.claimed.removeAll { change.paused.contains($0.target) }
+                }
+            }
+            if !change.paused.isEmpty || !change.resumed.isEmpty { store.wake.signal() }
+        } catch {
+            store.logger.debug("could not read the paused targets", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Re-reads how many jobs are unfinished in the database (`queue.capacity` counts them all).
     func recount() async {
         do {

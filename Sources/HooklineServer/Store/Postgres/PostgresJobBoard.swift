@@ -38,8 +38,10 @@ package final class PostgresJobBoard: Sendable {
     /// Where the lines of jobs claimed, finished and parked go; its outbox is the finishes'.
     let journal: PostgresJournal
     let events: EventJobs
-    /// `source` US `target` of every route configured here: the lanes this instance claims.
+    /// `source` US `target` of every route configured here: the lanes this instance claims,
+    /// unless their target is paused (`pausing`).
     let routes: [String]
+    let pausing: PausedRoutes
     /// Each target's call timeout: what a job's lease must cover before it is handed out.
     private let timeouts: [String: Duration]
     private let finishes: FinishBatcher
@@ -52,9 +54,10 @@ package final class PostgresJobBoard: Sendable {
         capacity = configuration.queue.capacity
         prefetch = max(1, configuration.queue.workers)
         routes = configuration.routes.map(\.storeKey)
+        pausing = PausedRoutes(routes: configuration.routes)
         timeouts = Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
         state = Mutex(State(book: LeaseBook(terms: store.settings.leaseTerms)))
-        finishes = FinishBatcher(store: store, outbox: journal.outbox, routes: routes)
+        finishes = FinishBatcher(store: store, outbox: journal.outbox, routes: pausing)
     }
 
     /// Commits the workers' finishes until the store's background work is cancelled.
@@ -93,7 +96,7 @@ package final class PostgresJobBoard: Sendable {
             let (job, closed, refill) = state.withLock { state -> (Job?, Bool, Bool) in
                 if state.closed { return (nil, true, false) }
                 while let job = state.claimed.popFirst() {
-                    if Self.handOut(job, timeout: timeout(of: job), now: now, state: &state) {
+                    if Self.handOut(job, timeout: timeout(of: job), paused: pausing.isPaused(job.target), now: now, state: &state) {
                         state.inFlight += 1
                         return (job, false, state.claimed.count < (prefetch + 1) / 2)
                     }
@@ -106,10 +109,15 @@ package final class PostgresJobBoard: Sendable {
         }
     }
 
-    /// Whether the job claimed ahead may go to a worker: its lease must still cover a call. If
-    /// not, its claim is given back unstarted.
-    static func handOut(_ job: Job, timeout: Duration, now: MonotonicTime, state: inout State) -> Bool {
+    /// Whether the job claimed ahead may go to a worker: its target must not be paused, and its
+    /// lease must still cover a call. If not, its claim is given back unstarted.
+    static func handOut(_ job: Job, timeout: Duration, paused: Bool, now: MonotonicTime, state: inout State) -> Bool {
         guard let claim = job.ticket?.claim else { return false }
+        if paused {
+            state.book.ended(claim)
+            state.giveBack.append(claim)
+            return false
+        }
         switch state.book.handOut(claim, callTimeout: timeout, now: now) {
         case .granted: return true
         case .expiring: state.giveBack.append(claim)

@@ -8,7 +8,7 @@ enum PostgresSchema {
     static let migrationLock: Int64 = 0x686F_6F6B_6C69_6E65
 
     static let migrations: [(version: Int, statements: [String])] = [
-        (1, statements(version1)), (2, statements(version2)), (3, statements(version3)),
+        (1, statements(version1)), (2, statements(version2)), (3, statements(version3)), (4, statements(version4)),
     ]
 
     /// A migration's statements: they are separated by blank lines (the extended protocol
