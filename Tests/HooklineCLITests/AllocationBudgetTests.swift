@@ -30,19 +30,11 @@ struct AllocationBudgetTests {
 
     @Test("an accepted webhook allocates within its budget, counted over 600 deliveries after 300 to warm up")
     func withinBudget() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["--warmup", "300", "--requests", "600"]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let problems = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(problems)")
+        // Off the cooperative pool: the run takes seconds, and the other tests need the pool.
+        let finished = try await ServeProcessTests.run(executable: try Self.binary(), ["--warmup", "300", "--requests", "600"])
+        #expect(finished.status == 0, "\(finished.error)")
 
-        let line = String(decoding: data, as: UTF8.self)
+        let line = finished.output
         let json = try JSONParser.parse(Array(line.utf8))
         let requests = try #require(json["requests"]?.intValue)
         let mallocs = try #require(json["mallocs"]?.intValue)

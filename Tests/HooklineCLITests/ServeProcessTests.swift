@@ -3,6 +3,7 @@ import HooklineCore
 import HooklineServer
 import HooklineTestSupport
 import HooklineTools
+import Synchronization
 import Testing
 
 /// Runs the built `hookline` binary as a user would.
@@ -51,20 +52,43 @@ struct ServeProcessTests {
     }
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Finished {
+        try await run(executable: try binary(), arguments, environment: environment)
+    }
+
+    /// Runs `executable` to its end: its exit status and everything it wrote.
+    static func run(executable: String, _ arguments: [String], environment: [String: String]? = nil) async throws -> Finished {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = environment
+        if let environment { process.environment = environment }
         let output = Pipe()
         let error = Pipe()
         process.standardOutput = output
         process.standardError = error
         try process.run()
-        process.waitUntilExit()
-        return Finished(
-            status: process.terminationStatus,
-            output: String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            error: String(decoding: error.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        // Read and waited for off the cooperative pool (two threads here): a test blocking it
+        // while the child talks to a Hookline in this process (its control socket) would starve
+        // that Hookline, and the child would never get its answer. Both pipes are read to their
+        // end before the wait, so a child with much to say never blocks on a full pipe.
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                let errors = Mutex(Data())
+                let readingErrors = DispatchGroup()
+                readingErrors.enter()
+                DispatchQueue.global().async {
+                    let data = error.fileHandleForReading.readDataToEndOfFile()
+                    errors.withLock { $0 = data }
+                    readingErrors.leave()
+                }
+                let out = output.fileHandleForReading.readDataToEndOfFile()
+                readingErrors.wait()
+                process.waitUntilExit()
+                continuation.resume(
+                    returning: Finished(
+                        status: process.terminationStatus, output: String(decoding: out, as: UTF8.self),
+                        error: String(decoding: errors.withLock { $0 }, as: UTF8.self)))
+            }
+        }
     }
 
     @Test("serve runs the documented example; a request signed by hookline sign gets 202; SIGTERM stops it with exit 0")

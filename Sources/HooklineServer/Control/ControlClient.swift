@@ -19,15 +19,26 @@ package enum ControlClient {
     package static func redrive(_ records: [AuditRecord], socket: String) async throws -> [RedriveResult] {
         var body: [UInt8] = []
         for record in records { record.appendJSONLine(to: &body) }
-        return try await post(body, to: "/redrive", socket: socket)
+        return try await results(of: post(body, to: "/redrive", socket: socket))
     }
 
     /// Asks the Hookline on `socket` to select from its journal and redrive.
     package static func redrive(_ request: RedriveRequest, socket: String) async throws -> [RedriveResult] {
-        try await post(JSONWriter.bytes(request.json), to: "/redrive/select", socket: socket)
+        try await results(of: post(JSONWriter.bytes(request.json), to: "/redrive/select", socket: socket))
     }
 
-    private static func post(_ body: [UInt8], to path: String, socket: String) async throws -> [RedriveResult] {
+    /// Asks the Hookline on `socket` to pause (or resume) `target` in the name of `by`: whether
+    /// that changed anything (false: it was paused, or not paused, already).
+    package static func pause(_ target: String, by: String, resume: Bool, socket: String) async throws -> Bool {
+        let body = JSONWriter.bytes(.object(["target": .string(target), "by": .string(by)]))
+        return try await post(body, to: resume ? "/resume" : "/pause", socket: socket)["changed"]?.boolValue ?? false
+    }
+
+    private static func results(of json: JSONValue) -> [RedriveResult] {
+        (json["results"]?.arrayValue ?? []).compactMap(RedriveResult.init(json:))
+    }
+
+    private static func post(_ body: [UInt8], to path: String, socket: String) async throws -> JSONValue {
         guard SystemCalls.exists(socket) else {
             throw Unreachable(description: "no control socket at \(socket)")
         }
@@ -47,8 +58,8 @@ package enum ControlClient {
         let answer = try await response.body.collect(upTo: 64 << 20)
         let json = try answer.withUnsafeReadableBytes { try JSONParser.parse($0) }
         guard response.status == .ok else {
-            throw Refused(description: "the running Hookline refused the redrive: \(json["error"]?.stringValue ?? "HTTP \(response.status.code)")")
+            throw Refused(description: "the running Hookline refused it: \(json["error"]?.stringValue ?? "HTTP \(response.status.code)")")
         }
-        return (json["results"]?.arrayValue ?? []).compactMap(RedriveResult.init(json:))
+        return json
     }
 }

@@ -17,6 +17,8 @@ final class ControlServer: Sendable {
         enum Work: Sendable {
             case records([AuditRecord])
             case select(RedriveRequest)
+            /// Pause (or resume) a target, in the name of `by`.
+            case pause(target: String, by: String, resume: Bool)
         }
 
         let work: ControlServer.Call.Work
@@ -59,18 +61,28 @@ final class ControlServer: Sendable {
         return ControlServer(channel: channel, path: path, calls: calls)
     }
 
-    /// Serves the redrives asked for, one at a time, until `stop`; those asked before it are served.
-    func serve(with redriver: Redriver, logger: Logger) async {
+    /// Serves the calls asked for, one at a time, until `stop`; those asked before it are served.
+    /// `targets` are the configured targets' names (a pause names one of them).
+    func serve(with redriver: Redriver, targets: Set<String>, logger: Logger) async {
         for await call in calls {
             do {
-                let results: [RedriveResult]
                 switch call.work {
-                case .records(let records): results = await redriver.redrive(records)
-                case .select(let request): results = try await redriver.redrive(request)
+                case .records(let records):
+                    call.answer(200, ["results": .array(await redriver.redrive(records).map(\.json))])
+                case .select(let request):
+                    call.answer(200, ["results": .array(try await redriver.redrive(request).map(\.json))])
+                case .pause(let target, let by, let resume):
+                    guard targets.contains(target) else {
+                        call.answer(404, ["error": .string("no target named '\(target)' (targets: \(targets.sorted().joined(separator: ", ")))")])
+                        continue
+                    }
+                    let store = redriver.store
+                    let changed = resume ? try await store.resume(target, by: by) : try await store.pause(target, by: by)
+                    if changed { logger.notice(resume ? "target resumed" : "target paused", metadata: ["target": .string(target), "by": .string(by)]) }
+                    call.answer(200, ["target": .string(target), "changed": .bool(changed), "paused": .bool(store.paused[target] != nil)])
                 }
-                call.answer(200, ["results": .array(results.map(\.json))])
             } catch {
-                logger.error("a redrive could not read the journal", metadata: ["error": "\(error)"])
+                logger.error("a control request could not be carried out", metadata: ["error": "\(error)"])
                 call.answer(503, ["error": .string("\(error)")])
             }
         }
@@ -90,6 +102,8 @@ final class ControlServer: Sendable {
 
 /// `POST /redrive` with JSON lines of `redriven` records, or `POST /redrive/select` with
 /// `{"outcomes", "event", "since"}` for the journal to select them; answers `{"results": […]}`.
+/// `POST /pause` and `POST /resume` with `{"target", "by"}`; answer `{"target", "changed",
+/// "paused"}`.
 final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
@@ -116,6 +130,14 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
                 }
             }
             work = .records(records)
+        case (.POST, "/pause"), (.POST, "/resume"):
+            guard case .success(let json) = Result(catching: { () throws(JSONParseError) in try JSONParser.parse(bytes) }),
+                let target = json["target"]?.stringValue, !target.isEmpty, let by = json["by"]?.stringValue, !by.isEmpty
+            else {
+                respond(400, ["error": "expected {\"target\": …, \"by\": …}"], context: context)
+                return
+            }
+            work = .pause(target: target, by: by, resume: request.head.uri == "/resume")
         case (.POST, "/redrive/select"):
             do {
                 work = .select(try RedriveRequest(json: try JSONParser.parse(bytes)))
@@ -124,7 +146,7 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         default:
-            respond(404, ["error": "the control socket serves POST /redrive and POST /redrive/select"], context: context)
+            respond(404, ["error": "the control socket serves POST /redrive, /redrive/select, /pause and /resume"], context: context)
             return
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

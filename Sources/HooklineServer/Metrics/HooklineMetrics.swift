@@ -196,6 +196,8 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         gauge("hookline_queue_capacity").record(state.queueCapacity)
         for (target, calls) in state.inFlightCalls {
             gauge("hookline_target_calls_in_flight", [("target", target)]).record(calls)
+            // Every configured target, 0 or 1: an alert can say `== 1`, and a resume shows as 0.
+            gauge("hookline_target_paused", [("target", target)]).record(state.paused.contains(target) ? 1 : 0)
         }
         gauge("hookline_ready").record(state.ready ? 1 : 0)
         gauge("hookline_connections").record(state.connections)
@@ -217,6 +219,8 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         package var connections: Int
         /// The database pool's size and the queries running on it (store: postgres).
         package var databasePool: DatabasePoolReading?
+        /// Targets paused now.
+        package var paused: Set<String> = []
     }
 }
 

@@ -64,7 +64,7 @@ extension HooklineRuntime {
                                 queueDepth: occupancy.waiting, queueJobs: occupancy.jobs, queueCapacity: occupancy.capacity,
                                 inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
                                 ready: readiness() == nil, connections: bound.withLock { $0?.openConnections } ?? 0,
-                                databasePool: store.databasePool))
+                                databasePool: store.databasePool, paused: Set(store.paused.keys)))
                     })
                 listener = try await WebhookListener.bind(
                     settings: configuration.server, ingest: ingest, surface: surface, metrics: metrics, group: group)

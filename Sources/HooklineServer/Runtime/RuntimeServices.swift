@@ -14,7 +14,7 @@ extension HooklineRuntime.Parts {
     func services(logger: Logger) -> [any Service] {
         [StoreService(store: store)] + store.background + [
             CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
-            ControlService(control: control, redriver: running.redriver, logger: logger),
+            ControlService(control: control, redriver: running.redriver, targets: Set(running.configuration.targets.map(\.name)), logger: logger),
             ListenerService(
                 listener: running.listener, ingest: running.ingest, rejectionWindows: rejectionWindows,
                 window: running.configuration.audit.rejectedLines.window, logger: logger),
@@ -62,6 +62,7 @@ struct CallsService: Service {
 struct ControlService: Service {
     let control: ControlServer?
     let redriver: Redriver
+    let targets: Set<String>
     let logger: Logger
 
     func run() async {
@@ -70,7 +71,7 @@ struct ControlService: Service {
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await control.serve(with: redriver, logger: logger) }
+            group.addTask { await control.serve(with: redriver, targets: targets, logger: logger) }
             try? await gracefulShutdown()
             await control.stop(logger: logger)
         }
