@@ -18,6 +18,8 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
     }
     private let answers = Mutex<[Answer: (CoreMetrics.Counter, Metrics.Timer)]>([:])
     private let gauges = Mutex<[String: CoreMetrics.Gauge]>([:])
+    /// Each target's attempts in a row that did not succeed.
+    private let failureStreaks = Mutex<[String: Int]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
     /// The audit writer's metrics, made once: they are touched on every batch.
     private let auditWrite: Metrics.Timer
@@ -121,6 +123,17 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         if outcome.endsTargetJob {
             counter("hookline_jobs_total", [("target", target), ("outcome", outcome.rawValue)]).increment()
         }
+        // Attempts that did not succeed since the target last applied one, on this instance; a
+        // skip made no call, so it says nothing about the target.
+        let streak: Int? = failureStreaks.withLock { streaks in
+            switch outcome {
+            case .retry, .failed, .dead: streaks[target, default: 0] += 1
+            case .applied: streaks[target] = 0
+            default: return nil
+            }
+            return streaks[target]
+        }
+        if let streak { gauge("hookline_target_consecutive_failures", [("target", target)]).record(streak) }
     }
 
     /// One HTTP call to a target and its answer (`error` when there was none).

@@ -71,4 +71,28 @@ struct MetricsTests {
             }
         }
     }
+
+    @Test("consecutive failures count a target's attempts that did not succeed, and fall to 0 when one is applied")
+    func consecutiveFailures() async throws {
+        try await withSandboxCRM { sandbox in
+            // Every attempt for contact 144 fails; the retry budget is 4 attempts.
+            sandbox.inject(.status(503, on: "/omnichannel/contacts/144", count: 100))
+            try await withApplyingHookline(to: sandbox, yaml: {
+                TestConfiguration.yaml(auditPath: $0, targetBase: $1, routes: "  - {from: standard, to: omnichannel, contact_id: source_id}")
+            }) { hookline in
+                let update = { (contact: String) in Array(#"{"type":"contact.updated","data":{"id":"\#(contact)","first_name":"M"}}"#.utf8) }
+                func streak() async throws -> Double {
+                    let text = try await HTTPGet.fetch("\(hookline.baseURL)/metrics")
+                    return Self.value(Self.samples(text.body), "hookline_target_consecutive_failures", [("target", "omnichannel")])
+                }
+                _ = try await hookline.deliver(update("144"), to: "standard")
+                let records = try await hookline.settled()
+                #expect(records.contains { $0.outcome == .dead && $0.target == "omnichannel" })
+                #expect(try await streak() == 4, "three retries and the dead attempt")
+                _ = try await hookline.deliver(update("48213"), to: "standard")
+                _ = try await hookline.settled()
+                #expect(try await streak() == 0, "an applied attempt ends the run")
+            }
+        }
+    }
 }
