@@ -13,14 +13,20 @@ struct PauseProcessTests {
         return directory
     }
 
+    /// The configuration at `path` for a Hookline in this process, on a free port.
+    static func configuration(at path: String, environment: [String: String]) throws -> HooklineConfiguration {
+        var configuration = try ConfigurationLoader.load(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path, environment: environment)
+        configuration.server.port = 0
+        return configuration
+    }
+
     @Test("pause and resume reach the running Hookline through its control socket: held, shown in /metrics, written with who, and said when nothing changes")
     func throughTheSocket() async throws {
         let directory = try Self.directory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let audit = "\(directory)/audit.jsonl"
         let (path, environment) = try OperateProcessTests.configurationFile(directory: directory, auditPath: audit)
-        var configuration = try ConfigurationLoader.load(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path, environment: environment)
-        configuration.server.port = 0
+        let configuration = try Self.configuration(at: path, environment: environment)
         try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
             let paused = try await ServeProcessTests.run(["pause", "omnichannel", "--config", path, "--by", "on-call"], environment: environment)
             #expect(paused.status == 0, "\(paused.output)\(paused.error)")
@@ -57,8 +63,7 @@ struct PauseProcessTests {
         let paused = try await ServeProcessTests.run(["pause", "omnichannel", "--config", path, "--by", "night-shift"], environment: environment)
         #expect(paused.status == 0, "\(paused.output)\(paused.error)")
         #expect(paused.output.contains("omnichannel paused (by night-shift)"))
-        var configuration = try ConfigurationLoader.load(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path, environment: environment)
-        configuration.server.port = 0
+        let configuration = try Self.configuration(at: path, environment: environment)
         try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
             #expect(running.store.paused["omnichannel"]?.by == "night-shift")
         }

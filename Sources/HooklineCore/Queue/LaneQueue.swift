@@ -126,15 +126,18 @@ package struct LaneQueue: Sendable {
     }
 
     /// Holds every lane of `target`: `next` hands out none of its jobs (a job in flight finishes)
-    /// until `resume`.
-    package mutating func pause(_ target: String) {
-        pausedTargets.insert(target)
+    /// until `resume`. False when it was paused already.
+    @discardableResult
+    package mutating func pause(_ target: String) -> Bool {
+        pausedTargets.insert(target).inserted
     }
 
-    /// Releases `target`'s lanes, each at its head, in order.
-    package mutating func resume(_ target: String) {
-        guard pausedTargets.remove(target) != nil else { return }
+    /// Releases `target`'s lanes, each at its head, in order. False when it was not paused.
+    @discardableResult
+    package mutating func resume(_ target: String) -> Bool {
+        guard pausedTargets.remove(target) != nil else { return false }
         for key in lanes.keys where key.target == target { markReadyIfRunnable(key) }
+        return true
     }
 
     /// Whether `next(now:)` may return a job (conservative: true can still yield nil).

@@ -82,7 +82,7 @@ package final class AuditLogWriter: Sendable {
     static let batchLimit = 8192
     private let commits = GroupCommit<Submission>(limit: batchLimit)
     /// The writer's own thread, and the commits running on it until the file is closed.
-    private let thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    private let thread: MultiThreadedEventLoopGroup
     private let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
     let file: NIOLockedValueBox<FileState>
     let health = NIOLockedValueBox<JournalFailure?>(nil)
@@ -101,6 +101,8 @@ package final class AuditLogWriter: Sendable {
         self.settle = settle
         self.logger = logger
         self.file = NIOLockedValueBox(FileState(file: file, size: try file.size(), journal: journal))
+        // Made once nothing can throw any more: a start that fails leaves no thread behind.
+        self.thread = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         // A task, not a task group's child: the writer outlives the call that makes it (a
         // store's opening) and is awaited by `close`, which every owner calls.
         let task = Task(executorPreference: LoopExecutor(thread.next())) { [self] in await self.run() }

@@ -39,7 +39,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private let depth: PipelineDepth
     private var state = State.idle
     /// This connection's event loop, as the store runs completions on it.
-    private let executor: EventLoopExecutor
+    private let executor: LoopExecutor
     /// The webhook being answered (its source label) and when its head arrived, for the metrics.
     private var timing: (source: String, started: ContinuousClock.Instant)?
     /// The peer's address as text, read once per connection (it cannot change on one).
@@ -70,7 +70,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
-        executor: EventLoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
+        executor: LoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
     ) {
         self.ingest = ingest
         self.executor = executor

@@ -51,7 +51,7 @@ package final class WebhookListener: Sendable {
         let maxBody = settings.maxBodyBytes
         let maxHeader = settings.maxHeaderBytes
         let gate = ConnectionGate(maximum: settings.maxConnections)
-        let executors = EventLoopExecutor.Table(group)
+        let executors = LoopExecutor.Table(group)
         let refusal = HTTPAnswer.error(
             503, "too many connections (server.max_connections is \(settings.maxConnections)); retry shortly",
             headers: [HeaderField(name: "Retry-After", value: "1")], close: true)

@@ -116,7 +116,7 @@ package protocol Store: Sendable {
 }
 
 /// Where a store runs an accept's completion: the accepting connection's event loop. The
-/// listener adapts its loops to it (`EventLoopExecutor`), so the store knows no NIO.
+/// listener adapts its loops to it (`LoopExecutor`), so the store knows no NIO.
 package protocol CompletionExecutor: AnyObject, Sendable {
     func execute(_ work: @escaping @Sendable () -> Void)
 }
@@ -183,6 +183,13 @@ package enum JobWrite: Sendable, Hashable {
 }
 
 extension Store {
+    /// Appends `record` and waits until it is durable: an operator's action is on record before
+    /// it is answered.
+    package func appendDurably(_ record: AuditRecord) async throws(JournalFailure) {
+        append(record)
+        if let failure = await flush() { throw failure }
+    }
+
     /// `accept` awaited, with no executor.
     package func accept(_ record: AuditRecord, jobs: [Job], claim: MessageKey? = nil) async -> OpeningOutcome {
         await withCheckedContinuation { continuation in

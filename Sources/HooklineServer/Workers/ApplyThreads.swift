@@ -29,14 +29,3 @@ package final class ApplyThreads: Sendable {
         }
     }
 }
-
-/// One apply loop as a `TaskExecutor`: a worker's jobs run on it between suspensions.
-final class LoopExecutor: TaskExecutor, Sendable {
-    let loop: any EventLoop
-
-    init(_ loop: any EventLoop) { self.loop = loop }
-
-    func enqueue(_ job: consuming ExecutorJob) {
-        loop.enqueue(job)
-    }
-}

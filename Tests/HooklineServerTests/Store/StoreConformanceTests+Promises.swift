@@ -75,15 +75,7 @@ extension StoreConformanceTests {
             // The heads of the four lanes: evt_o1 at both targets and evt_other at both; evt_o2 waits.
             let heads = try await Self.take(4, from: store)
             #expect(Set(heads.map { "\($0.event.id)/\($0.target)" }) == ["evt_o1/omnichannel", "evt_o1/buildr", "evt_other/omnichannel", "evt_other/buildr"])
-            let handedOut = Mutex(false)
-            let waiting = Task {
-                let job = await store.next()
-                handedOut.withLock { $0 = true }
-                return job
-            }
-            // Nothing may happen here, so there is no condition to await: a bounded look.
-            try await Task.sleep(for: .milliseconds(300))
-            #expect(!handedOut.withLock { $0 }, "evt_o2 waits while evt_o1 holds its lanes")
+            let waiting = try await Self.handsOutNothing(store, because: "evt_o2 waits while evt_o1 holds its lanes")
 
             let first = try #require(heads.first { $0.event.id == "evt_o1" && $0.target == "omnichannel" })
             #expect(await store.finish(first, line: Self.line(first, .applied)) == .written)
@@ -148,9 +140,9 @@ extension StoreConformanceTests {
 }
 
 extension StoreConformanceTests {
-    /// Whether `store` hands out a job within 300 ms; a job it hands out later is returned by
-    /// `then` once the test lets one through.
-    static func handsOutNothing(_ store: any Store) async throws -> Task<Job?, Never> {
+    /// Expects `store` to hand out no job within 300 ms (`because` says why); the task returned
+    /// gets the job it hands out once the test lets one through.
+    static func handsOutNothing(_ store: any Store, because: Comment = "a paused target's jobs are not handed out") async throws -> Task<Job?, Never> {
         let handedOut = Mutex(false)
         let waiting = Task {
             let job = await store.next()
@@ -159,7 +151,7 @@ extension StoreConformanceTests {
         }
         // Nothing may happen here, so there is no condition to await: a bounded look.
         try await Task.sleep(for: .milliseconds(300))
-        #expect(!handedOut.withLock { $0 }, "a paused target's job was handed out")
+        #expect(!handedOut.withLock { $0 }, because)
         return waiting
     }
 

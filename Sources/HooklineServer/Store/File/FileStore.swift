@@ -118,24 +118,21 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package func pause(_ target: String, by: String) async throws(JournalFailure) -> Bool {
         // Held at once, then written: a failed write leaves it held (the safe side) and says so.
         guard queue.pause(target) else { return false }
-        try await write(AuditRecord(ts: .now(), outcome: .paused, target: target, by: by))
+        try await appendDurably(AuditRecord(ts: .now(), outcome: .paused, target: target, by: by))
         return true
     }
 
     package func resume(_ target: String, by: String) async throws(JournalFailure) -> Bool {
-        guard journal.writer.withJournal({ $0.paused[target] != nil }) || queue.isPaused(target) else { return false }
+        // The queue holds every pause the log has (it is paused from the log when the store
+        // opens), and one whose line could not be written.
+        guard queue.isPaused(target) else { return false }
         // Written first: once the jobs run, the log must already say why they could.
-        try await write(AuditRecord(ts: .now(), outcome: .resumed, target: target, by: by))
+        try await appendDurably(AuditRecord(ts: .now(), outcome: .resumed, target: target, by: by))
         return queue.resume(target)
     }
 
     /// As written in the log (a pause whose line is still on its way shows once it is written).
     package var paused: [String: PausedTarget] { journal.writer.withJournal { $0.paused } }
-
-    private func write(_ record: AuditRecord) async throws(JournalFailure) {
-        journal.append(record)
-        if let failure = await journal.flush() { throw failure }
-    }
 
     // MARK: Redrive
 

@@ -120,22 +120,14 @@ package final class JobQueue: Sendable {
 
     /// Hands out none of `target`'s jobs until `resume`; false when it was paused already.
     package func pause(_ target: String) -> Bool {
-        state.withLock { state in
-            guard !state.queue.pausedTargets.contains(target) else { return false }
-            state.queue.pause(target)
-            return true
-        }
+        state.withLock { $0.queue.pause(target) }
     }
 
     package func isPaused(_ target: String) -> Bool { state.withLock { $0.queue.pausedTargets.contains(target) } }
 
     /// Releases `target`'s jobs and wakes the workers for them; false when it was not paused.
     package func resume(_ target: String) -> Bool {
-        let resumed = state.withLock { state in
-            guard state.queue.pausedTargets.contains(target) else { return false }
-            state.queue.resume(target)
-            return true
-        }
+        let resumed = state.withLock { $0.queue.resume(target) }
         if resumed { wakeAll() }
         return resumed
     }

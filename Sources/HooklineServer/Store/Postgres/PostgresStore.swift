@@ -95,7 +95,7 @@ package final class PostgresStore: Store {
         guard !rows.isEmpty else { return false }
         // Held here at once; the rest of the fleet reads it within a second.
         await board.refreshPaused()
-        try await write(AuditRecord(ts: .now(), outcome: .paused, target: target, by: by))
+        try await appendDurably(AuditRecord(ts: .now(), outcome: .paused, target: target, by: by))
         return true
     }
 
@@ -103,19 +103,13 @@ package final class PostgresStore: Store {
         let rows = try await database.query("DELETE FROM hookline_paused WHERE target = \(target) RETURNING target", "resume")
         guard !rows.isEmpty else { return false }
         await board.refreshPaused()
-        try await write(AuditRecord(ts: .now(), outcome: .resumed, target: target, by: by))
+        try await appendDurably(AuditRecord(ts: .now(), outcome: .resumed, target: target, by: by))
         // Idle instances claim at once rather than at their next look.
         _ = try? await database.query("SELECT pg_notify('hookline_jobs', '')", "notify")
         return true
     }
 
     package var paused: [String: PausedTarget] { board.pausing.paused }
-
-    /// A line of this instance's own log, written before the action returns.
-    private func write(_ record: AuditRecord) async throws(JournalFailure) {
-        journal.append(record)
-        if let failure = await journal.flush() { throw failure }
-    }
 
     // MARK: Redrive
 
