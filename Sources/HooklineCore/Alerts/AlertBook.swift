@@ -25,6 +25,22 @@ package struct Alert: Sendable, Hashable {
     /// Pause this target (`consecutive_failures` past `pause_at`).
     package var pause: String?
     package var channels: [String]
+
+    package init(
+        rule: String, when: String, subjectKind: String, subject: String, state: AlertState, since: MonotonicTime, figures: [String: String],
+        repeated: Bool = false, pause: String? = nil, channels: [String]
+    ) {
+        self.rule = rule
+        self.when = when
+        self.subjectKind = subjectKind
+        self.subject = subject
+        self.state = state
+        self.since = since
+        self.figures = figures
+        self.repeated = repeated
+        self.pause = pause
+        self.channels = channels
+    }
 }
 
 /// The alert rules' memory: fed what happens (attempts, dead letters, signature failures, how
@@ -83,7 +99,7 @@ package struct AlertBook: Sendable {
         return alerts
     }
 
-    /// An event ended `dead` at `target`.
+    /// An event ended `dead` or `failed` at `target`: it will not be applied unless redriven.
     package mutating func deadLetter(at target: String, event: String, now: MonotonicTime) -> [Alert] {
         var alerts: [Alert] = []
         for index in rules.indices {

@@ -52,7 +52,7 @@ package enum AlertScope: Sendable, Hashable {
 /// One rule: a condition, the channels it alerts, and how often a firing alert is repeated.
 package struct AlertRule: Sendable, Hashable {
     package enum Condition: Sendable, Hashable {
-        /// An event ended `dead` at a target; clears when the target next applies one.
+        /// An event ended `dead` or `failed` at a target; clears when the target next applies one.
         case deadLetter(target: AlertScope)
         /// A target failed `warnAt` attempts in a row (a warning), and `pauseAt` (then it is
         /// paused, when set); clears on its next success.
@@ -91,5 +91,44 @@ package struct AlertRule: Sendable, Hashable {
         self.condition = condition
         self.to = to
         self.repeatEvery = repeatEvery
+    }
+}
+
+extension AlertChannel: CustomStringConvertible {
+    /// Its name and kind: a channel's URL may hold a token (Slack's do) and its secret is one.
+    package var description: String {
+        switch kind {
+        case .webhook: "\(name) (webhook)"
+        case .slack: "\(name) (slack)"
+        }
+    }
+
+    /// The host it posts to, for `check-config`: never the path, where tokens live.
+    package var host: String {
+        let url = switch kind {
+        case .webhook(let url, _), .slack(let url): url
+        }
+        let rest = url.split(separator: "://", maxSplits: 1).last.map(String.init) ?? url
+        let authority = rest.split(separator: "/", maxSplits: 1).first.map(String.init) ?? rest
+        return authority.split(separator: "@").last.map(String.init) ?? authority
+    }
+}
+
+extension AlertRule {
+    /// The condition in words, for `check-config`.
+    package var conditionText: String {
+        switch condition {
+        case .deadLetter(let target):
+            return "an event ends dead or failed at target \(target.text)"
+        case .consecutiveFailures(let target, let warnAt, let pauseAt):
+            return "target \(target.text) fails \(warnAt) attempts in a row"
+                + (pauseAt.map { " (warning); paused at \($0)" } ?? " (warning; never paused: no pause_at)")
+        case .failureRate(let target, let above, let over, let minAttempts):
+            return "over \(AlertBook.format(above)) of target \(target.text)'s attempts fail over \(over.configurationText) (at least \(minAttempts) attempts)"
+        case .signatureFailures(let source, let above, let over):
+            return "more than \(above) deliveries to source \(source.text) fail their signature check over \(over.configurationText)"
+        case .oldestWaiting(let target, let above):
+            return "an event waits at target \(target.text) longer than \(above.configurationText)"
+        }
     }
 }

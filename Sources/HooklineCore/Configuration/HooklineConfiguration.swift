@@ -9,6 +9,8 @@ package struct HooklineConfiguration: Sendable {
     package var targets: [TargetSettings]
     package var routes: [Route]
     package var store: StoreSettings
+    /// Where alerts go and when they fire; none by default.
+    package var alerts: AlertSettings
 
     package init(
         server: ServerSettings = ServerSettings(),
@@ -18,7 +20,8 @@ package struct HooklineConfiguration: Sendable {
         sources: [SourceSettings] = [],
         targets: [TargetSettings] = [],
         routes: [Route] = [],
-        store: StoreSettings = .file
+        store: StoreSettings = .file,
+        alerts: AlertSettings = AlertSettings()
     ) {
         self.server = server
         self.audit = audit
@@ -28,6 +31,7 @@ package struct HooklineConfiguration: Sendable {
         self.targets = targets
         self.routes = routes
         self.store = store
+        self.alerts = alerts
     }
 
     package func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }

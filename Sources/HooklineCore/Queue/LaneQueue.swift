@@ -11,6 +11,8 @@ package struct LaneQueue: Sendable {
         var busy = false
         var ready = false
         var blockedUntil: MonotonicTime?
+        /// When the job in flight (the lane's oldest, while `busy`) was received.
+        var inFlightReceived: UnixTime?
     }
 
     private struct Deadline: Sendable {
@@ -90,6 +92,7 @@ package struct LaneQueue: Sendable {
             guard !pausedTargets.contains(key.target) else { continue }
             guard lanes[key]?.busy == false, let job = lanes[key]?.jobs.popFirst() else { continue }
             lanes[key]?.busy = true
+            lanes[key]?.inFlightReceived = job.event.receivedAt
             inFlight += 1
             if let coalescing = job.coalescingKey, waitingFetches[coalescing] == job.event.id {
                 waitingFetches[coalescing] = nil
@@ -104,6 +107,7 @@ package struct LaneQueue: Sendable {
         let key = job.lane
         guard lanes[key] != nil else { return }
         lanes[key]?.busy = false
+        lanes[key]?.inFlightReceived = nil
         inFlight -= 1
         count -= 1
         if lanes[key]?.jobs.isEmpty == true && lanes[key]?.blockedUntil == nil {
@@ -119,6 +123,7 @@ package struct LaneQueue: Sendable {
         let key = job.lane
         lanes[key, default: Lane()].jobs.prepend(job)
         lanes[key]?.busy = false
+        lanes[key]?.inFlightReceived = nil
         lanes[key]?.blockedUntil = until
         inFlight -= 1
         sequence += 1
@@ -141,6 +146,19 @@ package struct LaneQueue: Sendable {
     }
 
     /// Whether `next(now:)` may return a job (conservative: true can still yield nil).
+    /// Parts the lanes are kept in: `oldestWaiting(part:into:)` reads one at a time.
+    package static var parts: Int { ShardedDictionary<LaneKey, Lane>.shardCount }
+
+    /// Adds to `oldest` when the oldest unfinished job of each target in lanes of part `part`
+    /// was received (a lane's oldest is the job in flight, else its head).
+    package func oldestWaiting(part: Int, into oldest: inout [String: UnixTime]) {
+        for (key, lane) in lanes.shard(part) {
+            guard let received = lane.inFlightReceived ?? lane.jobs.first?.event.receivedAt else { continue }
+            if let known = oldest[key.target], known <= received { continue }
+            oldest[key.target] = received
+        }
+    }
+
     package func hasRunnableJob(now: MonotonicTime) -> Bool {
         !readyLanes.isEmpty || (deadlines.peek.map { $0.time <= now } ?? false)
     }

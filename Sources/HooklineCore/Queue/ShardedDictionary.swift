@@ -41,6 +41,13 @@ package struct ShardedDictionary<Key: Hashable & Sendable, Value: Sendable>: Sen
     /// Every value, in no particular order.
     package var values: [Value] { shards.flatMap(\.values) }
 
+    /// How many shards there are: a caller can visit them one at a time (`shard(_:)`),
+    /// letting go of its lock between them.
+    package static var shardCount: Int { 1 << shardBits }
+
+    /// Shard `index` (`0..<shardCount`).
+    package func shard(_ index: Int) -> [Key: Value] { shards[index] }
+
     /// Every key, in no particular order.
     package var keys: [Key] { shards.flatMap(\.keys) }
 }

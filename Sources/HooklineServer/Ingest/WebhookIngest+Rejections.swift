@@ -35,6 +35,9 @@ extension WebhookIngest {
     package func reject(source: String, answer: HTTPAnswer, reason: String, remote: String?, receivedAt: UnixTime) {
         let label = sourceLabel(source)
         metrics?.rejected(source: label, reason: reason)
+        if label != Self.unknownSourceLabel, SignatureRejection.Reason(rawValue: reason) != nil {
+            alerts?.signatureFailure(source: label)
+        }
         logger.debug(
             "rejected", metadata: ["source": .string(label), "status": "\(answer.status)", "reason": .string(reason), "remote": .string(remote ?? "")])
         let admission = rejections.withLock {

@@ -19,6 +19,8 @@ package final class WebhookIngest: Sendable {
     /// Event ids draw from a fast generator: the system one is a system call per draw.
     private let random = Mutex(FastRandom())
     let metrics: HooklineMetrics?
+    /// The alert rules, told of each signature failure; nil without rules.
+    let alerts: AlertMonitor?
     let logger: Logger
     /// Lines for refused requests are written within this budget (a flood cannot fill the disk).
     let rejections: Mutex<RejectionBudget>
@@ -34,6 +36,7 @@ package final class WebhookIngest: Sendable {
         inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
         rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits(),
         metrics: HooklineMetrics? = nil,
+        alerts: AlertMonitor? = nil,
         logger: Logger = Logger(label: "hookline.ingest", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.events = events
@@ -44,6 +47,7 @@ package final class WebhookIngest: Sendable {
         self.rejections = Mutex(RejectionBudget(limits: rejectedLines))
         self.rejectedLines = rejectedLines
         self.metrics = metrics
+        self.alerts = alerts
         self.logger = logger
     }
 

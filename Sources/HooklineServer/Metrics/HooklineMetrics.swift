@@ -179,6 +179,18 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         counter("hookline_calls_refused_total", [("target", target), ("reason", "lease")]).increment()
     }
 
+    // MARK: - Alerts
+
+    /// An alert this instance sent (`firing`, `warning` or `recovered`).
+    package func alert(rule: String, state: String) {
+        counter("hookline_alerts_total", [("rule", rule), ("state", state)]).increment()
+    }
+
+    /// An alert's delivery to a channel ended: `sent`, or `failed` once its retries ran out.
+    package func alertDelivery(channel: String, result: String) {
+        counter("hookline_alert_deliveries_total", [("channel", channel), ("result", result)]).increment()
+    }
+
     /// An attempt's outcome came back fenced: another claim held the lane by then.
     package func fenced(target: String) {
         counter("hookline_fenced_total", [("target", target)]).increment()

@@ -14,6 +14,8 @@ extension HooklineRuntime {
         let control: ControlServer?
         /// Ends each window of the rejected-lines budget, writing its summary lines.
         let rejectionWindows: RepeatedTask
+        /// The alert rules and where they send, when `alerts:` has rules.
+        let alerts: (monitor: AlertMonitor, delivery: AlertDelivery)?
 
         let store: any Store
 
@@ -26,17 +28,20 @@ extension HooklineRuntime {
             let store = try await StoreFactory.open(
                 configuration: configuration, events: events, group: group, metrics: metrics, logger: logger, background: background)
 
+            let alerts = configuration.alerts.rules.isEmpty ? nil : AlertMonitor(settings: configuration.alerts)
             let applyThreads = ApplyThreads(threads: System.coreCount)
             let transport = TargetTransport(connectionsPerHost: configuration.queue.workers, group: applyThreads.group)
             let endpoints = configuration.targets.map {
                 TargetEndpoint(client: $0.client, limiter: store.rateLimiter(for: $0), transport: transport, metrics: metrics)
             }
             let runner = JobRunner(
-                endpoints: endpoints, events: events, store: store, retryPolicy: configuration.retry, metrics: metrics, logger: logger)
+                endpoints: endpoints, events: events, store: store, retryPolicy: configuration.retry, metrics: metrics, alerts: alerts,
+                logger: logger)
             let workers = WorkerPool(store: store, runner: runner, count: configuration.queue.workers, threads: applyThreads)
             let ingest = WebhookIngest(
                 events: events, sources: configuration.sources, store: store, retryAfter: configuration.queue.retryAfter,
-                inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics, logger: logger)
+                inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics,
+                alerts: alerts, logger: logger)
             let redriver = Redriver(events: events, store: store)
 
             let listener: WebhookListener
@@ -94,7 +99,7 @@ extension HooklineRuntime {
                 configuration: configuration, store: store, ingest: ingest, listener: listener, metrics: metrics, redriver: redriver)
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
-                rejectionWindows: rejectionWindows, store: store)
+                rejectionWindows: rejectionWindows, alerts: alerts.map { ($0, AlertDelivery(group: group)) }, store: store)
         }
     }
 }

@@ -6,13 +6,20 @@ import ServiceLifecycle
 // A running Hookline is these services in one `ServiceGroup`, listed in the order they depend on
 // each other. A graceful shutdown (SIGTERM, or the end of a scoped run) stops them in reverse:
 // the door closes first (new deliveries are answered 503), the workers drain, the listener and
-// the control socket close, outbound calls end, the store's background loops stop, and the
-// store closes last.
+// the control socket close, outbound calls end, the alerts made meanwhile are sent, the store's
+// background loops stop, and the store closes last.
 
 extension HooklineRuntime.Parts {
     /// The services, first to start and last to stop first.
     func services(logger: Logger) -> [any Service] {
-        [StoreService(store: store)] + store.background + [
+        let alerting: [any Service] = alerts.map { alerts in
+            [
+                AlertService(
+                    monitor: alerts.monitor, store: store, delivery: alerts.delivery, targets: running.configuration.targets.map(\.name),
+                    metrics: running.metrics, logger: logger)
+            ]
+        } ?? []
+        return [StoreService(store: store)] + store.background + alerting + [
             CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
             ControlService(control: control, redriver: running.redriver, targets: Set(running.configuration.targets.map(\.name)), logger: logger),
             ListenerService(

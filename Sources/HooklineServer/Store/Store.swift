@@ -86,6 +86,21 @@ package protocol Store: Sendable {
     /// The targets paused now, by name. A shared store's view follows the fleet's within a second.
     var paused: [String: PausedTarget] { get }
 
+    // MARK: Alerts
+
+    /// When each target's oldest unfinished job's event was received; a target with none is
+    /// absent. Read every few seconds, never holding up ingest for long.
+    func oldestWaiting() async throws(JournalFailure) -> [String: UnixTime]
+    /// An alert's change of state, or its repeat (`repeatEvery`), about to be sent: true when
+    /// this instance is the one to send it. A store of one process always says yes; a shared
+    /// store says yes to the instance whose change reached it first, so a fleet sends each alert
+    /// once. Every alert it says yes to is kept for `sentAlerts`.
+    func record(alert message: AlertMessage, repeatEvery: Duration?) async throws(JournalFailure) -> Bool
+    /// The alerts sent, newest first.
+    func sentAlerts(limit: Int) async throws(JournalFailure) -> [SentAlert]
+    /// The name alerts are sent under: the host, or the instance's name in a fleet.
+    var instanceName: String { get }
+
     // MARK: Redrive
 
     /// The targets `event` still owes, or nil when it owes none.
@@ -113,6 +128,37 @@ package protocol Store: Sendable {
     /// writes a `pending` line per owed event; a shared store gives this instance's lanes back to
     /// the fleet at once), writes what is pending, and closes.
     func close() async
+}
+
+/// An alert as it was sent, for the console.
+package struct SentAlert: Sendable, Hashable {
+    package var rule: String
+    package var subjectKind: String
+    package var subject: String
+    package var state: AlertState
+    package var since: UnixTime
+    package var sentAt: UnixTime
+    package var sentBy: String
+    package var summary: String
+
+    package init(_ message: AlertMessage) {
+        self.init(
+            rule: message.alert.rule, subjectKind: message.alert.subjectKind, subject: message.alert.subject, state: message.alert.state,
+            since: message.since, sentAt: message.at, sentBy: message.instance, summary: message.summary)
+    }
+
+    package init(
+        rule: String, subjectKind: String, subject: String, state: AlertState, since: UnixTime, sentAt: UnixTime, sentBy: String, summary: String
+    ) {
+        self.rule = rule
+        self.subjectKind = subjectKind
+        self.subject = subject
+        self.state = state
+        self.since = since
+        self.sentAt = sentAt
+        self.sentBy = sentBy
+        self.summary = summary
+    }
 }
 
 /// Where a store runs an accept's completion: the accepting connection's event loop. The

@@ -19,6 +19,7 @@ extension JobRunner {
             return
         }
         metrics?.attempt(target: attempt.job.target, outcome: .retry)
+        alerts?.attempt(target: attempt.job.target, outcome: .retry, event: attempt.job.event.id)
         logger.debug("retrying", metadata: eventMetadata(attempt).merging(["in_ms": "\(line.retryInMs ?? 0)", "error": .string(error)]) { $1 })
     }
 
@@ -36,6 +37,7 @@ extension JobRunner {
             return
         }
         metrics?.attempt(target: attempt.job.target, outcome: outcome)
+        alerts?.attempt(target: attempt.job.target, outcome: outcome, event: attempt.job.event.id)
         switch outcome {
         case .failed, .dead:
             logger.warning(

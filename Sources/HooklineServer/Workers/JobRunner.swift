@@ -15,6 +15,8 @@ package final class JobRunner: Sendable {
     private let resolved = ResolvedContactCache()
     let policy: RetryPolicy
     let metrics: HooklineMetrics?
+    /// The alert rules, told each attempt's outcome; nil without rules.
+    let alerts: AlertMonitor?
     let logger: Logger
 
     package init(
@@ -23,6 +25,7 @@ package final class JobRunner: Sendable {
         store: any Store,
         retryPolicy: RetryPolicy,
         metrics: HooklineMetrics? = nil,
+        alerts: AlertMonitor? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
@@ -30,6 +33,7 @@ package final class JobRunner: Sendable {
         self.store = store
         self.policy = retryPolicy
         self.metrics = metrics
+        self.alerts = alerts
         self.logger = logger
     }
 

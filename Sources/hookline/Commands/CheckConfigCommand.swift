@@ -46,6 +46,15 @@ struct CheckConfigCommand: ParsableCommand {
             let events = ContactEventKind.allCases.filter(route.events.contains).map(\.rawValue).joined(separator: ",")
             lines.append("  route      \(route.source) → \(route.target) [\(events)] contact id: \(route.contactID)")
         }
+        for channel in configuration.alerts.channels {
+            // The host only: a channel's URL path may be a token (Slack's is) and its secret is one.
+            let signed = if case .webhook = channel.kind { ", signed as Standard Webhooks" } else { "" }
+            lines.append("  alerts to  \(channel) at \(channel.host)\(signed)")
+        }
+        for rule in configuration.alerts.rules {
+            let every = rule.repeatEvery.map { ", again every \($0.configurationText) while it holds" } ?? ""
+            lines.append("  alert      \(rule.name): \(rule.conditionText) → \(rule.to.joined(separator: ", "))\(every)")
+        }
         for source in configuration.sources where source.kind.sendsThinReferences && source.resolveWith == nil {
             lines.append("  warning    source \(source.name) has no resolve_with target: thin \(source.kind) deliveries will fail")
         }

@@ -14,6 +14,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
     private let logger: Logger
     /// Each limited target's limiter, made on first use: every caller shares it.
     private let limiters = Mutex<[String: LocalRateLimiter]>([:])
+    /// The alerts sent, oldest first (`sentAlertsKept` at most).
+    private let sent = Mutex<[SentAlert]>([])
 
     private init(journal: FileJournal, queue: JobQueue, recovery: RecoveryReport, logger: Logger) {
         self.journal = journal
@@ -133,6 +135,27 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     /// As written in the log (a pause whose line is still on its way shows once it is written).
     package var paused: [String: PausedTarget] { journal.writer.withJournal { $0.paused } }
+
+    // MARK: Alerts
+
+    package func oldestWaiting() async throws(JournalFailure) -> [String: UnixTime] { queue.oldestWaiting() }
+
+    /// One process sends every alert it makes. The last thousand are kept in memory.
+    package func record(alert message: AlertMessage, repeatEvery: Duration?) async throws(JournalFailure) -> Bool {
+        sent.withLock { sent in
+            sent.append(SentAlert(message))
+            if sent.count > Self.sentAlertsKept { sent.removeFirst(sent.count - Self.sentAlertsKept) }
+        }
+        return true
+    }
+
+    package func sentAlerts(limit: Int) async throws(JournalFailure) -> [SentAlert] {
+        sent.withLock { Array($0.suffix(max(0, limit)).reversed()) }
+    }
+
+    package var instanceName: String { ProcessInfoLite.hostname }
+
+    static let sentAlertsKept = 1000
 
     // MARK: Redrive
 

@@ -123,6 +123,16 @@ package final class JobQueue: Sendable {
         state.withLock { $0.queue.pause(target) }
     }
 
+    /// When each target's oldest unfinished job was received: the lanes are read a part at a
+    /// time, each under the lock alone, so ingest never waits for the whole walk.
+    package func oldestWaiting() -> [String: UnixTime] {
+        var oldest: [String: UnixTime] = [:]
+        for part in 0..<LaneQueue.parts {
+            state.withLock { $0.queue.oldestWaiting(part: part, into: &oldest) }
+        }
+        return oldest
+    }
+
     package func isPaused(_ target: String) -> Bool { state.withLock { $0.queue.pausedTargets.contains(target) } }
 
     /// Releases `target`'s jobs and wakes the workers for them; false when it was not paused.

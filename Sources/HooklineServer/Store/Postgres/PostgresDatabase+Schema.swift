@@ -150,8 +150,8 @@ extension PostgresDatabase {
 }
 
 /// The host name, for the instance's name in leases.
-enum ProcessInfoLite {
-    static var hostname: String {
+package enum ProcessInfoLite {
+    package static var hostname: String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "host" }
         let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

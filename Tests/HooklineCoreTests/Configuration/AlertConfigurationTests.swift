@@ -1,0 +1,79 @@
+import HooklineCore
+import Testing
+
+@Suite("configuration: alerts")
+struct AlertConfigurationTests {
+    static let targets = """
+        targets:
+          - {name: omni, kind: omnichannel, base_url: "http://127.0.0.1:9/omni", api_key: k}
+        routes:
+          - {from: standard, to: omni}
+
+        """
+
+    static func load(_ alerts: String, environment: [String: String] = [:]) throws -> HooklineConfiguration {
+        var all = ConfigurationLoaderTests.environment
+        all.merge(environment) { $1 }
+        return try ConfigurationLoaderTests.load(ConfigurationLoaderTests.minimal + "\n" + targets + alerts, environment: all)
+    }
+
+    static func error(_ alerts: String) -> String? {
+        ConfigurationLoaderTests.error(ConfigurationLoaderTests.minimal + "\n" + targets + alerts)
+    }
+
+    @Test("the issue's example loads: channels, every kind of rule, defaults and names")
+    func example() throws {
+        let configuration = try Self.load(
+            """
+            alerts:
+              channels:
+                - {name: ops, kind: webhook, url: https://ops.example.com/hookline, secret: "${ALERT_SECRET}"}
+                - {name: chat, kind: slack, url: "${SLACK_WEBHOOK_URL}"}
+              rules:
+                - {when: dead_letter, to: [ops]}
+                - {when: consecutive_failures, target: "*", warn_at: 10, pause_at: 50, to: [ops, chat]}
+                - {when: failure_rate, target: omni, above: 0.2, over: 10m, min_attempts: 20, to: [chat], repeat_every: 1h}
+                - {when: signature_failures, source: "*", above: 50, over: 5m, to: [ops]}
+                - {name: slow, when: oldest_waiting, above: 15m, to: [ops]}
+            """,
+            environment: ["ALERT_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "SLACK_WEBHOOK_URL": "https://hooks.slack.com/services/T0/B0/tok3n"])
+        let alerts = configuration.alerts
+        #expect(alerts.channels.map(\.description) == ["ops (webhook)", "chat (slack)"])
+        #expect(alerts.channels.map(\.host) == ["ops.example.com", "hooks.slack.com"])
+        #expect(alerts.rules.map(\.name) == ["dead_letter", "consecutive_failures", "failure_rate", "signature_failures", "slow"])
+        #expect(alerts.rules[1].condition == .consecutiveFailures(target: .all, warnAt: 10, pauseAt: 50))
+        #expect(alerts.rules[2].condition == .failureRate(target: .named("omni"), above: 0.2, over: .seconds(600), minAttempts: 20))
+        #expect(alerts.rules[2].repeatEvery == .seconds(3600))
+        #expect(alerts.rules[3].condition == .signatureFailures(source: .all, above: 50, over: .seconds(300)))
+        #expect(alerts.rules[4].condition == .oldestWaiting(target: .all, above: .seconds(900)))
+        #expect(alerts.rules[1].conditionText == "target * fails 10 attempts in a row (warning); paused at 50")
+        // No channel's description or host carries its secret or the Slack token.
+        #expect(!alerts.channels.map { "\($0) \($0.host)" }.joined().contains("tok3n"))
+    }
+
+    @Test(
+        "a rule or channel that cannot work is refused, naming the key",
+        arguments: [
+            ("alerts:\n  rules:\n    - {when: dead_letter, to: [nowhere]}\n", "rules[0].to: no channel named 'nowhere' (channels: )"),
+            ("alerts:\n  rules:\n    - {when: dead_letters, to: [x]}\n", "rules[0].when: expected dead_letter, consecutive_failures, failure_rate, signature_failures or oldest_waiting, got 'dead_letters'"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: dead_letter, target: nope, to: [a]}\n", "rules[0].target: no target named 'nope' (use \"*\" for every one)"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: consecutive_failures, warn_at: 10, pause_at: 5, to: [a]}\n", "rules[0].pause_at: must be above warn_at (10): the warning comes before the pause"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: failure_rate, above: 0.2, over: 10s, to: [a]}\n", "rules[0].over: must be at least 1m"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: failure_rate, above: 2, over: 10m, to: [a]}\n", "rules[0].above: expected a number from 0.0 to 1.0, got '2'"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: dead_letter, to: []}\n", "rules[0].to: required: the channels to alert"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: http://x/}\n  rules:\n    - {when: dead_letter, to: [a]}\n    - {when: dead_letter, to: [a]}\n", "rules[1].name: a second rule named 'dead_letter': give one of them a name"),
+            ("alerts:\n  channels:\n    - {name: a, kind: pager, url: http://x/}\n", "channels[0].kind: expected webhook or slack, got 'pager'"),
+            ("alerts:\n  channels:\n    - {name: a, kind: slack, url: ftp://secret-token@x/}\n", "channels[0].url: expected an http:// or https:// URL"),
+            ("alerts:\n  channels:\n    - {name: a, kind: webhook, url: http://x/, secret: \"whsec_%%%notbase64\"}\n", "channels[0].secret: a Standard Webhooks secret is base64 after an optional whsec_ prefix"),
+        ])
+    func refused(alerts: String, message: String) {
+        let error = Self.error(alerts)
+        #expect(error?.hasSuffix("alerts." + message) == true, "\(error ?? "loaded")")
+        #expect(error?.contains("notbase64") != true && error?.contains("secret-token") != true)
+    }
+
+    @Test("without an alerts section there are no channels and no rules")
+    func none() throws {
+        #expect(try Self.load("").alerts == AlertSettings())
+    }
+}
