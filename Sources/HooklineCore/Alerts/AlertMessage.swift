@@ -25,6 +25,8 @@ package struct AlertMessage: Sendable, Hashable {
         let subject = "\(alert.subjectKind) '\(alert.subject)'"
         let figures = alert.figures
         let lasting = Self.describe(at.since(since))
+        // "over 3m"; nothing for a streak shorter than a minute.
+        let over = at.since(since) >= .seconds(60) ? " over \(lasting)" : ""
         let what: String
         switch (alert.when, alert.state) {
         case ("test", _):
@@ -36,9 +38,9 @@ package struct AlertMessage: Sendable, Hashable {
         case ("consecutive_failures", .recovered):
             what = "\(subject) applied an event again, after failing for \(lasting)"
         case ("consecutive_failures", .firing) where alert.pause != nil:
-            what = "\(subject) failed \(figures["consecutive_failures"] ?? "?") attempts in a row over \(lasting); it is paused: its events wait until `hookline resume \(alert.subject)`"
+            what = "\(subject) failed \(figures["consecutive_failures"] ?? "?") attempts in a row\(over); it is paused: its events wait until `hookline resume \(alert.subject)`"
         case ("consecutive_failures", _):
-            what = "\(subject) failed \(figures["consecutive_failures"] ?? "?") attempts in a row over \(lasting)"
+            what = "\(subject) failed \(figures["consecutive_failures"] ?? "?") attempts in a row\(over)"
         case ("failure_rate", .recovered):
             what = "\(subject)'s failure rate is back to \(Self.percent(figures["failure_rate"])) of \(figures["attempts"] ?? "0") attempts"
         case ("failure_rate", _):

@@ -44,11 +44,12 @@ final class SandboxState: Sendable {
                 state.faults[index].count -= 1
                 if state.faults[index].count <= 0 { state.faults.remove(at: index) }
                 switch fault.action {
-                case .respond(let status, let headers, let body):
-                    record(&state, method, path, headers, body: [], status: status)
-                    return .respond(.json(status, body, headers: headers), delay: nil)
+                case .respond(let status, let answerHeaders, let answerBody):
+                    // The request as it came (its headers and body), with the fault's status.
+                    record(&state, method, path, headers, body: body, status: status)
+                    return .respond(.json(status, answerBody, headers: answerHeaders), delay: nil)
                 case .drop:
-                    record(&state, method, path, headers, body: [], status: nil)
+                    record(&state, method, path, headers, body: body, status: nil)
                     return .drop
                 case .delay(let duration):
                     delay = duration

@@ -100,7 +100,10 @@ struct AlertService: Service {
             logger.warning("the alert could not be recorded; it is sent anyway", metadata: ["rule": .string(alert.rule), "error": "\(error)"])
             send = true
         }
-        guard send else { return }
+        guard send else {
+            metrics?.alertSentElsewhere(rule: alert.rule, state: alert.state.rawValue)
+            return
+        }
         metrics?.alert(rule: alert.rule, state: alert.state.rawValue)
         logger.notice(
             "alert: \(message.summary)",

@@ -186,6 +186,11 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         counter("hookline_alerts_total", [("rule", rule), ("state", state)]).increment()
     }
 
+    /// An alert this instance made that another instance of the fleet had sent already.
+    package func alertSentElsewhere(rule: String, state: String) {
+        counter("hookline_alerts_sent_elsewhere_total", [("rule", rule), ("state", state)]).increment()
+    }
+
     /// An alert's delivery to a channel ended: `sent`, or `failed` once its retries ran out.
     package func alertDelivery(channel: String, result: String) {
         counter("hookline_alert_deliveries_total", [("channel", channel), ("result", result)]).increment()

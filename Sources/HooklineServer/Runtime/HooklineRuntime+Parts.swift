@@ -96,7 +96,8 @@ extension HooklineRuntime {
                 ingest.endRejectionWindow()
             }
             let running = RunningHookline(
-                configuration: configuration, store: store, ingest: ingest, listener: listener, metrics: metrics, redriver: redriver)
+                configuration: configuration, store: store, ingest: ingest, listener: listener, metrics: metrics, alerts: alerts,
+                redriver: redriver)
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,
                 rejectionWindows: rejectionWindows, alerts: alerts.map { ($0, AlertDelivery(group: group)) }, store: store)

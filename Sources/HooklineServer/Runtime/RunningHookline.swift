@@ -11,6 +11,8 @@ package struct RunningHookline: Sendable {
     package let ingest: WebhookIngest
     package let listener: WebhookListener
     package let metrics: HooklineMetrics
+    /// The alert rules at work, when `alerts:` has rules.
+    package let alerts: AlertMonitor?
     let redriver: Redriver
     /// Signalled when the workers may start taking jobs.
     let workersReleased = CompletionSignal()
