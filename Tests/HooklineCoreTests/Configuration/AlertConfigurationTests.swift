@@ -51,6 +51,21 @@ struct AlertConfigurationTests {
         #expect(!alerts.channels.map { "\($0) \($0.host)" }.joined().contains("tok3n"))
     }
 
+    @Test("the example configuration's alerts, uncommented, load as the comments say")
+    func exampleFile() throws {
+        let text = try ConfigurationLoaderTests.exampleText
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("# alerts:") })
+        let block = lines[start...].map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        var environment = ConfigurationLoaderTests.environment
+        environment["ALERT_SECRET"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+        environment["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T0/B0/x"
+        let configuration = try ConfigurationLoaderTests.load(text + "\n" + block, environment: environment)
+        #expect(configuration.alerts.channels.count == 2)
+        #expect(configuration.alerts.rules.map(\.name) == ["dead_letter", "consecutive_failures", "failure_rate", "signature_failures", "oldest_waiting"])
+        #expect(try ConfigurationLoaderTests.load(text).alerts.rules.isEmpty, "commented out, there are none")
+    }
+
     @Test(
         "a rule or channel that cannot work is refused, naming the key",
         arguments: [
