@@ -101,6 +101,15 @@ package protocol Store: Sendable {
     /// The name alerts are sent under: the host, or the instance's name in a fleet.
     var instanceName: String { get }
 
+    // MARK: History (the console)
+
+    /// Events matching `query`, newest first, `limit` at most, and the cursor of the next page.
+    /// A file store reads its audit log back within a read budget per page; a shared store reads
+    /// its events table (within `store.retention`).
+    func events(_ query: EventQuery, limit: Int) async throws -> EventPage
+    /// The event's opening (with its payload) and every line about it; nil when unknown.
+    func event(_ id: String) async throws -> EventDetail?
+
     // MARK: Redrive
 
     /// The targets `event` still owes, or nil when it owes none.

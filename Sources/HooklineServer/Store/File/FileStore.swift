@@ -1,6 +1,7 @@
 import HooklineCore
 import Logging
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -156,6 +157,19 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package var instanceName: String { ProcessInfoLite.hostname }
 
     static let sentAlertsKept = 1000
+
+    // MARK: History (the console)
+
+    /// Read on a thread of its own: a page reads up to `AuditLogHistory.budget` bytes.
+    package func events(_ query: EventQuery, limit: Int) async throws -> EventPage {
+        let history = AuditLogHistory(path: journal.path)
+        return try await NIOThreadPool.singleton.runIfActive { try history.events(query, limit: limit) }
+    }
+
+    package func event(_ id: String) async throws -> EventDetail? {
+        let history = AuditLogHistory(path: journal.path)
+        return try await NIOThreadPool.singleton.runIfActive { try history.event(id) }
+    }
 
     // MARK: Redrive
 
