@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         // Already resolved through swift-nio; its FileDescriptor is Hookline's file layer.
         .package(url: "https://github.com/apple/swift-system.git", from: "1.8.1"),
         // The shared store for several Hooklines (store: {kind: postgres}); its TLS is swift-nio-ssl's,
@@ -64,6 +65,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The web console: pages and a JSON API over a running Hookline, on a listener of its own.
+        .target(
+            name: "HooklineConsole",
+            dependencies: [
+                "HooklineCore",
+                "HooklineServer",
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The sandbox CRMs speak the three APIs on their own; they know nothing of the server.
         .target(
             name: "HooklineSandbox",
@@ -92,6 +107,7 @@ let package = Package(
             dependencies: [
                 "HooklineCore",
                 "HooklineServer",
+                "HooklineConsole",
                 "HooklineSandbox",
                 "HooklineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -151,7 +167,7 @@ let package = Package(
         .testTarget(
             name: "HooklineServerTests",
             dependencies: [
-                "HooklineCore", "HooklineTestSupport", "HooklineServer", "HooklineSandbox", "HooklineTools",
+                "HooklineCore", "HooklineTestSupport", "HooklineServer", "HooklineSandbox", "HooklineTools", "HooklineConsole",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -11,6 +11,8 @@ package struct HooklineConfiguration: Sendable {
     package var store: StoreSettings
     /// Where alerts go and when they fire; none by default.
     package var alerts: AlertSettings
+    /// The web console; nil (off) unless configured.
+    package var console: ConsoleSettings?
 
     package init(
         server: ServerSettings = ServerSettings(),
@@ -21,7 +23,8 @@ package struct HooklineConfiguration: Sendable {
         targets: [TargetSettings] = [],
         routes: [Route] = [],
         store: StoreSettings = .file,
-        alerts: AlertSettings = AlertSettings()
+        alerts: AlertSettings = AlertSettings(),
+        console: ConsoleSettings? = nil
     ) {
         self.server = server
         self.audit = audit
@@ -32,6 +35,7 @@ package struct HooklineConfiguration: Sendable {
         self.routes = routes
         self.store = store
         self.alerts = alerts
+        self.console = console
     }
 
     package func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }

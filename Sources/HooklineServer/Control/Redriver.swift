@@ -54,7 +54,12 @@ struct Redriver: Sendable {
 
     /// Redrives what the journal selects: the targets whose last outcome is in `outcomes`.
     func redrive(_ request: RedriveRequest) async throws(JournalFailure) -> [RedriveResult] {
-        await redrive(try await store.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now()))
+        let candidates = try await store.redriveCandidates(outcomes: request.outcomes, event: request.event, since: request.since, now: .now())
+        return await redrive(candidates.map { record in
+            var record = record
+            record.by = request.by ?? record.by
+            return record
+        })
     }
 }
 
@@ -63,11 +68,14 @@ package struct RedriveRequest: Sendable, Hashable {
     package var outcomes: Set<AuditOutcome>
     package var event: String?
     package var since: UnixTime?
+    /// Who asked, for the `redriven` lines (the console's token name).
+    package var by: String?
 
-    package init(outcomes: Set<AuditOutcome>, event: String? = nil, since: UnixTime? = nil) {
+    package init(outcomes: Set<AuditOutcome>, event: String? = nil, since: UnixTime? = nil, by: String? = nil) {
         self.outcomes = outcomes
         self.event = event
         self.since = since
+        self.by = by
     }
 
     var json: JSONValue {

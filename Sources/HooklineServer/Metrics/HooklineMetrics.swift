@@ -136,6 +136,9 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         if let streak { gauge("hookline_target_consecutive_failures", [("target", target)]).record(streak) }
     }
 
+    /// Each target's failures in a row on this instance (the gauge's values), for the console.
+    package var consecutiveFailures: [String: Int] { failureStreaks.withLock { $0 } }
+
     /// One HTTP call to a target and its answer (`error` when there was none).
     package func call(target: String, status: Int?, duration: Duration) {
         timer("hookline_target_call_duration_seconds", [("target", target)]).recordNanoseconds(duration.wholeNanoseconds)

@@ -105,6 +105,23 @@ extension HooklineRuntime {
     }
 }
 
+extension HooklineRuntime.Parts {
+    /// Undoes a start that failed after it was made (an extra service could not start): the
+    /// listener and the control socket close, the store closes, nothing else runs.
+    func abandon(logger: Logger) async {
+        rejectionWindows.cancel()
+        do {
+            try await running.listener.close()
+        } catch {
+            logger.warning("the listener did not close cleanly", metadata: ["error": "\(error)"])
+        }
+        await control?.stop(logger: logger)
+        await store.close()
+        await alerts?.delivery.shutdown()
+        await CallsService(transport: transport, applyThreads: applyThreads, logger: logger).stop()
+    }
+}
+
 extension Optional {
     /// `map` for an async transform.
     func asyncMap<Result>(_ transform: (Wrapped) async throws -> Result) async rethrows -> Result? {

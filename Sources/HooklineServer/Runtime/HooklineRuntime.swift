@@ -21,6 +21,9 @@ package final class HooklineRuntime: Service, Sendable {
         package var inlinePatchDepth = WebhookIngest.defaultInlinePatchDepth
         /// The listener's event loops; nil makes `server.event_loops` of its own.
         package var eventLoops: (any EventLoopGroup)?
+        /// More services of the running Hookline (the web console), made once it runs — a
+        /// failure fails the start — and stopped before the workers drain.
+        package var services: @Sendable (RunningHookline) async throws -> [any Service] = { _ in [] }
 
         package init(workers: Bool = true, inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth, eventLoops: (any EventLoopGroup)? = nil) {
             self.workers = workers
@@ -65,10 +68,18 @@ package final class HooklineRuntime: Service, Sendable {
                 let parts = try await Parts.start(
                     configuration: configuration, options: options, group: group, metrics: metrics, logger: logger,
                     background: { work in background.addTask { await work() } })
+                let extra: [any Service]
+                do {
+                    extra = try await options.services(parts.running)
+                } catch {
+                    await parts.abandon(logger: logger)
+                    throw error
+                }
                 await onRunning(parts.running)
                 if options.workers { parts.running.startWorkers() }
                 let services = ServiceGroup(
-                    configuration: ServiceGroupConfiguration(services: parts.services(logger: logger), gracefulShutdownSignals: [], logger: logger))
+                    configuration: ServiceGroupConfiguration(
+                        services: parts.services(logger: logger, extra: extra), gracefulShutdownSignals: [], logger: logger))
                 try await services.run()
                 background.cancelAll()
             }

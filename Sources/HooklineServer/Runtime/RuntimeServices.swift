@@ -11,7 +11,7 @@ import ServiceLifecycle
 
 extension HooklineRuntime.Parts {
     /// The services, first to start and last to stop first.
-    func services(logger: Logger) -> [any Service] {
+    func services(logger: Logger, extra: [any Service] = []) -> [any Service] {
         let alerting: [any Service] = alerts.map { alerts in
             [
                 AlertService(
@@ -26,8 +26,7 @@ extension HooklineRuntime.Parts {
                 listener: running.listener, ingest: running.ingest, rejectionWindows: rejectionWindows,
                 window: running.configuration.audit.rejectedLines.window, logger: logger),
             WorkerService(workers: workers, store: store, released: running.workersReleased, drain: running.configuration.server.drainTimeout),
-            IngestGate(ingest: running.ingest, logger: logger),
-        ]
+        ] + extra + [IngestGate(ingest: running.ingest, logger: logger)]
     }
 }
 

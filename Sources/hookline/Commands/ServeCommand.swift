@@ -1,4 +1,5 @@
 import ArgumentParser
+import HooklineConsole
 import HooklineCore
 import HooklineServer
 import Logging
@@ -24,7 +25,12 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try ConfigurationFile.load(config)
         logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "hookline")
-        let runtime = HooklineRuntime(configuration: configuration, logger: logger) { running in
+        var options = HooklineRuntime.Options()
+        options.services = { running in
+            guard let console = configuration.console else { return [] }
+            return [try await ConsoleService.start(running: running, settings: console, logger: logger)]
+        }
+        let runtime = HooklineRuntime(configuration: configuration, options: options, logger: logger) { running in
             Self.announce(running, logger: logger)
         }
         let group = ServiceGroup(
