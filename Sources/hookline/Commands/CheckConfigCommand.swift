@@ -46,6 +46,10 @@ struct CheckConfigCommand: ParsableCommand {
             let events = ContactEventKind.allCases.filter(route.events.contains).map(\.rawValue).joined(separator: ",")
             lines.append("  route      \(route.source) → \(route.target) [\(events)] contact id: \(route.contactID)")
         }
+        if let console = configuration.console {
+            let tokens = console.tokens.map(\.description).joined(separator: ", ")
+            lines.append("  console    http://\(console.host):\(console.port)\(console.publicURL.map { " (public: \($0))" } ?? "") — tokens: \(tokens)")
+        }
         for channel in configuration.alerts.channels {
             // The host only: a channel's URL path may be a token (Slack's is) and its secret is one.
             let signed = if case .webhook = channel.kind { ", signed as Standard Webhooks" } else { "" }

@@ -92,3 +92,42 @@ struct AlertConfigurationTests {
         #expect(try Self.load("").alerts == AlertSettings())
     }
 }
+
+@Suite("configuration: console")
+struct ConsoleConfigurationTests {
+    static let hash = SHA256Digest.hex("hlc_example")
+
+    @Test("console: listen, public_url and tokens by hash; the hash is SHA-256 of the token")
+    func loads() throws {
+        #expect(SHA256Digest.hex("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", "FIPS 180-2's example")
+        let configuration = try ConfigurationLoaderTests.load(
+            ConfigurationLoaderTests.minimal + """
+
+                console:
+                  listen: 0.0.0.0:9191
+                  public_url: https://hookline.example/
+                  tokens:
+                    - {name: on-call, role: operator, sha256: "\(Self.hash)"}
+                    - {name: ci, sha256: "\(Self.hash.uppercased())"}
+                """)
+        let console = try #require(configuration.console)
+        #expect(console.host == "0.0.0.0" && console.port == 9191 && console.publicURL == "https://hookline.example")
+        #expect(console.tokens.map(\.description) == ["on-call (operator)", "ci (viewer)"])
+        #expect(console.tokens[0].sha256 == SHA256Digest.hash(Array("hlc_example".utf8)))
+        #expect(try ConfigurationLoaderTests.load(ConfigurationLoaderTests.minimal).console == nil, "off unless configured")
+    }
+
+    @Test("a token pasted where its hash belongs is refused without being repeated; no tokens is refused")
+    func refused() {
+        let pasted = ConfigurationLoaderTests.error(
+            ConfigurationLoaderTests.minimal + "\nconsole:\n  tokens:\n    - {name: a, sha256: hlc_secret_token_value}\n")
+        #expect(pasted?.contains("expected the token's SHA-256 as 64 hex digits") == true, "\(pasted ?? "")")
+        #expect(pasted?.contains("hlc_secret_token_value") == false)
+        #expect(
+            ConfigurationLoaderTests.error(ConfigurationLoaderTests.minimal + "\nconsole:\n  listen: 127.0.0.1:9090\n")?.hasSuffix(
+                "console.tokens: required: at least one token (hookline console-token makes one)") == true)
+        #expect(
+            ConfigurationLoaderTests.error(ConfigurationLoaderTests.minimal + "\nconsole:\n  tokens:\n    - {name: a, role: admin, sha256: \"\(Self.hash)\"}\n")?
+                .hasSuffix("role: expected viewer or operator, got 'admin'") == true)
+    }
+}
