@@ -31,6 +31,8 @@ package enum AuditLineScanner {
             case .ref: guard let text = cursor.string() else { return nil }; summary.ref = text
             case .refKey: guard let text = cursor.string() else { return nil }; summary.refKey = text
             case .by: guard let text = cursor.string() else { return nil }; summary.by = text
+            case .contact: guard let text = cursor.string() else { return nil }; summary.contact = text
+            case .into: guard let text = cursor.string() else { return nil }; summary.into = text
             case .attempt: guard let number = cursor.integer() else { return nil }; summary.attempt = number
             case .targets:
                 guard let list = cursor.stringArray() else { return nil }
@@ -54,7 +56,7 @@ package enum AuditLineScanner {
     }
 
     enum Key {
-        case ts, outcome, event, message, source, target, targets, attempt, ref, refKey, by, other
+        case ts, outcome, event, message, source, target, targets, attempt, ref, refKey, by, contact, into, other
     }
 
     struct Cursor {
@@ -99,6 +101,8 @@ package enum AuditLineScanner {
             if equals("ref") { return .ref }
             if equals("ref_key") { return .refKey }
             if equals("by") { return .by }
+            if equals("contact") { return .contact }
+            if equals("into") { return .into }
             return .other
         }
 

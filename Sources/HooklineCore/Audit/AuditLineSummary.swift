@@ -12,11 +12,14 @@ package struct AuditLineSummary: Sendable, Hashable {
     package var ref: String?
     package var refKey: String?
     package var by: String?
+    package var contact: String?
+    /// The original event of a `duplicate`.
+    package var into: String?
 
     package init(
         ts: UnixTime, outcome: AuditOutcome, event: String? = nil, message: String? = nil, source: String? = nil,
         target: String? = nil, targets: [String]? = nil, attempt: Int? = nil, ref: String? = nil, refKey: String? = nil,
-        by: String? = nil
+        by: String? = nil, contact: String? = nil, into: String? = nil
     ) {
         self.ts = ts
         self.outcome = outcome
@@ -29,12 +32,14 @@ package struct AuditLineSummary: Sendable, Hashable {
         self.ref = ref
         self.refKey = refKey
         self.by = by
+        self.contact = contact
+        self.into = into
     }
 
     package init(_ record: AuditRecord) {
         self.init(
             ts: record.ts, outcome: record.outcome, event: record.event, message: record.message, source: record.source,
             target: record.target, targets: record.targets, attempt: record.attempt, ref: record.ref, refKey: record.refKey,
-            by: record.by)
+            by: record.by, contact: record.contact, into: record.into)
     }
 }

@@ -46,13 +46,13 @@ struct AuditLogHistoryTests {
         for index in 0..<50 {
             let record = AuditRecord(
                 ts: UnixTime(milliseconds: 1_796_000_000_000 + Int64(index) * 1000), outcome: .received, event: "evt_\(index)", message: "m\(index)",
-                source: "standard", type: "contact.updated", contact: index == 3 ? "c_rare" : "c_common", targets: ["omnichannel"], payload: Array("{}".utf8))
+                source: "standard", type: index == 3 ? "contact.rare" : "contact.updated", contact: "c_common", targets: ["omnichannel"], payload: Array("{}".utf8))
             text += String(decoding: record.jsonLine, as: UTF8.self)
         }
         try text.write(toFile: path, atomically: true, encoding: .utf8)
         var history = AuditLogHistory(path: path)
         history.budget = 1000
-        var query = EventQuery(contact: "c_rare")
+        var query = EventQuery(type: "contact.rare")
         var pages = 0
         var found: [String] = []
         while true {

@@ -1,10 +1,6 @@
 import HooklineCore
 import SystemPackage
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The console's view of a file store: its audit log read backwards, newest line first — the
 /// live file, then its archives, newest first — within a read budget per page, so a page costs
 /// at most `budget` bytes read and memory for the events still open in it. A page that runs
@@ -17,6 +13,8 @@ import Glibc
 /// skips a little, nothing is changed.
 struct AuditLogHistory: Sendable {
     let path: String
+    /// The line indexes, when kept: lookups by event, contact and message use them.
+    var indexer: AuditIndexer?
     /// Bytes one page may read.
     var budget: Int64 = 64 << 20
     static let chunk = 1 << 20
@@ -27,12 +25,20 @@ struct AuditLogHistory: Sendable {
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
         let names = (try? SystemCalls.names(in: directory.isEmpty ? "/" : directory)) ?? []
-        let archives = names.filter { $0.hasPrefix(base + ".") && $0.dropFirst(base.count + 1).first?.isNumber == true }.sorted(by: >)
+        let archives = names.filter {
+            $0.hasPrefix(base + ".") && $0.dropFirst(base.count + 1).first?.isNumber == true
+        }.sorted(by: >)
         return [("-", path)] + archives.map { (String($0.dropFirst(base.count + 1)), "\(directory)/\($0)") }
     }
 
-    /// A page of events matching `query`, newest first.
+    /// A page of events matching `query`, newest first: by the index when the query names a
+    /// contact, a message or an event, else by reading back.
     func events(_ query: EventQuery, limit: Int) throws -> EventPage {
+        if query.event != nil || query.contact != nil || query.message != nil { return try lookUp(query, limit: limit) }
+        return try readBack(query, limit: limit)
+    }
+
+    private func readBack(_ query: EventQuery, limit: Int) throws -> EventPage {
         var (segmentIndex, offset) = try position(query.before)
         let segments = segments()
         var builder = EventSummaryBuilder()
@@ -76,31 +82,89 @@ struct AuditLogHistory: Sendable {
         return EventPage(events: found, next: nil)
     }
 
-    /// Every line about `id`, from its (first) opening on: the log is read back until that
-    /// opening is found.
+    /// Every line about `id`, from its (first) opening on, found by the index.
     func event(_ id: String) throws -> EventDetail? {
-        var lines: [AuditRecord] = []
+        var related: [AuditRecord] = []
         var opening: AuditRecord?
         for segment in segments() {
-            try Self.forEachLineBackward(in: segment.path, before: nil) { line, _ in
-                // Cheap test before a parse: the id's bytes must be in the line.
-                guard Self.contains(line, id), let record = try? AuditRecord(jsonLine: line), record.event == id || record.into == id else {
-                    return true
-                }
+            for (_, record) in try lines(under: [IndexKey.event(id)], in: segment.path).reversed() where record.event == id || record.into == id {
                 if record.outcome == .received, record.event == id {
                     opening = record
-                    return false
+                    break
                 }
-                lines.append(record)
-                return true
+                related.append(record)
             }
             if opening != nil { break }
         }
         guard let opening else { return nil }
         // Carried lines (rotation copies an owed event's lines into the next file) show once.
         var seen: Set<[UInt8]> = []
-        let unique = lines.reversed().filter { seen.insert($0.jsonLine).inserted }
+        let unique = related.reversed().filter { seen.insert($0.jsonLine).inserted }
         return EventDetail(opening: opening, lines: unique)
+    }
+
+    /// Events of a contact, a message or one id: their openings by the index, newest first,
+    /// then each event's own lines for where its targets stand.
+    private func lookUp(_ query: EventQuery, limit: Int) throws -> EventPage {
+        let key: UInt64
+        if let event = query.event {
+            key = IndexKey.event(event)
+        } else if let contact = query.contact {
+            key = IndexKey.contact(contact)
+        } else {
+            key = IndexKey.message(query.message ?? "")
+        }
+        var (segmentIndex, before) = try position(query.before)
+        let segments = segments()
+        var found: [EventSummary] = []
+        var listed: Set<String> = []
+        while segmentIndex < segments.count {
+            let segment = segments[segmentIndex]
+            let openings = try lines(under: [key], in: segment.path).reversed().filter { offset, record in
+                (before.map { offset < $0 } ?? true) && [.received, .redriven].contains(record.outcome)
+                    && (query.event.map { record.event == $0 } ?? true) && (query.contact.map { record.contact == $0 } ?? true)
+                    && (query.message.map { record.message == $0 } ?? true)
+            }
+            for (offset, opening) in openings {
+                guard let id = opening.event, listed.insert(id).inserted else { continue }
+                var builder = EventSummaryBuilder()
+                var summary: EventSummary?
+                // Its lines newest first, from every segment (a redrive may be in a later file).
+                for later in segments[...segmentIndex].map(\.path) {
+                    for (_, line) in try lines(under: [IndexKey.event(id)], in: later).reversed() where line.event == id {
+                        if let made = builder.add(newestFirst: line) { summary = summary ?? made }
+                    }
+                }
+                guard let summary = summary ?? builder.add(newestFirst: opening), query.matches(summary) else { continue }
+                found.append(summary)
+                if found.count == limit { return EventPage(events: found, next: "\(segment.name)@\(offset)") }
+            }
+            segmentIndex += 1
+            before = nil
+        }
+        return EventPage(events: found, next: nil)
+    }
+
+    /// The lines of the log file at `path` under any of `keys`, in the file's order, each with
+    /// its offset: the index's, and a scan of what it does not cover yet (all of the file when
+    /// it has none). A line under a key's hash that is not the id asked for is the caller's to
+    /// drop.
+    func lines(under keys: Set<UInt64>, in path: String) throws -> [(Int64, AuditRecord)] {
+        let index = indexer?.index(of: path)
+        var offsets = keys.flatMap { index?.offsets(of: $0) ?? [] }
+        _ = try AuditIndexer.forEachLine(in: path, from: index?.coveredEnd ?? 0) { line, offset in
+            guard let summary = AuditLineScanner.scan(line), IndexKey.keys(of: summary).contains(where: keys.contains) else { return }
+            offsets.append(offset)
+        }
+        guard !offsets.isEmpty else { return [] }
+        let descriptor = try SystemCalls.open(path, .readOnly, operation: "read the audit log")
+        defer { SystemCalls.closeAfterReading(descriptor) }
+        var lines: [(Int64, AuditRecord)] = []
+        for offset in Set(offsets).sorted() {
+            guard let record = try? AuditRecord(jsonLine: try AuditLogReader.line(at: offset, in: descriptor, path: path)) else { continue }
+            lines.append((offset, record))
+        }
+        return lines
     }
 
     private func position(_ cursor: String?) throws -> (Int, Int64?) {
@@ -109,22 +173,6 @@ struct AuditLogHistory: Sendable {
         guard parts.count == 2, let offset = Int64(parts[1]), offset >= 0 else { throw EventQueryError("before: not a cursor this console made") }
         guard let index = segments().firstIndex(where: { $0.name == parts[0] }) else { throw EventQueryError("before: that part of the log is gone") }
         return (index, offset)
-    }
-
-    private static func contains(_ line: UnsafeRawBufferPointer, _ needle: String) -> Bool {
-        var needle = needle
-        return needle.withUTF8 { pattern in
-            guard let base = line.baseAddress, let wanted = pattern.baseAddress, let first = pattern.first, pattern.count <= line.count else {
-                return false
-            }
-            var start = 0
-            while start + pattern.count <= line.count, let found = memchr(base + start, Int32(first), line.count - start - pattern.count + 1) {
-                let index = base.distance(to: UnsafeRawPointer(found))
-                if memcmp(base + index, wanted, pattern.count) == 0 { return true }
-                start = index + 1
-            }
-            return false
-        }
     }
 
     /// Calls `body` with each complete line of `path` that ends before `before` (the end of the

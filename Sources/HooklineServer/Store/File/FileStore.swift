@@ -17,8 +17,11 @@ package final class FileStore: Store, ThinFetchCoalescing {
     private let limiters = Mutex<[String: LocalRateLimiter]>([:])
     /// The alerts sent, oldest first (`sentAlertsKept` at most).
     private let sent = Mutex<[SentAlert]>([])
+    /// The audit log's line index, for the console's lookups.
+    let indexer: AuditIndexer
 
     private init(journal: FileJournal, queue: JobQueue, recovery: RecoveryReport, logger: Logger) {
+        self.indexer = AuditIndexer(logPath: journal.path, logger: logger)
         self.journal = journal
         self.queue = queue
         self.recovery = recovery
@@ -162,12 +165,12 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     /// Read on a thread of its own: a page reads up to `AuditLogHistory.budget` bytes.
     package func events(_ query: EventQuery, limit: Int) async throws -> EventPage {
-        let history = AuditLogHistory(path: journal.path)
+        let history = AuditLogHistory(path: journal.path, indexer: indexer)
         return try await NIOThreadPool.singleton.runIfActive { try history.events(query, limit: limit) }
     }
 
     package func event(_ id: String) async throws -> EventDetail? {
-        let history = AuditLogHistory(path: journal.path)
+        let history = AuditLogHistory(path: journal.path, indexer: indexer)
         return try await NIOThreadPool.singleton.runIfActive { try history.event(id) }
     }
 
@@ -186,7 +189,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package var databasePool: DatabasePoolReading? { nil }
 
     /// The writer has its own thread; nothing else runs.
-    package var background: [any Service] { [] }
+    /// The line index follows the log.
+    package var background: [any Service] { [AuditIndexService(indexer: indexer)] }
 
     package func flush() async -> JournalFailure? { await journal.flush() }
 

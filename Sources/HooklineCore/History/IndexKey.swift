@@ -1,0 +1,36 @@
+/// What the file store's line index (`AuditIndex`) finds lines by: an event's lines (its
+/// duplicates' too), and the openings of a contact's events and of a message. Keys are 64-bit
+/// FNV-1a hashes of a kind letter and the id — stable across processes and versions, so an index
+/// outlives the process that wrote it. Two ids can share a hash: a reader checks each line it is
+/// led to.
+package enum IndexKey {
+    package static func event(_ id: some StringProtocol) -> UInt64 { hash(UInt8(ascii: "e"), id) }
+    package static func contact(_ id: some StringProtocol) -> UInt64 { hash(UInt8(ascii: "c"), id) }
+    package static func message(_ id: some StringProtocol) -> UInt64 { hash(UInt8(ascii: "m"), id) }
+
+    /// The keys `line` is found by.
+    package static func keys(of line: AuditLineSummary) -> [UInt64] {
+        var keys: [UInt64] = []
+        if let id = line.event { keys.append(Self.event(id)) }
+        if let into = line.into, into != line.event { keys.append(Self.event(into)) }
+        switch line.outcome {
+        case .received, .redriven:
+            if let id = line.contact { keys.append(Self.contact(id)) }
+            if let id = line.message { keys.append(Self.message(id)) }
+        case .duplicate, .coalesced:
+            if let id = line.message { keys.append(Self.message(id)) }
+        default:
+            break
+        }
+        return keys
+    }
+
+    /// FNV-1a, 64 bits.
+    static func hash(_ kind: UInt8, _ id: some StringProtocol) -> UInt64 {
+        var value: UInt64 = 0xcbf2_9ce4_8422_2325
+        value = (value ^ UInt64(kind)) &* 0x0000_0100_0000_01b3
+        value = (value ^ UInt64(UInt8(ascii: ":"))) &* 0x0000_0100_0000_01b3
+        for byte in id.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return value
+    }
+}
