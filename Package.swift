@@ -120,11 +120,13 @@ let package = Package(
             dependencies: [
                 "HooklineCore",
                 "HooklineServer",
+                "HooklineConsole",
                 "HooklineSandbox",
                 "HooklineTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             path: "Benchmarks/Sources/hookline-bench"
         ),

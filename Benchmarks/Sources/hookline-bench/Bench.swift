@@ -7,6 +7,6 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hookline-bench",
         abstract: "Hookline's measurements (run Benchmarks/run.sh for the whole table).",
-        subcommands: [GenerateLog.self, Recovery.self, SignRequests.self, Post.self, Apply.self, SandboxCommand.self, Micro.self, DurableWrite.self]
+        subcommands: [GenerateLog.self, ConsoleBench.self, Recovery.self, SignRequests.self, Post.self, Apply.self, SandboxCommand.self, Micro.self, DurableWrite.self]
     )
 }

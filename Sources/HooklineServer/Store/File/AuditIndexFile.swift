@@ -14,7 +14,7 @@ import SystemPackage
 /// ends with a 16-byte trailer (`HLDONE01`, the covered end).
 ///
 /// Lookups binary-search each block with `pread`: nothing but the block list is held in memory.
-final class AuditIndexFile: Sendable {
+package final class AuditIndexFile: Sendable {
     struct Block: Sendable, Hashable {
         var from: Int64
         var to: Int64
@@ -44,7 +44,7 @@ final class AuditIndexFile: Sendable {
     deinit { SystemCalls.closeAfterReading(descriptor) }
 
     /// Where the log is indexed up to.
-    var coveredEnd: Int64 { blocks.last?.to ?? 0 }
+    package var coveredEnd: Int64 { blocks.last?.to ?? 0 }
 
     /// Opens the index at `path` of the log file with `inode`: its blocks, checked (each block's
     /// checksum when `verify`), up to the first one that is not whole. Nil when there is none,

@@ -18,7 +18,7 @@ import Glibc
 /// construction; readers hold only block lists), it survives restarts (it is rebuilt from the
 /// log where it is missing or damaged), and a rotation starts a new one — lookups on a
 /// million-line log are a few dozen binary searches by `pread` instead of reading half a gigabyte.
-final class AuditIndexer: Sendable {
+package final class AuditIndexer: Sendable {
     let logPath: String
     /// A block is written once this much of the log is unindexed.
     let blockBytes: Int64
@@ -36,7 +36,7 @@ final class AuditIndexer: Sendable {
         var validBytes: Int64 = 0
     }
 
-    init(logPath: String, blockBytes: Int64 = 4 << 20, mergeAbove: Int = 16, logger: Logger) {
+    package init(logPath: String, blockBytes: Int64 = 4 << 20, mergeAbove: Int = 16, logger: Logger) {
         self.logPath = logPath
         self.blockBytes = blockBytes
         self.mergeAbove = mergeAbove
@@ -45,17 +45,17 @@ final class AuditIndexer: Sendable {
 
     /// `<dir>/.<name>.idx`: hidden, so a glob of the log's archives (`audit.jsonl.*`) never
     /// takes an index for one.
-    static func indexPath(of log: String) -> String {
+    package static func indexPath(of log: String) -> String {
         guard let slash = log.lastIndex(of: "/") else { return ".\(log).idx" }
         return "\(log[...slash]).\(log[log.index(after: slash)...]).idx"
     }
 
     /// The index of `segment` (a log file's path) as far as it is written, if any.
-    func index(of segment: String) -> AuditIndexFile? { published.withLock { $0[segment] } }
+    package func index(of segment: String) -> AuditIndexFile? { published.withLock { $0[segment] } }
 
     /// One pass: follows a rotation, indexes what the live file gained (once a block's worth is
     /// unindexed, or everything when `all`), merges, and indexes archives that have none.
-    func pass(all: Bool = false) {
+    package func pass(all: Bool = false) {
         progress.withLock { progress in
             do {
                 try follow(&progress, all: all)

@@ -125,19 +125,30 @@ struct AuditLogHistory: Sendable {
                     && (query.event.map { record.event == $0 } ?? true) && (query.contact.map { record.contact == $0 } ?? true)
                     && (query.message.map { record.message == $0 } ?? true)
             }
-            for (offset, opening) in openings {
-                guard let id = opening.event, listed.insert(id).inserted else { continue }
-                var builder = EventSummaryBuilder()
-                var summary: EventSummary?
-                // Its lines newest first, from every segment (a redrive may be in a later file).
-                for later in segments[...segmentIndex].map(\.path) {
-                    for (_, line) in try lines(under: [IndexKey.event(id)], in: later).reversed() where line.event == id {
-                        if let made = builder.add(newestFirst: line) { summary = summary ?? made }
+            // In batches: each batch's lines are found in one pass over each file's unindexed
+            // tail, not one per event.
+            var remaining = openings.filter { $0.1.event.map { !listed.contains($0) } ?? false }[...]
+            while !remaining.isEmpty {
+                let batch = remaining.prefix(max(limit - found.count, 1) * 2)
+                remaining = remaining.dropFirst(batch.count)
+                let ids = Set(batch.compactMap(\.1.event))
+                var newestFirst: [String: [AuditRecord]] = [:]
+                for later in segments[...segmentIndex] {
+                    for (_, line) in try lines(under: Set(ids.map(IndexKey.event)), in: later.path).reversed() {
+                        if let id = line.event, ids.contains(id) { newestFirst[id, default: []].append(line) }
                     }
                 }
-                guard let summary = summary ?? builder.add(newestFirst: opening), query.matches(summary) else { continue }
-                found.append(summary)
-                if found.count == limit { return EventPage(events: found, next: "\(segment.name)@\(offset)") }
+                for (offset, opening) in batch {
+                    guard let id = opening.event, listed.insert(id).inserted else { continue }
+                    var builder = EventSummaryBuilder()
+                    var summary: EventSummary?
+                    for line in newestFirst[id] ?? [] {
+                        if let made = builder.add(newestFirst: line) { summary = summary ?? made }
+                    }
+                    guard let summary = summary ?? builder.add(newestFirst: opening), query.matches(summary) else { continue }
+                    found.append(summary)
+                    if found.count == limit { return EventPage(events: found, next: "\(segment.name)@\(offset)") }
+                }
             }
             segmentIndex += 1
             before = nil

@@ -18,7 +18,7 @@ package final class FileStore: Store, ThinFetchCoalescing {
     /// The alerts sent, oldest first (`sentAlertsKept` at most).
     private let sent = Mutex<[SentAlert]>([])
     /// The audit log's line index, for the console's lookups.
-    let indexer: AuditIndexer
+    package let indexer: AuditIndexer
 
     private init(journal: FileJournal, queue: JobQueue, recovery: RecoveryReport, logger: Logger) {
         self.indexer = AuditIndexer(logPath: journal.path, logger: logger)
