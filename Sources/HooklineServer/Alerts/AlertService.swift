@@ -18,6 +18,8 @@ struct AlertService: Service {
     let targets: [String]
     let metrics: HooklineMetrics?
     let logger: Logger
+    /// The console's public address, for a link in each alert.
+    var consoleURL: String?
     var tick: Duration = .seconds(1)
     var retry = RetryPolicy(baseDelay: .seconds(1), maxDelay: .seconds(60), maxAttempts: 8, maxAge: .seconds(600))
     static let waitingSampleEvery = 5
@@ -81,7 +83,8 @@ struct AlertService: Service {
     private func handle(_ alert: Alert, channels: [String: ChannelQueue]) async {
         let now = UnixTime.now()
         let message = AlertMessage(
-            alert: alert, since: now - MonotonicTime.now().since(alert.since), at: now, instance: store.instanceName)
+            alert: alert, since: now - MonotonicTime.now().since(alert.since), at: now, instance: store.instanceName,
+            link: consoleURL.map { Self.link(to: alert, in: $0) })
         var pausedHere = false
         if let target = alert.pause {
             do {
@@ -111,6 +114,22 @@ struct AlertService: Service {
         for name in alert.channels {
             channels[name]?.enqueue(message)
         }
+    }
+
+    /// The console's page about what `alert` says: the dead letter, or the subject's events.
+    static func link(to alert: Alert, in console: String) -> String {
+        if let event = alert.figures["event"] { return "\(console)/events/\(percentEncoded(event))" }
+        if alert.subjectKind == "source" { return "\(console)/events?source=\(percentEncoded(alert.subject))" }
+        return "\(console)/events?target=\(percentEncoded(alert.subject))"
+    }
+
+    private static func percentEncoded(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            let safe = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F || byte == 0x2E
+            out += safe ? String(UnicodeScalar(byte)) : "%" + (byte < 16 ? "0" : "") + String(byte, radix: 16, uppercase: true)
+        }
+        return out
     }
 
     /// Sends what `queue` holds, in order, each retried with backoff (once shutdown began, one

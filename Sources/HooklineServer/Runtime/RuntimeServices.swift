@@ -16,7 +16,7 @@ extension HooklineRuntime.Parts {
             [
                 AlertService(
                     monitor: alerts.monitor, store: store, delivery: alerts.delivery, targets: running.configuration.targets.map(\.name),
-                    metrics: running.metrics, logger: logger)
+                    metrics: running.metrics, logger: logger, consoleURL: running.configuration.console?.publicURL)
             ]
         } ?? []
         return [StoreService(store: store)] + store.background + alerting + [

@@ -18,6 +18,11 @@ struct AlertEndToEndTests {
         { audit, base in
             TestConfiguration.yaml(auditPath: audit, targetBase: base, retry: twoAttempts, routes: omnichannelOnly, store: store) + """
 
+                console:
+                  listen: 127.0.0.1:0
+                  public_url: https://hookline.example
+                  tokens: [{name: t, sha256: "\(SHA256Digest.hex("hlc_unused"))"}]
+
                 alerts:
                   channels:
                     - {name: ops, kind: webhook, url: "\(base)/alerts/ops", secret: "\(secret)"}
@@ -96,6 +101,9 @@ struct AlertEndToEndTests {
                 let firing = try #require(ops.compactMap(\.json).first { $0["rule"]?.stringValue == "consecutive_failures" && $0["state"]?.stringValue == "firing" })
                 #expect(firing["target"]?.stringValue == "omnichannel")
                 #expect(firing["paused"] == .bool(true))
+                #expect(firing["link"]?.stringValue == "https://hookline.example/events?target=omnichannel")
+                let dead = ops.compactMap(\.json).first { $0["rule"]?.stringValue == "dead_letter" }
+                #expect(dead?["link"]?.stringValue?.hasPrefix("https://hookline.example/events/evt_") == true)
                 #expect(firing["figures"]?["consecutive_failures"]?.stringValue == "6")
                 // No alert holds a secret, the Slack token, a payload or a contact's data.
                 let everything = (ops + Self.received(sandbox, "/alerts/slack")).map { String(decoding: $0.body, as: UTF8.self) }.joined()
