@@ -86,13 +86,21 @@ extension ConsoleApp {
     // MARK: Targets
 
     func targets(api: Bool, principal: Principal) async throws -> ConsoleResponse {
-        let oldest = try await running.store.oldestWaiting()
+        let health = try await running.store.targetHealth()
         let paused = running.store.paused
         let streaks = running.metrics.consecutiveFailures
         let now = UnixTime.now()
-        let rows: [(name: String, kind: String, paused: PausedTarget?, streak: Int, waited: Duration?)] = running.configuration.targets.map {
-            ($0.name, "\($0.kind)", paused[$0.name], streaks[$0.name] ?? 0, oldest[$0.name].map { now.since($0) })
+        struct Row {
+            var name: String
+            var kind: String
+            var paused: PausedTarget?
+            var streak: Int
+            var health: TargetHealth
         }
+        let rows = running.configuration.targets.map {
+            Row(name: $0.name, kind: "\($0.kind)", paused: paused[$0.name], streak: streaks[$0.name] ?? 0, health: health[$0.name] ?? TargetHealth())
+        }
+        func rate(_ window: TargetHealth.Window) -> JSONValue { window.successRate.map { .number(AlertBook.format($0)) } ?? .null }
         if api {
             return .json(
                 200,
@@ -102,17 +110,28 @@ extension ConsoleApp {
                             [
                                 "name": .string(row.name), "kind": .string(row.kind), "paused": .bool(row.paused != nil),
                                 "paused_by": row.paused.map { .string($0.by) } ?? .null,
+                                "success_rate_hour": rate(row.health.hour), "jobs_ended_hour": .number(String(row.health.hour.ended)),
+                                "success_rate_day": rate(row.health.day), "jobs_ended_day": .number(String(row.health.day.ended)),
+                                "last_success": row.health.lastApplied.map { .string($0.rfc3339) } ?? .null,
                                 "consecutive_failures": .number(String(row.streak)),
-                                "oldest_waiting_seconds": row.waited.map { .number(String($0.components.seconds)) } ?? .null,
+                                "waiting": .number(String(row.health.waiting)),
+                                "oldest_waiting_seconds": row.health.oldestWaiting.map { .number(String(now.since($0).components.seconds)) } ?? .null,
                             ]
                         })
                 ])
+        }
+        func percent(_ window: TargetHealth.Window) -> String {
+            window.successRate.map { "\(Int(($0 * 100).rounded()))% of \(window.ended)" } ?? "—"
         }
         let context: [String: Any] = [
             "targets": rows.map { row in
                 [
                     "name": row.name, "kind": row.kind, "paused": row.paused != nil, "paused_by": row.paused?.by ?? "",
-                    "streak": row.streak, "waited": row.waited.map { AlertMessage.describe($0) } ?? "—",
+                    "hour": percent(row.health.hour), "day": percent(row.health.day),
+                    "low": (row.health.hour.successRate ?? 1) < 0.9,
+                    "last_success": row.health.lastApplied.map { AlertMessage.describe(now.since($0)) + " ago" } ?? "not in the last day",
+                    "streak": row.streak, "waiting": row.health.waiting,
+                    "waited": row.health.oldestWaiting.map { AlertMessage.describe(now.since($0)) } ?? "—",
                     "events": "/events?target=\(FormEncoding.escape(row.name))",
                 ] as [String: Any]
             }

@@ -78,11 +78,12 @@ enum ConsoleTemplates {
         """
 
     static let targets = """
-        <table class="targets"><thead><tr><th>Target</th><th>Kind</th><th>State</th><th>Failures in a row</th><th>Oldest waiting</th><th></th></tr></thead><tbody>
-        {{#targets}}<tr><td><a href="{{events}}">{{name}}</a></td><td>{{kind}}</td><td>{{#paused}}<span class="state dead">paused by {{paused_by}}</span>{{/paused}}{{^paused}}<span class="state applied">running</span>{{/paused}}</td><td>{{streak}}</td><td>{{waited}}</td>
+        <table class="targets"><thead><tr><th>Target</th><th>Kind</th><th>State</th><th>Applied, last hour</th><th>Applied, last day</th><th>Last success</th><th>Failures in a row</th><th>Waiting</th><th>Oldest waiting</th><th></th></tr></thead><tbody>
+        {{#targets}}<tr><td><a href="{{events}}">{{name}}</a></td><td>{{kind}}</td><td>{{#paused}}<span class="state dead">paused by {{paused_by}}</span>{{/paused}}{{^paused}}<span class="state applied">running</span>{{/paused}}</td>
+        <td>{{#low}}<span class="state failed">{{hour}}</span>{{/low}}{{^low}}{{hour}}{{/low}}</td><td>{{day}}</td><td>{{last_success}}</td><td>{{streak}}</td><td>{{waiting}}</td><td>{{waited}}</td>
         <td>{{#can_act}}<form method="post" action="/targets/{{name}}/{{#paused}}resume{{/paused}}{{^paused}}pause{{/paused}}" class="inline" data-confirm="{{#paused}}Resume{{/paused}}{{^paused}}Pause{{/paused}} {{name}}?"><input type="hidden" name="form_token" value="{{form_token}}"><button>{{#paused}}Resume{{/paused}}{{^paused}}Pause{{/paused}}</button></form>{{/can_act}}</td></tr>{{/targets}}
         </tbody></table>
-        <p class="hint">A paused target's events wait in the store, in order; resumed, they run again.</p>
+        <p class="hint">Applied: the share of jobs that ended applied (not failed or dead). Failures in a row are this instance's. A paused target's events wait in the store, in order; resumed, they run again.</p>
         """
 
     static let alerts = """

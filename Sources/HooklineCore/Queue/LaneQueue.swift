@@ -149,13 +149,17 @@ package struct LaneQueue: Sendable {
     /// Parts the lanes are kept in: `oldestWaiting(part:into:)` reads one at a time.
     package static var parts: Int { ShardedDictionary<LaneKey, Lane>.shardCount }
 
-    /// Adds to `oldest` when the oldest unfinished job of each target in lanes of part `part`
-    /// was received (a lane's oldest is the job in flight, else its head).
-    package func oldestWaiting(part: Int, into oldest: inout [String: UnixTime]) {
+    /// Adds to `waiting`, for each target with lanes in part `part`, its unfinished jobs and
+    /// when the oldest was received (a lane's oldest is the job in flight, else its head).
+    package func waiting(part: Int, into waiting: inout [String: (jobs: Int, oldest: UnixTime)]) {
         for (key, lane) in lanes.shard(part) {
             guard let received = lane.inFlightReceived ?? lane.jobs.first?.event.receivedAt else { continue }
-            if let known = oldest[key.target], known <= received { continue }
-            oldest[key.target] = received
+            let jobs = lane.jobs.count + (lane.busy ? 1 : 0)
+            if let known = waiting[key.target] {
+                waiting[key.target] = (known.jobs + jobs, min(known.oldest, received))
+            } else {
+                waiting[key.target] = (jobs, received)
+            }
         }
     }
 

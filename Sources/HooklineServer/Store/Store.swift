@@ -96,6 +96,11 @@ package protocol Store: Sendable {
     /// store says yes to the instance whose change reached it first, so a fleet sends each alert
     /// once. Every alert it says yes to is kept for `sentAlerts`.
     func record(alert message: AlertMessage, repeatEvery: Duration?) async throws(JournalFailure) -> Bool
+    /// Each configured target's health: jobs applied and ended over the last hour and day, its
+    /// last success, its unfinished jobs and the oldest one's receipt. A file store counts from
+    /// its log (the last day of it, read back at start, up to `FileStore.healthWarmUpBytes`);
+    /// a shared store, from the fleet's jobs (within `store.retention`).
+    func targetHealth() async throws -> [String: TargetHealth]
     /// The alerts sent, newest first.
     func sentAlerts(limit: Int) async throws(JournalFailure) -> [SentAlert]
     /// The name alerts are sent under: the host, or the instance's name in a fleet.

@@ -136,6 +136,9 @@ struct ConsoleTests {
             #expect(paused.json?["changed"] == .bool(true) && paused.json?["paused"] == .bool(true))
             #expect(hookline.running.store.paused["omnichannel"]?.by == "console:on-call")
             let targets = try await Self.call("\(console)/api/targets", headers: viewer)
+            let omni = targets.json?["targets"]?.arrayValue?.first { $0["name"]?.stringValue == "omnichannel" }
+            #expect(omni?["success_rate_day"]?.stringValue == nil && omni?["success_rate_day"] == .number("0.00"), "one job, dead: \(targets.body)")
+            #expect(omni?["jobs_ended_day"] == .number("1") && omni?["waiting"] == .number("0"))
             #expect(
                 targets.json?["targets"]?.arrayValue?.first { $0["name"]?.stringValue == "omnichannel" }?["paused_by"]?.stringValue == "console:on-call")
             _ = try await Self.call("\(console)/api/targets/omnichannel/resume", method: .POST, headers: operatorAuth)

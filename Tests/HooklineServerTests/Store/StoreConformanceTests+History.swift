@@ -81,3 +81,39 @@ extension StoreConformanceTests {
         }
     }
 }
+
+extension StoreConformanceTests {
+    @Test("target health: job ends over the last hour and day, the last success, and what still waits", arguments: StoreUnderTest.all)
+    func targetHealth(store: StoreUnderTest) async throws {
+        let place = try TemporaryDirectory()
+        try await store.with(place) { opened in
+            for (index, contact) in ["c_t1", "c_t2", "c_t3"].enumerated() {
+                let (record, jobs) = try Self.delivery("evt_t\(index + 1)", contact: contact)
+                #expect(await Self.keep(opened, record, jobs: jobs) == .durable)
+            }
+            // At omnichannel: two applied, one dead. At buildr: nothing ends; all three wait.
+            var ended = 0
+            while ended < 3 {
+                let job = try await Self.next(from: opened) { $0.target == "omnichannel" }
+                #expect(await opened.finish(job, line: Self.line(job, job.event.id == "evt_t2" ? .dead : .applied)) == .written)
+                ended += 1
+            }
+            _ = await opened.flush()
+            let health = try await opened.targetHealth()
+            let omnichannel = try #require(health["omnichannel"])
+            #expect(omnichannel.hour == TargetHealth.Window(applied: 2, ended: 3))
+            #expect(omnichannel.day == TargetHealth.Window(applied: 2, ended: 3))
+            #expect(omnichannel.waiting == 0 && omnichannel.oldestWaiting == nil)
+            let lastApplied = try #require(omnichannel.lastApplied)
+            #expect(UnixTime.now().since(lastApplied) < .seconds(60))
+            let buildr = try #require(health["buildr"])
+            #expect(buildr.waiting == 3 && buildr.oldestWaiting != nil && buildr.day.ended == 0)
+        }
+        // After a restart the last day still counts (a file store reads its log back).
+        try await store.with(place) { reopened in
+            try await eventually(timeout: .seconds(10), "the last day's ends, after a restart") {
+                try await reopened.targetHealth()["omnichannel"]?.day == TargetHealth.Window(applied: 2, ended: 3)
+            }
+        }
+    }
+}

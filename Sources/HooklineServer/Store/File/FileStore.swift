@@ -19,6 +19,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
     private let sent = Mutex<[SentAlert]>([])
     /// The audit log's line index, for the console's lookups.
     package let indexer: AuditIndexer
+    /// Each target's job ends over the last day.
+    private let health = Mutex(TargetHealthBook())
 
     private init(journal: FileJournal, queue: JobQueue, recovery: RecoveryReport, logger: Logger) {
         self.indexer = AuditIndexer(logPath: journal.path, logger: logger)
@@ -44,7 +46,9 @@ package final class FileStore: Store, ThinFetchCoalescing {
         let report = RecoveryReport(
             lines: journal.report.lines, unreadableLines: journal.report.unreadableLines, truncatedBytes: journal.report.truncatedBytes,
             recoveredEvents: recovered.events, recoveredJobs: recovered.jobs.count, seconds: (ContinuousClock.now - started).secondsValue)
-        return FileStore(journal: journal, queue: queue, recovery: report, logger: logger)
+        let store = FileStore(journal: journal, queue: queue, recovery: report, logger: logger)
+        store.warmUpHealth()
+        return store
     }
 
     // MARK: Accepting a delivery
@@ -90,6 +94,7 @@ package final class FileStore: Store, ThinFetchCoalescing {
         // The line first: the lane's next job must not be logged before this one's end.
         journal.append(line)
         queue.finish(job)
+        health.withLock { $0.record(target: job.target, outcome: line.outcome, at: line.ts) }
         return .written
     }
 
@@ -142,7 +147,45 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     // MARK: Alerts
 
-    package func oldestWaiting() async throws(JournalFailure) -> [String: UnixTime] { queue.oldestWaiting() }
+    package func oldestWaiting() async throws(JournalFailure) -> [String: UnixTime] { queue.waiting().mapValues(\.oldest) }
+
+    package func targetHealth() async throws -> [String: TargetHealth] {
+        let now = UnixTime.now()
+        let waiting = queue.waiting()
+        let book = health.withLock { $0 }
+        var all: [String: TargetHealth] = [:]
+        for target in Set(book.targets).union(waiting.keys) {
+            var figures = book.health(of: target, now: now)
+            figures.waiting = waiting[target]?.jobs ?? 0
+            figures.oldestWaiting = waiting[target]?.oldest
+            all[target] = figures
+        }
+        return all
+    }
+
+    /// How much of the log's end is read back at start for the targets' last day.
+    static let healthWarmUpBytes: Int64 = 256 << 20
+
+    /// Counts the last day's job ends already in the log (read back from its end as it was at
+    /// open, so nothing written since is counted twice), on a thread of its own.
+    private func warmUpHealth() {
+        let path = journal.path
+        let end = (try? FileSize.of(path)) ?? 0
+        let since = UnixTime.now() - .seconds(86_400)
+        NIOThreadPool.singleton.submit { [self] state in
+            guard state == .active else { return }
+            var read: Int64 = 0
+            var book = TargetHealthBook()
+            try? AuditLogHistory.forEachLineBackward(in: path, before: end) { line, _ in
+                read += Int64(line.count + 1)
+                guard let summary = AuditLineScanner.scan(line) else { return read < Self.healthWarmUpBytes }
+                if summary.ts < since { return false }
+                if let target = summary.target { book.record(target: target, outcome: summary.outcome, at: summary.ts) }
+                return read < Self.healthWarmUpBytes
+            }
+            self.health.withLock { $0.merge(book) }
+        }
+    }
 
     /// One process sends every alert it makes. The last thousand are kept in memory.
     package func record(alert message: AlertMessage, repeatEvery: Duration?) async throws(JournalFailure) -> Bool {

@@ -123,14 +123,14 @@ package final class JobQueue: Sendable {
         state.withLock { $0.queue.pause(target) }
     }
 
-    /// When each target's oldest unfinished job was received: the lanes are read a part at a
-    /// time, each under the lock alone, so ingest never waits for the whole walk.
-    package func oldestWaiting() -> [String: UnixTime] {
-        var oldest: [String: UnixTime] = [:]
+    /// Each target's unfinished jobs and when the oldest was received: the lanes are read a
+    /// part at a time, each under the lock alone, so ingest never waits for the whole walk.
+    package func waiting() -> [String: (jobs: Int, oldest: UnixTime)] {
+        var waiting: [String: (jobs: Int, oldest: UnixTime)] = [:]
         for part in 0..<LaneQueue.parts {
-            state.withLock { $0.queue.oldestWaiting(part: part, into: &oldest) }
+            state.withLock { $0.queue.waiting(part: part, into: &waiting) }
         }
-        return oldest
+        return waiting
     }
 
     package func isPaused(_ target: String) -> Bool { state.withLock { $0.queue.pausedTargets.contains(target) } }

@@ -72,6 +72,40 @@ extension PostgresStore {
         }
     }
 
+    /// From the fleet's jobs: those that ended over the last day (by their own index), those
+    /// not finished, and the lanes' heads.
+    package func targetHealth() async throws -> [String: TargetHealth] {
+        let ended = try await database.query(
+            """
+            SELECT target,
+                count(*) FILTER (WHERE outcome = 'applied' AND finished_at > now() - interval '1 hour'),
+                count(*) FILTER (WHERE outcome IN ('applied', 'failed', 'dead') AND finished_at > now() - interval '1 hour'),
+                count(*) FILTER (WHERE outcome = 'applied'),
+                count(*) FILTER (WHERE outcome IN ('applied', 'failed', 'dead')),
+                max(finished_at) FILTER (WHERE outcome = 'applied')
+            FROM hookline_jobs WHERE done AND finished_at > now() - interval '1 day'
+            GROUP BY target
+            """, "console_target_health")
+        var all: [String: TargetHealth] = [:]
+        for row in ended {
+            let cells = row.makeRandomAccess()
+            do {
+                all[try cells[0].decode(String.self)] = TargetHealth(
+                    hour: .init(applied: try cells[1].decode(Int.self), ended: try cells[2].decode(Int.self)),
+                    day: .init(applied: try cells[3].decode(Int.self), ended: try cells[4].decode(Int.self)),
+                    lastApplied: try cells[5].decode(Date?.self).map(UnixTime.init))
+            } catch {
+                throw JournalFailure("a row from the database cannot be read: \(error)")
+            }
+        }
+        let open = try await database.query("SELECT target, count(*) FROM hookline_jobs WHERE NOT done GROUP BY target", "console_waiting")
+        for (target, count) in try PostgresJournal.decodeAll(open, { (try $0[0].decode(String.self), try $0[1].decode(Int.self)) }) {
+            all[target, default: TargetHealth()].waiting = count
+        }
+        for (target, oldest) in try await oldestWaiting() { all[target, default: TargetHealth()].oldestWaiting = oldest }
+        return all
+    }
+
     /// The event's row and, as lines, where each of its jobs stands (the attempt lines
     /// themselves are in the audit logs of the instances that made them).
     package func event(_ id: String) async throws(JournalFailure) -> EventDetail? {
