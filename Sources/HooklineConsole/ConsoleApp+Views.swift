@@ -26,6 +26,7 @@ extension ConsoleApp {
             context["older"] = "/\(view)" + FormEncoding.query(following.items(cursor: true))
         }
         if let back = page.searchedBackTo { context["searched_back_to"] = back.rfc3339 }
+        context["query"] = String(FormEncoding.query(query.items()).dropFirst())
         return self.page(view, title: title, context, principal: principal)
     }
 

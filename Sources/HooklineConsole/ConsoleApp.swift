@@ -23,6 +23,8 @@ final class ConsoleApp: Sendable {
     let settings: ConsoleSettings
     let templates: MustacheLibrary
     private let sessions = Mutex<[String: Session]>([:])
+    /// Redrives by filter, by id, until a restart.
+    let redrives = RedriveRuns()
     static let sessionCookie = "hookline_session"
     static let sessionLife: Duration = .seconds(12 * 3600)
     static let pageSize = 50
@@ -103,6 +105,15 @@ final class ConsoleApp: Sendable {
             let redriven = results.flatMap(\.targets)
             if api { return .json(200, ["event": .string(id), "redriven": .array(redriven.map(JSONValue.string))]) }
             return .redirect("/events/\(FormEncoding.escape(id))")
+        }
+        if rest == ["redrive"], get || post {
+            // A form posts its filters in its body; the API and the confirm page take them in the URL.
+            let items = post && !request.form.isEmpty ? request.form.filter { $0.0 != "form_token" } : request.query
+            let query = try EventQuery(items: items, now: .now())
+            return get ? try await confirmRedrive(query, api: api, principal: principal) : try await startRedrive(query, api: api, principal: principal)
+        }
+        if get, rest.count == 2, rest[0] == "redrive" {
+            return redriveProgress(rest[1], api: api, principal: principal)
         }
         if get, rest == ["targets"] {
             return try await targets(api: api, principal: principal)

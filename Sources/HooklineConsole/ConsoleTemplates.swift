@@ -3,13 +3,14 @@
 enum ConsoleTemplates {
     static let all: [(String, String)] = [
         ("layout", layout), ("login", login), ("events", events), ("dead-letters", deadLetters), ("event", event), ("targets", targets),
-        ("alerts", alerts), ("error", error), ("filters", filters), ("rows", rows),
+        ("alerts", alerts), ("error", error), ("filters", filters), ("rows", rows), ("redrive-confirm", redriveConfirm),
+        ("redrive-progress", redriveProgress),
     ]
 
     static let layout = """
         <!doctype html>
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{title}} · Hookline</title><link rel="stylesheet" href="/static/console.css"><script src="/static/console.js" defer></script></head>
+        <title>{{title}} · Hookline</title>{{#refresh}}<meta http-equiv="refresh" content="1">{{/refresh}}<link rel="stylesheet" href="/static/console.css"><script src="/static/console.js" defer></script></head>
         <body>
         <header><strong>Hookline</strong>
         {{#signed_in}}<nav><a href="/events">Events</a> <a href="/dead-letters">Dead letters</a> <a href="/targets">Targets</a> <a href="/alerts">Alerts</a></nav>
@@ -61,6 +62,7 @@ enum ConsoleTemplates {
     static let deadLetters = """
         <p class="tabs">{{#dead_tabs}}<a href="/dead-letters?outcome={{name}}"{{#selected}} class="selected"{{/selected}}>{{name}}</a> {{/dead_tabs}}</p>
         <p class="hint">Events a target will not apply unless they are redriven. Redrive one from its page, or all with <code>hookline redrive</code>.</p>
+        {{#can_act}}{{^empty}}<p><a href="/redrive?{{query}}">Redrive these…</a> (you are asked to confirm, with a count)</p>{{/empty}}{{/can_act}}
         {{> rows}}
         """
 
@@ -97,6 +99,19 @@ enum ConsoleTemplates {
         </tbody></table>
         """
 
+    static let redriveConfirm = """
+        {{#none}}<p class="empty">Nothing to redrive: no dead or failed target matches ({{filters}}).</p>{{/none}}
+        {{^none}}<p>Redrive <strong>{{targets}}</strong> dead or failed targets of <strong>{{events}}</strong> events matching: {{filters}}{{^filters}}everything{{/filters}}.</p>
+        <form method="post" action="/redrive">{{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">{{/fields}}<input type="hidden" name="form_token" value="{{form_token}}"><button>Redrive {{events}} events</button> <a href="/dead-letters">cancel</a></form>{{/none}}
+        """
+
+    static let redriveProgress = """
+        {{^finished}}<p class="hint">Running — this page reloads itself each second until it is done.</p>{{/finished}}
+        <p><progress max="{{events}}" value="{{done}}">{{percent}}%</progress> {{done}} of {{events}} events; {{targets}} targets queued again{{#finished}} — done{{/finished}}. Asked by {{by}}.</p>
+        {{#problems.0}}<h2>Not redriven</h2><ul>{{#problems}}<li>{{.}}</li>{{/problems}}</ul>{{/problems.0}}
+        <p><a href="/dead-letters">Dead letters</a></p>
+        """
+
     static let error = """
         <p class="problem">{{message}}</p>
         """
@@ -117,7 +132,8 @@ enum ConsoleTemplates {
         .login{max-width:24em;display:grid;gap:.8em}.tabs a{margin-right:1em}.tabs a.selected{font-weight:600}
         """
 
-    /// The one script: asks before a form marked `data-confirm` is sent. Every page works without it.
+    /// The one script: asks before a form marked `data-confirm` is sent. Every page works
+    /// without it.
     static let script = """
         document.addEventListener("submit", function (event) {
           var message = event.target.getAttribute("data-confirm");

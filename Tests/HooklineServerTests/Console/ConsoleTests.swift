@@ -152,6 +152,39 @@ struct ConsoleTests {
         }
     }
 
+    @Test("redrive by filter: counted first, then run in the background with its progress; the events are applied and the lines name who asked")
+    func redriveByFilter() async throws {
+        try await Self.withConsole { hookline, console, sandbox in
+            sandbox.inject(.status(500, on: "/omnichannel/contacts/c_0d91e4", count: 2))
+            sandbox.inject(.status(500, on: "/omnichannel/contacts/c_7f3a21", count: 2))
+            let first = try #require(try await hookline.deliver(Self.update("c_0d91e4", "Ezekiel"), to: "standard").eventID)
+            let second = try #require(try await hookline.deliver(Self.update("c_7f3a21", "Rosalind"), to: "standard").eventID)
+            _ = try await hookline.deliver(Self.update("48213", "Fine"), to: "standard")
+            _ = try await hookline.settled()
+            let operatorAuth = [("authorization", "Bearer \(Self.operatorToken)")]
+            #expect(try await Self.call("\(console)/api/redrive?outcome=dead", headers: [("authorization", "Bearer \(Self.viewerToken)")]).status == 403)
+            let count = try await Self.call("\(console)/api/redrive?outcome=dead", headers: operatorAuth)
+            #expect(count.json?["events"] == .number("2") && count.json?["targets"] == .number("2"), "\(count.body)")
+            let one = try await Self.call("\(console)/api/redrive?outcome=dead&contact=c_7f3a21", headers: operatorAuth)
+            #expect(one.json?["events"] == .number("1"))
+            #expect(try await Self.call("\(console)/api/redrive?outcome=applied", headers: operatorAuth).status == 400)
+
+            let started = try await Self.call("\(console)/api/redrive?outcome=dead", method: .POST, headers: operatorAuth)
+            #expect(started.status == 202)
+            let id = try #require(started.json?["id"]?.stringValue)
+            try await eventually(timeout: .seconds(10), "the redrive to finish") {
+                try await Self.call("\(console)/api/redrive/\(id)", headers: operatorAuth).json?["finished"] == .bool(true)
+            }
+            let progress = try await Self.call("\(console)/api/redrive/\(id)", headers: operatorAuth)
+            #expect(progress.json?["done"] == .number("2") && progress.json?["targets"] == .number("2"))
+            let records = try await hookline.settled()
+            #expect(AuditInvariant.outcomes(of: first, in: records) == ["omnichannel": .applied])
+            #expect(AuditInvariant.outcomes(of: second, in: records) == ["omnichannel": .applied])
+            #expect(records.filter { $0.outcome == .redriven }.map { $0.by ?? "" } == ["console:on-call", "console:on-call"])
+            #expect(try await Self.call("\(console)/api/redrive?outcome=dead", headers: operatorAuth).json?["events"] == .number("0"))
+        }
+    }
+
     @Test("a browser signs in for an HttpOnly, SameSite=Strict cookie; its POSTs need the console's Origin and the form token")
     func browserSession() async throws {
         try await Self.withConsole { hookline, console, _ in

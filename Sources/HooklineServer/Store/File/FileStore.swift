@@ -221,8 +221,18 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     package func owedTargets(of event: String) async throws(JournalFailure) -> [String]? { journal.owedTargets(of: event) }
 
+    /// Reads the whole log: on a thread of its own, not the workers'.
     package func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord] {
-        try journal.redriveCandidates(outcomes: outcomes, event: event, since: since, now: now)
+        let journal = self.journal
+        do {
+            return try await NIOThreadPool.singleton.runIfActive {
+                try journal.redriveCandidates(outcomes: outcomes, event: event, since: since, now: now)
+            }
+        } catch let failure as JournalFailure {
+            throw failure
+        } catch {
+            throw JournalFailure("the audit log could not be read: \(error)")
+        }
     }
 
     // MARK: Life
