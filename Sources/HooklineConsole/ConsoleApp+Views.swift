@@ -45,7 +45,9 @@ extension ConsoleApp {
         [
             "id": summary.id, "link": "/events/\(FormEncoding.escape(summary.id))", "ts": summary.ts.rfc3339, "source": summary.source,
             "type": summary.type, "contact": summary.contact, "redriven": summary.redriven,
-            "targets": summary.targets.map { ["target": $0.target, "state": $0.state.rawValue, "attempts": $0.attempts] },
+            "targets": summary.targets.map {
+                ["target": $0.target, "state": $0.state.rawValue, "attempts": $0.attempts == 1 ? "1 attempt" : "\($0.attempts) attempts"]
+            },
         ]
     }
 
@@ -64,11 +66,13 @@ extension ConsoleApp {
             return .json(200, .object(object))
         }
         let timeline: [[String: Any]] = detail.lines.map(Self.timelineRow)
-        let context: [String: Any] = [
-            "event": Self.row(summary), "message": detail.opening.message ?? "", "remote": detail.opening.remote ?? "",
+        var context: [String: Any] = [
+            "event": Self.row(summary), "message": detail.opening.message ?? "",
+            "contact_link": "/events?contact=\(FormEncoding.escape(summary.contact))",
             "payload": shown.map { JSONWriter.string($0) } ?? "(not kept)", "masked": !principal.canAct, "timeline": timeline,
             "redrivable": summary.targets.contains { [.dead, .failed].contains($0.state) },
         ]
+        if let remote = detail.opening.remote, !remote.isEmpty { context["remote"] = remote }
         return page("event", title: "Event \(id)", context, principal: principal)
     }
 

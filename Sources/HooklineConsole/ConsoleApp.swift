@@ -33,7 +33,9 @@ final class ConsoleApp: Sendable {
     static let securityHeaders: [(String, String)] = [
         ("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
         ("x-content-type-options", "nosniff"),
-        ("referrer-policy", "no-referrer"),
+        // same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on its
+        // own form posts, which the Origin check must refuse. Other sites still get nothing.
+        ("referrer-policy", "same-origin"),
         ("cache-control", "no-store"),
         ("x-frame-options", "DENY"),
     ]

@@ -49,7 +49,7 @@ enum ConsoleTemplates {
         {{#empty}}<p class="empty">No events match.{{#searched_back_to}} Searched back to {{searched_back_to}}.{{/searched_back_to}}</p>{{/empty}}
         {{^empty}}<table class="events"><thead><tr><th>Received</th><th>Event</th><th>Source</th><th>Type</th><th>Contact</th><th>Targets</th></tr></thead><tbody>
         {{#rows}}<tr><td><time>{{ts}}</time></td><td><a href="{{link}}">{{id}}</a>{{#redriven}} <span class="tag">redriven</span>{{/redriven}}</td><td>{{source}}</td><td>{{type}}</td><td>{{contact}}</td>
-        <td>{{#targets}}<span class="state {{state}}" title="{{attempts}} attempts">{{target}}: {{state}}</span> {{/targets}}</td></tr>{{/rows}}
+        <td>{{#targets}}<span class="state {{state}}" title="{{attempts}}">{{target}}: {{state}}</span> {{/targets}}</td></tr>{{/rows}}
         </tbody></table>{{/empty}}
         {{#older}}<p class="pager"><a href="{{older}}">Older →</a>{{#searched_back_to}} (searched back to {{searched_back_to}}){{/searched_back_to}}</p>{{/older}}
         """
@@ -67,8 +67,8 @@ enum ConsoleTemplates {
         """
 
     static let event = """
-        {{#event}}<dl class="facts"><dt>Event</dt><dd>{{id}}</dd><dt>Received</dt><dd>{{ts}}</dd><dt>Source</dt><dd>{{source}}</dd><dt>Type</dt><dd>{{type}}</dd><dt>Contact</dt><dd><a href="/events?contact={{contact}}">{{contact}}</a></dd>
-        <dt>Targets</dt><dd>{{#targets}}<span class="state {{state}}">{{target}}: {{state}} ({{attempts}} attempts)</span> {{/targets}}</dd>{{/event}}
+        {{#event}}<dl class="facts"><dt>Event</dt><dd>{{id}}</dd><dt>Received</dt><dd>{{ts}}</dd><dt>Source</dt><dd>{{source}}</dd><dt>Type</dt><dd>{{type}}</dd><dt>Contact</dt><dd><a href="{{contact_link}}">{{contact}}</a></dd>
+        <dt>Targets</dt><dd>{{#targets}}<span class="state {{state}}">{{target}}: {{state}} ({{attempts}})</span> {{/targets}}</dd>{{/event}}
         <dt>Message id</dt><dd>{{message}}</dd>{{#remote}}<dt>From</dt><dd>{{remote}}</dd>{{/remote}}</dl>
         {{#can_act}}{{#redrivable}}<form method="post" action="{{event.link}}/redrive" class="inline" data-confirm="Redrive this event's dead and failed targets?"><input type="hidden" name="form_token" value="{{form_token}}"><button>Redrive dead and failed targets</button></form>{{/redrivable}}{{/can_act}}
         <h2>Attempts</h2>

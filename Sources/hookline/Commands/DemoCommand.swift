@@ -1,4 +1,5 @@
 import ArgumentParser
+import HooklineConsole
 import Foundation
 import HooklineCore
 import HooklineSandbox
@@ -25,7 +26,7 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Port for the receiver (default: any free port).")
     var port: Int = 0
 
-    @Flag(help: "Keep serving after the replay and print a ready-to-paste curl command.")
+    @Flag(help: "Keep serving after the replay, with the web console on, and print a ready-to-paste curl command and the console's address and token.")
     var keepRunning = false
 
     func run() async throws {
@@ -64,7 +65,23 @@ struct DemoCommand: AsyncParsableCommand {
         Console.show("\nAudit log: \(auditPath)\n  hookline tail \(ShellQuote.quote(auditPath))")
         if keepRunning {
             Console.show(try keepRunningHint(demo: demo, fixtures: fixtures))
+            // The console, with a token made for this run (an operator: the demo is yours).
+            var generator = SystemRandomNumberGenerator()
+            let token = "hlc_" + Hex.encode((0..<24).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+            let settings = ConsoleSettings(
+                host: "127.0.0.1", port: 0, tokens: [.init(name: "demo", role: .operator, sha256: SHA256Digest.hash(Array(token.utf8)))])
+            let console = try await ConsoleService.start(running: demo.running, settings: settings, logger: Logger(label: "hookline.demo"))
+            let serving = Task { await console.run() }
+            Console.show(
+                """
+
+                The console: http://127.0.0.1:\(console.port)/login — sign in with this token (an operator's, for this run only):
+                  \(token)
+                """)
+            // Whoever reads this through a pipe (a script, a test) gets it now.
+            fflush(nil)
             try await Self.waitForSignal()
+            serving.cancel()
         }
         return failures.count
     }
