@@ -58,8 +58,13 @@ extension ConsoleApp {
         let payload = detail.opening.payload.flatMap { try? JSONParser.parse($0) }
         let shown = payload.map { principal.canAct ? $0 : PayloadMask.mask($0) }
         let summary = detail.summary
+        let decoded: String
+        switch decoder.message(of: detail.opening) {
+        case .success(let message): decoded = DecodedSummary.describe(message.message)
+        case .failure(let failure): decoded = "not decoded again: \(failure)"
+        }
         if api {
-            var object: JSONObject = ["event": Self.json(summary)]
+            var object: JSONObject = ["event": Self.json(summary), "decoded": .string(decoded)]
             object.members.append(.init(key: "payload", value: shown ?? .null))
             object.members.append(.init(key: "masked", value: .bool(!principal.canAct)))
             object.members.append(.init(key: "lines", value: .array(detail.lines.map { (try? JSONParser.parse($0.jsonLine)) ?? .null })))
@@ -68,7 +73,7 @@ extension ConsoleApp {
         let timeline: [[String: Any]] = detail.lines.map(Self.timelineRow)
         var context: [String: Any] = [
             "event": Self.row(summary), "message": detail.opening.message ?? "",
-            "contact_link": "/events?contact=\(FormEncoding.escape(summary.contact))",
+            "contact_link": "/events?contact=\(FormEncoding.escape(summary.contact))", "decoded": decoded,
             "payload": shown.map { JSONWriter.string($0) } ?? "(not kept)", "masked": !principal.canAct, "timeline": timeline,
             "redrivable": summary.targets.contains { [.dead, .failed].contains($0.state) },
         ]

@@ -22,6 +22,8 @@ final class ConsoleApp: Sendable {
     let running: RunningHookline
     let settings: ConsoleSettings
     let templates: MustacheLibrary
+    /// Decodes a payload again, to say what it became.
+    let decoder: EventJobs
     private let sessions = Mutex<[String: Session]>([:])
     /// Redrives by filter, by id, until a restart.
     let redrives = RedriveRuns()
@@ -43,6 +45,7 @@ final class ConsoleApp: Sendable {
     init(running: RunningHookline, settings: ConsoleSettings) throws {
         self.running = running
         self.settings = settings
+        self.decoder = EventJobs(running.configuration)
         var library = MustacheLibrary()
         for (name, text) in ConsoleTemplates.all { try library.register(text, named: name) }
         self.templates = library

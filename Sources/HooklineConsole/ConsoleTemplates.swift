@@ -69,7 +69,7 @@ enum ConsoleTemplates {
     static let event = """
         {{#event}}<dl class="facts"><dt>Event</dt><dd>{{id}}</dd><dt>Received</dt><dd>{{ts}}</dd><dt>Source</dt><dd>{{source}}</dd><dt>Type</dt><dd>{{type}}</dd><dt>Contact</dt><dd><a href="{{contact_link}}">{{contact}}</a></dd>
         <dt>Targets</dt><dd>{{#targets}}<span class="state {{state}}">{{target}}: {{state}} ({{attempts}})</span> {{/targets}}</dd>{{/event}}
-        <dt>Message id</dt><dd>{{message}}</dd>{{#remote}}<dt>From</dt><dd>{{remote}}</dd>{{/remote}}</dl>
+        <dt>Message id</dt><dd>{{message}}</dd>{{#remote}}<dt>From</dt><dd>{{remote}}</dd>{{/remote}}<dt>Became</dt><dd>{{decoded}}</dd></dl>
         {{#can_act}}{{#redrivable}}<form method="post" action="{{event.link}}/redrive" class="inline" data-confirm="Redrive this event's dead and failed targets?"><input type="hidden" name="form_token" value="{{form_token}}"><button>Redrive dead and failed targets</button></form>{{/redrivable}}{{/can_act}}
         <h2>Attempts</h2>
         <table class="timeline"><thead><tr><th>Time</th><th>Outcome</th><th>Target</th><th>Attempt</th><th>Status</th><th>ms</th><th>Next retry</th><th>Error</th><th>By</th></tr></thead><tbody>

@@ -17,6 +17,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -55,6 +56,12 @@ def browser(javascript=True):
     if not javascript:
         options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def wait_for_row(driver, target, text):
+    """Waits for the targets page's row of `target` to show `text` (the page may be reloading)."""
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: text in d.find_element(By.XPATH, "//tr[td/a[text()='%s']]" % target).text)
 
 
 def check(condition, message):
@@ -114,13 +121,11 @@ def with_javascript(url, token, screenshots):
         check("paused by" not in driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]").text, "dismissed: nothing paused")
         driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]//button[text()='Pause']").click()
         WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
-        WebDriverWait(driver, 10).until(
-            lambda d: "paused by console:demo" in d.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]").text)
+        wait_for_row(driver, "omnichannel", "paused by console:demo")
         shot(driver, screenshots, "targets-paused")
         driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]//button[text()='Resume']").click()
         WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
-        WebDriverWait(driver, 10).until(
-            lambda d: "running" in d.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]").text)
+        wait_for_row(driver, "omnichannel", "running")
 
         driver.get(url + "/alerts")
         check(driver.find_element(By.TAG_NAME, "h1").text == "Alerts", "the alerts page")
@@ -139,9 +144,9 @@ def without_javascript(url, token):
         driver.get(url + "/targets")
         # No script: the form posts at once and the page comes back with the target paused.
         driver.find_element(By.XPATH, "//tr[td/a[text()='plannr']]//button[text()='Pause']").click()
-        WebDriverWait(driver, 10).until(lambda d: "paused by console:demo" in d.find_element(By.XPATH, "//tr[td/a[text()='plannr']]").text)
+        wait_for_row(driver, "plannr", "paused by console:demo")
         driver.find_element(By.XPATH, "//tr[td/a[text()='plannr']]//button[text()='Resume']").click()
-        WebDriverWait(driver, 10).until(lambda d: "running" in d.find_element(By.XPATH, "//tr[td/a[text()='plannr']]").text)
+        wait_for_row(driver, "plannr", "running")
         # Signed out, the session no longer works.
         driver.find_element(By.CSS_SELECTOR, "header form button").click()
         driver.get(url + "/targets")

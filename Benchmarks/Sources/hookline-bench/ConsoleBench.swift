@@ -18,12 +18,16 @@ struct ConsoleBench: AsyncParsableCommand {
     @Option(help: "Requests of each kind.")
     var requests = 200
 
+    @Option(help: "Use this PostgreSQL store (its tables loaded by Benchmarks/console-postgres.sh); the path is then this instance's own audit log.")
+    var postgres: String?
+
     func run() async throws {
         let token = "hlc_bench"
         let configuration = try ConfigurationLoader.load(
             yaml: """
                 server: {port: 0}
                 audit: {path: "\(path)", fsync: none, rotate_bytes: 0}
+                \(postgres.map { "store: {kind: postgres, url: \"\($0)\"}" } ?? "")
                 queue: {workers: 1, capacity: 1000000}
                 sources:
                   - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}
@@ -36,26 +40,30 @@ struct ConsoleBench: AsyncParsableCommand {
                   tokens: [{name: bench, role: operator, sha256: "\(SHA256Digest.hex(token))"}]
                 """, file: "(bench)", environment: [:])
         guard let settings = configuration.console else { return }
-        // Event ids and contacts to ask for, spread over the whole log.
+        // Event ids to ask for, spread over the whole log (with PostgreSQL: taken from the
+        // contacts' pages).
         var events: [String] = []
-        var lines = 0
-        _ = try AuditLogReader.forEachLine(in: path) { line, _ in
-            lines += 1
-            if lines % 2003 == 0, let summary = AuditLineScanner.scan(line), summary.outcome == .received, let event = summary.event { events.append(event) }
+        if postgres == nil {
+            var lines = 0
+            _ = try AuditLogReader.forEachLine(in: path) { line, _ in
+                lines += 1
+                if lines % 2003 == 0, let summary = AuditLineScanner.scan(line), summary.outcome == .received, let event = summary.event { events.append(event) }
+            }
+            print("log: \(lines) lines, \(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) bytes")
+            // The index from nothing, as a first start on an existing log builds it.
+            try? FileManager.default.removeItem(atPath: AuditIndexer.indexPath(of: path))
+            let started = ContinuousClock.now
+            AuditIndexer(logPath: path, logger: .init(label: "bench")).pass(all: true)
+            let indexBytes = try FileManager.default.attributesOfItem(atPath: AuditIndexer.indexPath(of: path))[.size] as? Int ?? 0
+            print("index built from nothing: \(format((ContinuousClock.now - started).secondsValue)) s, \(indexBytes / 1_048_576) MB on disk; resident memory \(residentMegabytes()) MB")
         }
-        print("log: \(lines) lines, \(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0) bytes")
-        // The index from nothing, as a first start on an existing log builds it.
-        try? FileManager.default.removeItem(atPath: AuditIndexer.indexPath(of: path))
-        let started = ContinuousClock.now
-        AuditIndexer(logPath: path, logger: .init(label: "bench")).pass(all: true)
-        let indexBytes = try FileManager.default.attributesOfItem(atPath: AuditIndexer.indexPath(of: path))[.size] as? Int ?? 0
-        print("index built from nothing: \(format((ContinuousClock.now - started).secondsValue)) s, \(indexBytes / 1_048_576) MB on disk; resident memory \(residentMegabytes()) MB")
         try await withRunningHookline(configuration, options: HooklineRuntime.Options(workers: false)) { running in
             print("resident memory with the log recovered: \(residentMegabytes()) MB")
             let console = try await ConsoleService.start(running: running, settings: settings, logger: .init(label: "bench"))
             let base = "http://127.0.0.1:\(console.port)"
             let client = HTTPClient(eventLoopGroupProvider: .singleton)
             defer { _ = client.shutdown() }
+            var seen: [String] = []
             func time(_ label: String, _ urls: [String]) async throws {
                 var took: [Double] = []
                 for url in urls {
@@ -66,6 +74,9 @@ struct ConsoleBench: AsyncParsableCommand {
                     let body = try await response.body.collect(upTo: 16 << 20)
                     took.append((ContinuousClock.now - start).secondsValue * 1000)
                     guard response.status == .ok else { throw ValidationError("\(url): \(response.status): \(String(buffer: body))") }
+                    if seen.count < 1000, let json = try? JSONParser.parse(Array(body.readableBytesView)), let listed = json["events"]?.arrayValue {
+                        seen += listed.compactMap { $0["id"]?.stringValue }.prefix(3)
+                    }
                 }
                 let first = took.first ?? 0
                 took.sort()
@@ -76,6 +87,7 @@ struct ConsoleBench: AsyncParsableCommand {
             try await time("events page (newest 50)", (0..<count).map { _ in "/api/events" })
             try await time("events page as HTML", (0..<count).map { _ in "/events" })
             try await time("a contact's events (50)", (0..<count).map { "/api/events?contact=c_\(($0 * 37) % 5000)" })
+            if events.isEmpty { events = seen }
             try await time("an event's detail", (0..<count).map { "/api/events/\(events[$0 % max(1, events.count)])" })
             try await time("an event's page as HTML", (0..<count).map { "/events/\(events[$0 % max(1, events.count)])" })
             print("resident memory after: \(residentMegabytes()) MB")

@@ -114,6 +114,7 @@ struct ConsoleTests {
             let viewer = try await Self.call("\(console)/api/events/\(applied)", headers: [("authorization", "Bearer \(Self.viewerToken)")])
             #expect(viewer.status == 200)
             #expect(viewer.json?["masked"] == .bool(true))
+            #expect(viewer.json?["decoded"]?.stringValue == "updated of contact c_7f3a21: first_name, email", "names, never values")
             #expect(viewer.json?["payload"]?["data"]?["id"]?.stringValue == "c_7f3a21", "ids stay")
             #expect(!viewer.body.contains("Rosalind") && !viewer.body.contains("rosalind@example.com"), "values are masked")
             let missing = try await Self.call("\(console)/api/events/evt_nope", headers: operatorAuth)
