@@ -60,7 +60,7 @@ FROM generate_series(1, $EVENTS) AS n;
 INSERT INTO hookline_jobs (event_id, target, lane, opening, attempt, done, outcome, finished_at)
 SELECT id, 'omnichannel', 'omnichannel/' || contact, 'received', 0, true, 'applied', received_at + interval '10 milliseconds' FROM hookline_events;
 UPDATE hookline_jobs SET route = 'standard' || chr(31) || 'omnichannel';
-ANALYZE;
+VACUUM ANALYZE;
 SQL
 echo "bench: loaded $EVENTS events and their jobs in $(python3 -c "import time; print(f'{time.time() - $start:.1f}')") s" >&2
 "$BIN/hookline-bench" console --postgres "$URL" "$WORK/bench.jsonl"

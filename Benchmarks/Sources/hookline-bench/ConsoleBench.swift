@@ -87,6 +87,7 @@ struct ConsoleBench: AsyncParsableCommand {
             try await time("events page (newest 50)", (0..<count).map { _ in "/api/events" })
             try await time("events page as HTML", (0..<count).map { _ in "/events" })
             try await time("a contact's events (50)", (0..<count).map { "/api/events?contact=c_\(($0 * 37) % 5000)" })
+            try await time("targets (health over the last day)", (0..<min(count, 50)).map { _ in "/api/targets" })
             if events.isEmpty { events = seen }
             try await time("an event's detail", (0..<count).map { "/api/events/\(events[$0 % max(1, events.count)])" })
             try await time("an event's page as HTML", (0..<count).map { "/events/\(events[$0 % max(1, events.count)])" })

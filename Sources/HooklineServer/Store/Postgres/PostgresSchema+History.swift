@@ -6,6 +6,6 @@ extension PostgresSchema {
 
         CREATE INDEX hookline_events_contact ON hookline_events (contact, received_at DESC);
 
-        CREATE INDEX hookline_jobs_finished ON hookline_jobs (target, finished_at) WHERE done;
+        CREATE INDEX hookline_jobs_finished ON hookline_jobs (target, finished_at) INCLUDE (outcome) WHERE done;
         """#
 }

@@ -72,9 +72,20 @@ extension PostgresStore {
         }
     }
 
-    /// From the fleet's jobs: those that ended over the last day (by their own index), those
-    /// not finished, and the lanes' heads.
+    /// From the fleet's jobs: those that ended over the last day (by their own index; counted
+    /// at most every `healthCountsFor`), those not finished, and the lanes' heads (each time).
     package func targetHealth() async throws -> [String: TargetHealth] {
+        var all = try await endedCounts()
+        let open = try await database.query("SELECT target, count(*) FROM hookline_jobs WHERE NOT done GROUP BY target", "console_waiting")
+        for (target, count) in try PostgresJournal.decodeAll(open, { (try $0[0].decode(String.self), try $0[1].decode(Int.self)) }) {
+            all[target, default: TargetHealth()].waiting = count
+        }
+        for (target, oldest) in try await oldestWaiting() { all[target, default: TargetHealth()].oldestWaiting = oldest }
+        return all
+    }
+
+    private func endedCounts() async throws -> [String: TargetHealth] {
+        if let cached = healthCounts.withLock({ $0 }), ContinuousClock.now - cached.at < Self.healthCountsFor { return cached.counts }
         let ended = try await database.query(
             """
             SELECT target,
@@ -98,11 +109,8 @@ extension PostgresStore {
                 throw JournalFailure("a row from the database cannot be read: \(error)")
             }
         }
-        let open = try await database.query("SELECT target, count(*) FROM hookline_jobs WHERE NOT done GROUP BY target", "console_waiting")
-        for (target, count) in try PostgresJournal.decodeAll(open, { (try $0[0].decode(String.self), try $0[1].decode(Int.self)) }) {
-            all[target, default: TargetHealth()].waiting = count
-        }
-        for (target, oldest) in try await oldestWaiting() { all[target, default: TargetHealth()].oldestWaiting = oldest }
+        let counted = all
+        healthCounts.withLock { $0 = (ContinuousClock.now, counted) }
         return all
     }
 

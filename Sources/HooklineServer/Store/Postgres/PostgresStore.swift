@@ -1,5 +1,6 @@
 import HooklineCore
 import ServiceLifecycle
+import Synchronization
 
 /// `store: {kind: postgres}`: the events, jobs, leases, learned ids and rate limits a fleet of
 /// Hooklines shares in one PostgreSQL (`PostgresDatabase`), kept through `PostgresJournal`
@@ -10,6 +11,10 @@ package final class PostgresStore: Store {
     package let journal: PostgresJournal
     let board: PostgresJobBoard
     package let recovery: RecoveryReport
+    /// The targets' job ends over the last hour and day, counted at most every
+    /// `healthCountsFor` (a count over a day of the fleet's jobs is the costly part).
+    let healthCounts = Mutex<(at: ContinuousClock.Instant, counts: [String: TargetHealth])?>(nil)
+    static let healthCountsFor: Duration = .seconds(10)
 
     /// Opens the store for a runtime on `database`, whose pool is already running: the schema
     /// migrated, this instance's leases from before a crash released, what its outbox still held
