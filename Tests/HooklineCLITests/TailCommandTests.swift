@@ -20,7 +20,9 @@ struct TailCommandTests {
         AuditRecord(ts: t0 + .seconds(2), outcome: .applied, event: "evt_A", source: "buildr", contact: "144", target: "omnichannel", attempt: 1, status: 200, ms: 12, request: "PUT /contacts/144"),
         AuditRecord(ts: t0 + .seconds(3), outcome: .failed, event: "evt_A", source: "buildr", contact: "144", target: "plannr", attempt: 2, status: 422, error: "HTTP 422: invalid"),
         AuditRecord(ts: t0 + .seconds(4), outcome: .rejected, source: "standard", status: 401, reason: "no_matching_signature", error: "bad signature", remote: "10.0.0.9"),
-        AuditRecord(ts: t0 + .seconds(5), outcome: .received, event: "evt_B", source: "standard", type: "contact.updated", contact: "c_1", targets: ["buildr"], payload: Array("{}".utf8)),
+        AuditRecord(
+            ts: t0 + .seconds(5), outcome: .received, event: "evt_B", message: "msg_B", source: "standard", type: "contact.updated", contact: "c_1",
+            targets: ["buildr"], payload: Array("{}".utf8)),
     ]
 
     static func writeLog(_ records: [AuditRecord]) throws -> String {
@@ -36,7 +38,7 @@ struct TailCommandTests {
         return lines
     }
 
-    @Test("filters by outcome, event, contact, target and time")
+    @Test("filters by outcome, event, contact, target, type, message and time — the console's filters")
     func filters() async throws {
         let path = try Self.writeLog(Self.sample)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -47,6 +49,9 @@ struct TailCommandTests {
         #expect(try await Self.output([path, "--target", "plannr"]).count == 3, "the received line names plannr among its targets")
         #expect(try await Self.output([path, "--since", "7s"]).count == 3)
         #expect(try await Self.output([path, "-n", "2"]).count == 2)
+        #expect(try await Self.output([path, "--until", "7s"]).count == 3, "before t0+3s")
+        #expect(try await Self.output([path, "--type", "contact.update"]).count == 1)
+        #expect(try await Self.output([path, "--message", "msg_B"]).count == 1)
     }
 
     @Test("columns for people, raw lines with --json")
@@ -63,6 +68,7 @@ struct TailCommandTests {
     func badFlags() throws {
         #expect(throws: CommandFailure.self) { try TailCommand.parse(["x", "--outcome", "sucess"]).filter(now: Self.t0) }
         #expect(throws: CommandFailure.self) { try TailCommand.parse(["x", "--since", "yesterday"]).filter(now: Self.t0) }
+        #expect(throws: CommandFailure.self) { try TailCommand.parse(["x", "--until", "soon"]).filter(now: Self.t0) }
     }
 
     @Test("-f picks up lines appended after it started, across a rotation and a truncation, and never prints half a line")

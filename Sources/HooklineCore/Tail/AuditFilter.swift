@@ -7,6 +7,10 @@ package struct AuditFilter: Sendable, Hashable {
     package var source: String?
     /// Lines at or after this time.
     package var since: UnixTime?
+    /// Lines before this time.
+    package var until: UnixTime?
+    package var type: String?
+    package var message: String?
 
     package init(
         outcomes: Set<AuditOutcome> = [],
@@ -32,6 +36,9 @@ package struct AuditFilter: Sendable, Hashable {
         if let target, record.target != target, !(record.targets ?? []).contains(target) { return false }
         if let source, record.source != source { return false }
         if let since, record.ts < since { return false }
+        if let until, !(record.ts < until) { return false }
+        if let type, record.type != type { return false }
+        if let message, record.message != message { return false }
         return true
     }
 
@@ -50,9 +57,14 @@ package struct AuditFilter: Sendable, Hashable {
 
     /// Parses `--since`: a duration back from `now` (`10m`, `2h`) or an RFC 3339 time.
     package static func since(_ text: String, now: UnixTime) throws(AuditFilterError) -> UnixTime {
+        try time(text, now: now, option: "--since")
+    }
+
+    /// Parses a time option: a duration back from `now` (`10m`, `2h`) or an RFC 3339 time.
+    package static func time(_ text: String, now: UnixTime, option: String) throws(AuditFilterError) -> UnixTime {
         if let duration = ConfigurationValues.duration(text) { return now - duration }
         if let time = UnixTime(rfc3339: text) { return time }
-        throw AuditFilterError(message: "--since: expected a duration such as 10m or 2h, or a time such as 2026-11-22T07:00:00Z, got '\(text)'")
+        throw AuditFilterError(message: "\(option): expected a duration such as 10m or 2h, or a time such as 2026-11-22T07:00:00Z, got '\(text)'")
     }
 }
 

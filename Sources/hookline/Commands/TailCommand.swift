@@ -50,14 +50,27 @@ struct TailCommand: AsyncParsableCommand {
     @Option(help: "Only lines from the last DURATION (10m, 2h) or since an RFC 3339 time.")
     var since: String?
 
+    @Option(help: "Only lines before DURATION ago (10m, 2h) or before an RFC 3339 time.")
+    var until: String?
+
+    @Option(help: "Only lines of this message type (contact.updated, account.created, …).")
+    var type: String?
+
+    @Option(help: "Only lines of this message id (the sender's).")
+    var message: String?
+
     @Flag(help: "Print the raw JSON lines instead of columns.")
     var json = false
 
     func filter(now: UnixTime) throws -> AuditFilter {
         do {
-            return AuditFilter(
+            var filter = AuditFilter(
                 outcomes: try AuditFilter.outcomes(outcome), event: event, contact: contact, target: target, source: source,
                 since: try since.map { text throws(AuditFilterError) in try AuditFilter.since(text, now: now) })
+            filter.until = try until.map { text throws(AuditFilterError) in try AuditFilter.time(text, now: now, option: "--until") }
+            filter.type = type
+            filter.message = message
+            return filter
         } catch {
             throw CommandFailure.usage(error.message)
         }
