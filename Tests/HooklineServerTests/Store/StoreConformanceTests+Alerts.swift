@@ -51,33 +51,27 @@ extension StoreConformanceTests {
 struct FleetAlertStoreTests {
     @Test("the same change reported by two instances is sent by one; a recovery once; a repeat only when due")
     func oncePerFleet() async throws {
-        let one = try TemporaryDirectory()
-        let two = try TemporaryDirectory()
-        let database = try await one.database(in: try await PostgresCluster.shared())
-        try database.write(toFile: two.file("database"), atomically: true, encoding: .utf8)
-        try await StoreUnderTest.postgres.with(one) { first in
-            try await StoreUnderTest.postgres.with(two) { second in
-                func message(_ state: AlertState, from store: any Store, repeated: Bool = false) -> AlertMessage {
-                    var alert = Alert(
-                        rule: "rate", when: "failure_rate", subjectKind: "target", subject: "plannr", state: state, since: .now(),
-                        figures: ["failure_rate": "0.50"], channels: ["ops"])
-                    alert.repeated = repeated
-                    return AlertMessage(alert: alert, since: .now(), at: .now(), instance: store.instanceName)
-                }
-                #expect(first.instanceName != second.instanceName)
-                #expect(try await first.record(alert: message(.firing, from: first), repeatEvery: nil))
-                #expect(try await second.record(alert: message(.firing, from: second), repeatEvery: nil) == false, "sent by the first already")
-                #expect(
-                    try await second.record(alert: message(.firing, from: second, repeated: true), repeatEvery: .seconds(3600)) == false,
-                    "a repeat is not due yet")
-                #expect(try await second.record(alert: message(.firing, from: second, repeated: true), repeatEvery: .milliseconds(1)))
-                #expect(try await second.record(alert: message(.recovered, from: second), repeatEvery: nil))
-                #expect(try await first.record(alert: message(.recovered, from: first), repeatEvery: nil) == false, "recovered already")
-                #expect(try await first.record(alert: message(.firing, from: first), repeatEvery: nil), "firing again after a recovery")
-                let sent = try await first.sentAlerts(limit: 10)
-                #expect(sent.map(\.state) == [.firing, .recovered, .firing, .firing])
-                #expect(sent.map(\.sentBy) == [first.instanceName, second.instanceName, second.instanceName, first.instanceName])
+        try await StoreUnderTest.twoOnOneDatabase { first, second in
+            func message(_ state: AlertState, from store: any Store, repeated: Bool = false) -> AlertMessage {
+                var alert = Alert(
+                    rule: "rate", when: "failure_rate", subjectKind: "target", subject: "plannr", state: state, since: .now(),
+                    figures: ["failure_rate": "0.50"], channels: ["ops"])
+                alert.repeated = repeated
+                return AlertMessage(alert: alert, since: .now(), at: .now(), instance: store.instanceName)
             }
+            #expect(first.instanceName != second.instanceName)
+            #expect(try await first.record(alert: message(.firing, from: first), repeatEvery: nil))
+            #expect(try await second.record(alert: message(.firing, from: second), repeatEvery: nil) == false, "sent by the first already")
+            #expect(
+                try await second.record(alert: message(.firing, from: second, repeated: true), repeatEvery: .seconds(3600)) == false,
+                "a repeat is not due yet")
+            #expect(try await second.record(alert: message(.firing, from: second, repeated: true), repeatEvery: .milliseconds(1)))
+            #expect(try await second.record(alert: message(.recovered, from: second), repeatEvery: nil))
+            #expect(try await first.record(alert: message(.recovered, from: first), repeatEvery: nil) == false, "recovered already")
+            #expect(try await first.record(alert: message(.firing, from: first), repeatEvery: nil), "firing again after a recovery")
+            let sent = try await first.sentAlerts(limit: 10)
+            #expect(sent.map(\.state) == [.firing, .recovered, .firing, .firing])
+            #expect(sent.map(\.sentBy) == [first.instanceName, second.instanceName, second.instanceName, first.instanceName])
         }
     }
 }

@@ -214,18 +214,12 @@ extension StoreConformanceTests {
 struct FleetPauseTests {
     @Test("a pause on one instance is held by another on the same database within a second or two, and so is the resume")
     func acrossInstances() async throws {
-        let one = try TemporaryDirectory()
-        let two = try TemporaryDirectory()
-        let database = try await one.database(in: try await PostgresCluster.shared())
-        try database.write(toFile: two.file("database"), atomically: true, encoding: .utf8)
-        try await StoreUnderTest.postgres.with(one) { first in
-            try await StoreUnderTest.postgres.with(two) { second in
-                #expect(try await first.pause("omnichannel", by: "test:first"))
-                try await eventually(timeout: .seconds(5)) { second.paused["omnichannel"]?.by == "test:first" }
-                #expect(try await second.pause("omnichannel", by: "test:second") == false, "the fleet has one pause per target")
-                #expect(try await second.resume("omnichannel", by: "test:second"))
-                try await eventually(timeout: .seconds(5)) { first.paused.isEmpty }
-            }
+        try await StoreUnderTest.twoOnOneDatabase { first, second in
+            #expect(try await first.pause("omnichannel", by: "test:first"))
+            try await eventually(timeout: .seconds(5)) { second.paused["omnichannel"]?.by == "test:first" }
+            #expect(try await second.pause("omnichannel", by: "test:second") == false, "the fleet has one pause per target")
+            #expect(try await second.resume("omnichannel", by: "test:second"))
+            try await eventually(timeout: .seconds(5)) { first.paused.isEmpty }
         }
     }
 }

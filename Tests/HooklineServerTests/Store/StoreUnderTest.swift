@@ -57,6 +57,17 @@ struct StoreUnderTest: Sendable, CustomStringConvertible {
     }
 
     static let all: [StoreUnderTest] = [.file, .postgres]
+
+    /// Two PostgreSQL stores on one database, as two instances of a fleet, each with its own place.
+    static func twoOnOneDatabase(_ body: (_ first: any Store, _ second: any Store) async throws -> Void) async throws {
+        let one = try TemporaryDirectory()
+        let two = try TemporaryDirectory()
+        let database = try await one.database(in: try await PostgresCluster.shared())
+        try database.write(toFile: two.file("database"), atomically: true, encoding: .utf8)
+        try await postgres.with(one) { first in
+            try await postgres.with(two) { second in try await body(first, second) }
+        }
+    }
 }
 
 extension TemporaryDirectory {
