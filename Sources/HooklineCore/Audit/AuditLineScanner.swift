@@ -51,6 +51,56 @@ package enum AuditLineScanner {
         return summary
     }
 
+    /// The line's index keys (`IndexKey`), hashed straight from its bytes: no String is made
+    /// unless an id holds an escape. Nil when the line cannot be read.
+    package static func indexKeys(_ line: UnsafeRawBufferPointer, into keys: inout [UInt64]) -> Bool {
+        var cursor = Cursor(bytes: line)
+        cursor.skipSpace()
+        guard cursor.take(UInt8(ascii: "{")) else { return false }
+        var outcome: AuditOutcome?
+        var event: UInt64?
+        var into: UInt64?
+        var contact: UInt64?
+        var message: UInt64?
+        cursor.skipSpace()
+        if cursor.take(UInt8(ascii: "}")) { return false }
+        while true {
+            cursor.skipSpace()
+            guard let key = cursor.keyIdentifier() else { return false }
+            cursor.skipSpace()
+            guard cursor.take(UInt8(ascii: ":")) else { return false }
+            cursor.skipSpace()
+            switch key {
+            case .outcome:
+                guard let value = cursor.outcome() else { return false }
+                outcome = value
+            case .event: guard let hash = cursor.hashedString(UInt8(ascii: "e")) else { return false }; event = hash
+            case .into: guard let hash = cursor.hashedString(UInt8(ascii: "e")) else { return false }; into = hash
+            case .contact: guard let hash = cursor.hashedString(UInt8(ascii: "c")) else { return false }; contact = hash
+            case .message: guard let hash = cursor.hashedString(UInt8(ascii: "m")) else { return false }; message = hash
+            default:
+                guard cursor.skipValue(depth: 0) else { return false }
+            }
+            cursor.skipSpace()
+            if cursor.take(UInt8(ascii: ",")) { continue }
+            guard cursor.take(UInt8(ascii: "}")) else { return false }
+            break
+        }
+        guard let outcome else { return false }
+        if let event { keys.append(event) }
+        if let into, into != event { keys.append(into) }
+        switch outcome {
+        case .received, .redriven:
+            if let contact { keys.append(contact) }
+            if let message { keys.append(message) }
+        case .duplicate, .coalesced:
+            if let message { keys.append(message) }
+        default:
+            break
+        }
+        return true
+    }
+
     package static func scan(_ line: [UInt8]) -> AuditLineSummary? {
         line.withUnsafeBytes { scan($0) }
     }
@@ -147,6 +197,29 @@ package enum AuditLineScanner {
                 return text
             }
             return String(validating: UnsafeRawBufferPointer(rebasing: bytes[(start + 1)..<(index - 1)]), as: UTF8.self)
+        }
+
+        /// A string value's `IndexKey` hash under `kind`, from its bytes; an escaped value is
+        /// decoded first, so the hash is the id's whatever its spelling.
+        mutating func hashedString(_ kind: UInt8) -> UInt64? {
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+            let start = index + 1
+            var probe = start
+            var escaped = false
+            while probe < bytes.count, bytes[probe] != UInt8(ascii: "\"") {
+                if bytes[probe] == UInt8(ascii: "\\") {
+                    escaped = true
+                    probe += 1
+                }
+                probe += 1
+            }
+            guard probe < bytes.count else { return nil }
+            if escaped {
+                guard let text = string() else { return nil }
+                return IndexKey.hash(kind, text)
+            }
+            index = probe + 1
+            return IndexKey.hash(kind, bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<probe]))
         }
 
         mutating func integer() -> Int? {

@@ -27,10 +27,20 @@ package enum IndexKey {
 
     /// FNV-1a, 64 bits.
     static func hash(_ kind: UInt8, _ id: some StringProtocol) -> UInt64 {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        value = (value ^ UInt64(kind)) &* 0x0000_0100_0000_01b3
-        value = (value ^ UInt64(UInt8(ascii: ":"))) &* 0x0000_0100_0000_01b3
+        var value = start(kind)
         for byte in id.utf8 { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
         return value
+    }
+
+    /// The same over an id's UTF-8 bytes.
+    static func hash(_ kind: UInt8, bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var value = start(kind)
+        for byte in bytes { value = (value ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return value
+    }
+
+    private static func start(_ kind: UInt8) -> UInt64 {
+        let value = (0xcbf2_9ce4_8422_2325 ^ UInt64(kind)) &* 0x0000_0100_0000_01b3
+        return (value ^ UInt64(UInt8(ascii: ":"))) &* 0x0000_0100_0000_01b3
     }
 }

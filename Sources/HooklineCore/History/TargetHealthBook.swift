@@ -11,6 +11,21 @@ package struct TargetHealthBook: Sendable {
     private struct Target: Sendable {
         var buckets = [Bucket](repeating: Bucket(), count: TargetHealthBook.minutes)
         var lastApplied: UnixTime?
+
+        mutating func record(applied: Bool, at: UnixTime) {
+            let minute = at.milliseconds / 60_000
+            let slot = Int(((minute % Int64(TargetHealthBook.minutes)) + Int64(TargetHealthBook.minutes)) % Int64(TargetHealthBook.minutes))
+            if buckets[slot].minute != minute {
+                // An older minute's bucket is reused; a record older than the bucket's is dropped.
+                guard buckets[slot].minute < minute else { return }
+                buckets[slot] = Bucket(minute: minute)
+            }
+            buckets[slot].ended += 1
+            if applied {
+                buckets[slot].applied += 1
+                if lastApplied.map({ $0 < at }) ?? true { lastApplied = at }
+            }
+        }
     }
 
     static let minutes = 1440
@@ -21,21 +36,9 @@ package struct TargetHealthBook: Sendable {
     /// A job at `target` ended at `at`: `applied`, or `failed`/`dead` (anything else is not a
     /// delivery's end and is ignored).
     package mutating func record(target: String, outcome: AuditOutcome, at: UnixTime) {
-        guard [.applied, .failed, .dead].contains(outcome) else { return }
-        let minute = at.milliseconds / 60_000
-        let slot = Int(((minute % Int64(Self.minutes)) + Int64(Self.minutes)) % Int64(Self.minutes))
-        var entry = targets_[target] ?? Target()
-        if entry.buckets[slot].minute != minute {
-            // An older minute's bucket is reused; a record older than the bucket's is dropped.
-            guard entry.buckets[slot].minute < minute else { return }
-            entry.buckets[slot] = Bucket(minute: minute)
-        }
-        entry.buckets[slot].ended += 1
-        if outcome == .applied {
-            entry.buckets[slot].applied += 1
-            if entry.lastApplied.map({ $0 < at }) ?? true { entry.lastApplied = at }
-        }
-        targets_[target] = entry
+        guard outcome == .applied || outcome == .failed || outcome == .dead else { return }
+        // In place: the day's buckets are not copied for a record.
+        targets_[target, default: Target()].record(applied: outcome == .applied, at: at)
     }
 
     /// The targets with a record.

@@ -58,3 +58,27 @@ struct EventQueryTests {
         #expect(EventQuery(until: Self.now + .seconds(61)).matches(summary) && !EventQuery(until: Self.now + .seconds(60)).matches(summary))
     }
 }
+
+@Suite("index keys")
+struct IndexKeyTests {
+    @Test("keys hashed straight from a line's bytes are the keys of its parsed fields, escaped ids included")
+    func rawAgreesWithParsed() throws {
+        let ids = ["evt_01M8", "c_7f3a21", "c \"quoted\"", "ümlaut-ß", "tab\there", "slash/\\back"]
+        var records: [AuditRecord] = []
+        for id in ids {
+            records.append(AuditRecord(ts: UnixTime(milliseconds: 1), outcome: .received, event: id, message: "m_" + id, source: "s", type: "t", contact: id, targets: ["x"], payload: Array(#"{"a":"\"}"}"#.utf8)))
+            records.append(AuditRecord(ts: UnixTime(milliseconds: 2), outcome: .applied, event: id, contact: id, target: "x", attempt: 1))
+            records.append(AuditRecord(ts: UnixTime(milliseconds: 3), outcome: .duplicate, message: "m_" + id, source: "s", contact: id, into: id))
+        }
+        for record in records {
+            let line = record.jsonLine
+            let parsed = try #require(AuditLineScanner.scan(line))
+            var raw: [UInt64] = []
+            let read = line.withUnsafeBytes { AuditLineScanner.indexKeys(UnsafeRawBufferPointer(rebasing: $0[..<($0.count - 1)]), into: &raw) }
+            #expect(read)
+            #expect(Set(raw) == Set(IndexKey.keys(of: parsed)), "\(String(decoding: line, as: UTF8.self))")
+        }
+        var none: [UInt64] = []
+        #expect(!Array("not json".utf8).withUnsafeBytes { AuditLineScanner.indexKeys($0, into: &none) })
+    }
+}

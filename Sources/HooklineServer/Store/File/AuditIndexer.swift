@@ -107,9 +107,11 @@ package final class AuditIndexer: Sendable {
         var from = covered
         while from < size {
             var entries: [(UInt64, Int64)] = []
+            var keys: [UInt64] = []
             let end = try Self.forEachLine(in: log, from: from, limit: blockBytes * 16) { line, offset in
-                guard let summary = AuditLineScanner.scan(line) else { return }
-                for key in IndexKey.keys(of: summary) { entries.append((key, offset)) }
+                keys.removeAll(keepingCapacity: true)
+                guard AuditLineScanner.indexKeys(line, into: &keys) else { return }
+                for key in keys { entries.append((key, offset)) }
             }
             guard end > from else { break }
             valid = try AuditIndexFile.appendBlock(indexPath, at: valid, entries: entries, from: from, to: end)
@@ -142,9 +144,11 @@ package final class AuditIndexer: Sendable {
     private func extend(_ log: String, indexPath: String, inode: UInt64, valid: inout Int64, all: Bool, from file: AuditIndexFile) throws {
         let covered = file.coveredEnd
         var entries: [(UInt64, Int64)] = []
+        var keys: [UInt64] = []
         let end = try Self.forEachLine(in: log, from: covered) { line, offset in
-            guard let summary = AuditLineScanner.scan(line) else { return }
-            for key in IndexKey.keys(of: summary) { entries.append((key, offset)) }
+            keys.removeAll(keepingCapacity: true)
+            guard AuditLineScanner.indexKeys(line, into: &keys) else { return }
+            for key in keys { entries.append((key, offset)) }
         }
         if end > covered { valid = try AuditIndexFile.appendBlock(indexPath, at: valid, entries: entries, from: covered, to: end) }
     }
@@ -160,13 +164,10 @@ package final class AuditIndexer: Sendable {
             }
             do {
                 try AuditIndexFile.create(indexPath, inode: inode)
-                var entries: [(UInt64, Int64)] = []
-                let end = try Self.forEachLine(in: archive, from: 0) { line, offset in
-                    guard let summary = AuditLineScanner.scan(line) else { return }
-                    for key in IndexKey.keys(of: summary) { entries.append((key, offset)) }
-                }
-                var valid = try AuditIndexFile.appendBlock(indexPath, at: Int64(AuditIndexFile.headerSize), entries: entries, from: 0, to: end)
-                valid = try AuditIndexFile.finish(indexPath, at: valid, coveredEnd: end)
+                published.withLock { $0[archive] = nil }
+                var valid = Int64(AuditIndexFile.headerSize)
+                try extend(archive, indexPath: indexPath, inode: inode, valid: &valid, all: true)
+                valid = try AuditIndexFile.finish(indexPath, at: valid, coveredEnd: index(of: archive)?.coveredEnd ?? 0)
                 if let (file, _) = AuditIndexFile.open(indexPath, inode: inode, verify: false) { publish(archive, file) }
             } catch {
                 logger.warning("an archive of the audit log could not be indexed", metadata: ["archive": .string(archive), "error": "\(error)"])

@@ -163,8 +163,10 @@ struct AuditLogHistory: Sendable {
     func lines(under keys: Set<UInt64>, in path: String) throws -> [(Int64, AuditRecord)] {
         let index = indexer?.index(of: path)
         var offsets = keys.flatMap { index?.offsets(of: $0) ?? [] }
+        var found: [UInt64] = []
         _ = try AuditIndexer.forEachLine(in: path, from: index?.coveredEnd ?? 0) { line, offset in
-            guard let summary = AuditLineScanner.scan(line), IndexKey.keys(of: summary).contains(where: keys.contains) else { return }
+            found.removeAll(keepingCapacity: true)
+            guard AuditLineScanner.indexKeys(line, into: &found), found.contains(where: keys.contains) else { return }
             offsets.append(offset)
         }
         guard !offsets.isEmpty else { return [] }
