@@ -38,6 +38,23 @@ struct AuditIndexTests {
         return found
     }
 
+    @Test("reading forward hands every whole line over with its offset, a line longer than the buffer too, and stops past a limit")
+    func forward() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("lines")
+        let long = String(repeating: "x", count: 3 << 20)
+        let text = "a\n" + long + "\nbb\n\nccc\nunfinished"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        var seen: [(Int, Int64)] = []
+        let end = try AuditIndexer.forEachLine(in: path, from: 0) { line, offset in seen.append((line.count, offset)) }
+        #expect(seen.map(\.0) == [1, 3 << 20, 2, 3])
+        #expect(seen.map(\.1) == [0, 2, Int64(3 << 20) + 3, Int64(3 << 20) + 7])
+        #expect(end == Int64(text.utf8.count - "unfinished".utf8.count), "the unfinished line is left for later")
+        var limited: [Int64] = []
+        _ = try AuditIndexer.forEachLine(in: path, from: 0, limit: 1) { _, offset in limited.append(offset) }
+        #expect(limited == [0])
+    }
+
     @Test("an index built in blocks and merged finds exactly the lines of an event, a contact's openings and a message")
     func findsLines() throws {
         let directory = try TemporaryDirectory()

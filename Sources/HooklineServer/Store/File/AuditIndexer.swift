@@ -214,35 +214,52 @@ package final class AuditIndexer: Sendable {
         AuditLogHistory(path: logPath).segments().dropFirst().map(\.path)
     }
 
-    /// Calls `body` with every complete line from `from` on, and returns where the last one ends.
+    /// Calls `body` with every complete line from `from` on (until `limit` bytes are passed),
+    /// and returns where the last one ends. Lines are handed over in place, in one buffer that
+    /// keeps a line cut by a read at its start for the next.
     static func forEachLine(
         in path: String, from: Int64, limit: Int64 = .max, _ body: (UnsafeRawBufferPointer, Int64) throws -> Void
     ) throws -> Int64 {
         let descriptor = try SystemCalls.open(path, .readOnly, operation: "read the audit log")
         defer { SystemCalls.closeAfterReading(descriptor) }
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        var carry: [UInt8] = []
-        var position = from
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        // buffer[0..<filled] holds the file from `bufferStart` on.
+        var filled = 0
+        var bufferStart = from
         var end = from
         while end - from < limit {
-            let count = try SystemCalls.read(descriptor, at: position, into: &chunk, path: path, operation: "read the audit log")
+            if filled == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let count: Int
+            do {
+                count = try buffer.withUnsafeMutableBytes { bytes in
+                    try descriptor.read(fromAbsoluteOffset: bufferStart + Int64(filled), into: UnsafeMutableRawBufferPointer(rebasing: bytes[filled...]))
+                }
+            } catch {
+                throw FileError(path: path, operation: "read the audit log", error)
+            }
             if count == 0 { break }
-            var block = carry
-            block.append(contentsOf: chunk[0..<count])
-            let blockStart = position - Int64(carry.count)
-            carry = []
-            try block.withUnsafeBytes { bytes in
-                var start = 0
-                while start < bytes.count, let base = bytes.baseAddress, let newline = memchr(base + start, 0x0A, bytes.count - start) {
+            filled += count
+            var start = 0
+            try buffer.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                while start < filled, let newline = memchr(base + start, 0x0A, filled - start) {
                     let index = base.distance(to: UnsafeRawPointer(newline))
-                    if index > start { try body(UnsafeRawBufferPointer(rebasing: bytes[start..<index]), blockStart + Int64(start)) }
+                    if index > start { try body(UnsafeRawBufferPointer(rebasing: bytes[start..<index]), bufferStart + Int64(start)) }
                     start = index + 1
-                    end = blockStart + Int64(start)
+                    end = bufferStart + Int64(start)
                     if end - from >= limit { break }
                 }
-                carry = Array(bytes[start...])
             }
-            position += Int64(count)
+            // What is left (a line still coming) moves to the front.
+            let left = filled - start
+            if left > 0, start > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    guard let base = bytes.baseAddress else { return }
+                    memmove(base, base + start, left)
+                }
+            }
+            bufferStart += Int64(start)
+            filled = left
         }
         return end
     }
