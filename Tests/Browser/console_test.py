@@ -17,7 +17,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -58,10 +58,25 @@ def browser(javascript=True):
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
+def row(driver, target):
+    return driver.find_element(By.XPATH, "//tr[td/a[text()='%s']]" % target)
+
+
 def wait_for_row(driver, target, text):
-    """Waits for the targets page's row of `target` to show `text` (the page may be reloading)."""
-    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException,)).until(
-        lambda d: text in d.find_element(By.XPATH, "//tr[td/a[text()='%s']]" % target).text)
+    """Waits for the targets page's row of `target` to show `text`; while the page is being
+    replaced, an element may be gone from one moment to the next."""
+    WebDriverWait(driver, 10, ignored_exceptions=(StaleElementReferenceException, WebDriverException)).until(
+        lambda d: text in row(d, target).text)
+
+
+def submit(driver, target, button, accept_confirmation):
+    """Presses `button` in `target`'s row, accepts the confirmation when there is one, waits for
+    the page the form's redirect brings, and returns."""
+    old = row(driver, target)
+    old.find_element(By.XPATH, ".//button[text()='%s']" % button).click()
+    if accept_confirmation:
+        WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
 
 
 def check(condition, message):
@@ -119,12 +134,10 @@ def with_javascript(url, token, screenshots):
         check("Pause omnichannel?" in alert.text, "the script asks first: " + alert.text)
         alert.dismiss()
         check("paused by" not in driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]").text, "dismissed: nothing paused")
-        driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]//button[text()='Pause']").click()
-        WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
+        submit(driver, "omnichannel", "Pause", accept_confirmation=True)
         wait_for_row(driver, "omnichannel", "paused by console:demo")
         shot(driver, screenshots, "targets-paused")
-        driver.find_element(By.XPATH, "//tr[td/a[text()='omnichannel']]//button[text()='Resume']").click()
-        WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
+        submit(driver, "omnichannel", "Resume", accept_confirmation=True)
         wait_for_row(driver, "omnichannel", "running")
 
         driver.get(url + "/alerts")
@@ -143,9 +156,9 @@ def without_javascript(url, token):
         sign_in(driver, url, token)
         driver.get(url + "/targets")
         # No script: the form posts at once and the page comes back with the target paused.
-        driver.find_element(By.XPATH, "//tr[td/a[text()='plannr']]//button[text()='Pause']").click()
+        submit(driver, "plannr", "Pause", accept_confirmation=False)
         wait_for_row(driver, "plannr", "paused by console:demo")
-        driver.find_element(By.XPATH, "//tr[td/a[text()='plannr']]//button[text()='Resume']").click()
+        submit(driver, "plannr", "Resume", accept_confirmation=False)
         wait_for_row(driver, "plannr", "running")
         # Signed out, the session no longer works.
         driver.find_element(By.CSS_SELECTOR, "header form button").click()
