@@ -66,6 +66,15 @@ struct AlertTestProcessTests {
             #expect(check.output.contains("alert      consecutive_failures: target * fails 10 attempts in a row (warning); paused at 50 → ops, chat"), "\(check.output)")
             #expect(check.output.contains("alert      slow: an event waits at target * longer than 15m → ops, again every 1h while it holds"), "\(check.output)")
             #expect(!check.output.contains(Self.slackToken) && !check.output.contains("MfKQ9r8G"), "no secret or token in check-config")
+
+            // A console on every interface without TLS in front is warned about.
+            let open = try String(contentsOfFile: path, encoding: .utf8)
+                + "\nconsole:\n  listen: 0.0.0.0:9090\n  tokens: [{name: a, sha256: \"\(SHA256Digest.hex("hlc_x"))\"}]\n"
+            try open.write(toFile: path, atomically: true, encoding: .utf8)
+            let warned = try await ServeProcessTests.run(["check-config", path], environment: environment)
+            #expect(warned.status == 0)
+            #expect(warned.output.contains("console    http://0.0.0.0:9090 — tokens: a (viewer)"), "\(warned.output)")
+            #expect(warned.output.contains("warning    the console listens on 0.0.0.0 without an https public_url"), "\(warned.output)")
         }
     }
 }

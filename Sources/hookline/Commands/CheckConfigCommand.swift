@@ -59,6 +59,12 @@ struct CheckConfigCommand: ParsableCommand {
             let every = rule.repeatEvery.map { ", again every \($0.configurationText) while it holds" } ?? ""
             lines.append("  alert      \(rule.name): \(rule.conditionText) → \(rule.to.joined(separator: ", "))\(every)")
         }
+        if let console = configuration.console, !["127.0.0.1", "::1", "localhost"].contains(console.host),
+            console.publicURL?.hasPrefix("https://") != true
+        {
+            lines.append(
+                "  warning    the console listens on \(console.host) without an https public_url: tokens and session cookies would cross the network in clear; put TLS in front (docs/internet.md) and set console.public_url")
+        }
         for source in configuration.sources where source.kind.sendsThinReferences && source.resolveWith == nil {
             lines.append("  warning    source \(source.name) has no resolve_with target: thin \(source.kind) deliveries will fail")
         }
