@@ -65,7 +65,8 @@ struct HostileProcessTests {
         let peak = Self.status(process.processIdentifier, "VmHWM")
         #expect(results.allSatisfy { $0.stalled }, "the server stopped reading every peer: \(results)")
         #expect(peak - idle < Self.rssBoundKiB, "RSS idle \(idle) KiB, peak \(peak) KiB")
-        let answered = try? await HTTPGet.status("http://127.0.0.1:\(port)/healthz")
-        #expect(answered == 200)
+        // Others are still served: a /healthz answered, within 30 s on a loaded two-core CI run
+        // (how fast is measured by Benchmarks/hostile.py on a release build).
+        try await eventuallyTrue(timeout: .seconds(30)) { (try? await HTTPGet.status("http://127.0.0.1:\(port)/healthz")) == 200 }
     }
 }

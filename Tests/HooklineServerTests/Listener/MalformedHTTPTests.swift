@@ -58,15 +58,17 @@ struct MalformedHTTPTests {
     func deadlinePerRequest() async throws {
         try await withHookline(yaml: { TestConfiguration.yaml(auditPath: $0, requestTimeout: "1s") }) { hookline in
             let connection = try RawConnection(port: hookline.running.port)
-            // Whole requests for longer than the deadline: none is cut off.
+            // Whole requests for longer than the deadline: none is cut off. At least two, however
+            // slowly a loaded machine answers (the deadline is per request, not per connection).
             let serving = ContinuousClock.now
             var served = 0
-            while ContinuousClock.now - serving < .milliseconds(1500) {
+            while ContinuousClock.now - serving < .milliseconds(1500) || served < 2 {
                 connection.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
                 #expect(await connection.readResponse().hasPrefix("HTTP/1.1 200 OK"))
                 served += 1
+                if ContinuousClock.now - serving > .seconds(30) { break }
             }
-            #expect(served > 1)
+            #expect(served > 1 && ContinuousClock.now - serving >= .milliseconds(1500))
             // Then one trickled: closed about a second after it began, not earlier, not never.
             let (cutOff, elapsed) = try await Self.trickle(on: connection)
             #expect(cutOff, "the trickling connection was closed")
