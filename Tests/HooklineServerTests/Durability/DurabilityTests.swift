@@ -142,7 +142,8 @@ struct DurabilityTests {
                 for (contact, name) in [("144", "a"), ("2279", "b"), ("48213", "c")] {
                     events.append(try #require(try await first.deliver(Self.update(contact, name), to: "standard").eventID))
                 }
-                try await eventually("three calls in flight") { sandbox.requests(pathPrefix: "/omnichannel").count == 3 }
+                // However slowly a loaded two-core suite gets the calls going (10 s was once not enough).
+                try await eventually(timeout: .seconds(30), "three calls in flight") { sandbox.requests(pathPrefix: "/omnichannel").count == 3 }
                 stopping = ContinuousClock.now
                 return events
             }
