@@ -97,9 +97,10 @@ package final class AuditIndexer: Sendable {
         }
     }
 
-    /// Indexes `log` from where its index ends, in one block, when enough is unindexed.
-    private func extend(_ log: String, indexPath: String, inode: UInt64, valid: inout Int64, all: Bool) throws {
-        let covered = index(of: log)?.coveredEnd ?? 0
+    /// Indexes `log` from where its index ends (`from`, else its published index's end), when
+    /// enough is unindexed (or `all`), and publishes the index.
+    private func extend(_ log: String, indexPath: String, inode: UInt64, valid: inout Int64, all: Bool, from start: Int64? = nil) throws {
+        let covered = start ?? index(of: log)?.coveredEnd ?? 0
         let size = try FileSize.of(log)
         guard size > covered, all || size - covered >= blockBytes else { return }
         // A long unindexed stretch (a first start on a big log) goes in blocks of at most
@@ -130,27 +131,14 @@ package final class AuditIndexer: Sendable {
             }
             var bytes = valid
             if !file.finished {
-                try extend(archive, indexPath: indexPath, inode: inode, valid: &bytes, all: true, from: file)
-                let covered = AuditIndexFile.open(indexPath, inode: inode, verify: false)?.file.coveredEnd ?? 0
-                _ = try AuditIndexFile.finish(indexPath, at: bytes, coveredEnd: covered)
+                try extend(archive, indexPath: indexPath, inode: inode, valid: &bytes, all: true, from: file.coveredEnd)
+                _ = try AuditIndexFile.finish(indexPath, at: bytes, coveredEnd: index(of: archive)?.coveredEnd ?? file.coveredEnd)
             }
             try SystemCalls.rename(indexPath, to: Self.indexPath(of: archive))
             if let (finished, _) = AuditIndexFile.open(Self.indexPath(of: archive), inode: inode, verify: false) { publish(archive, finished) }
             return
         }
         try SystemCalls.unlink(indexPath)
-    }
-
-    private func extend(_ log: String, indexPath: String, inode: UInt64, valid: inout Int64, all: Bool, from file: AuditIndexFile) throws {
-        let covered = file.coveredEnd
-        var entries: [(UInt64, Int64)] = []
-        var keys: [UInt64] = []
-        let end = try Self.forEachLine(in: log, from: covered) { line, offset in
-            keys.removeAll(keepingCapacity: true)
-            guard AuditLineScanner.indexKeys(line, into: &keys) else { return }
-            for key in keys { entries.append((key, offset)) }
-        }
-        if end > covered { valid = try AuditIndexFile.appendBlock(indexPath, at: valid, entries: entries, from: covered, to: end) }
     }
 
     /// Builds the index of every archive that has no finished one.
