@@ -32,6 +32,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         // Counts allocations for the ingest path's budget (hookline-allocations, preloaded).
         .package(url: "https://github.com/ordo-one/malloc-interposer.git", from: "1.6.1"),
+        // Traces (tracing: in the configuration): the API, and OpenTelemetry's exporter over
+        // OTLP/HTTP only — the gRPC trait would add grpc-swift and about twice the build.
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/swift-otel/swift-otel.git", from: "1.6.0", traits: ["OTLPHTTP"]),
     ],
     targets: [
         .systemLibrary(
@@ -63,6 +67,8 @@ let package = Package(
                 .product(name: "SystemPackage", package: "swift-system"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "OTel", package: "swift-otel"),
             ]
         ),
         // The web console: pages and a JSON API over a running Hookline, on a listener of its own.
@@ -170,6 +176,8 @@ let package = Package(
             name: "HooklineServerTests",
             dependencies: [
                 "HooklineCore", "HooklineTestSupport", "HooklineServer", "HooklineSandbox", "HooklineTools", "HooklineConsole",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "InMemoryTracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -60,6 +60,7 @@ extension AuditRecord {
         string("error", error)
         string("remote", remote)
         string("by", by)
+        string("trace", trace)
         if let payload {
             output.append(contentsOf: #","payload":""#.utf8)
             JSONWriter.writeEscaped(payload, into: &output)
@@ -126,6 +127,7 @@ extension AuditRecord {
         error = try string("error")
         remote = try string("remote")
         by = try string("by")
+        trace = try string("trace")
         payload = try string("payload").map { Array($0.utf8) }
     }
 }

@@ -40,6 +40,9 @@ package struct AuditRecord: Sendable, Hashable {
     /// Who took an operator's action (`paused`, `resumed`): a console token's name, a shell
     /// user, or an alert rule.
     package var by: String?
+    /// The trace context of the receive (or redrive) span, on opening lines when tracing is on
+    /// (`TraceCarrier`'s text: the W3C `traceparent`), so every attempt joins that trace.
+    package var trace: String?
     /// The raw body (received), as the exact bytes received.
     package var payload: [UInt8]?
 
@@ -66,6 +69,7 @@ package struct AuditRecord: Sendable, Hashable {
         error: String? = nil,
         remote: String? = nil,
         by: String? = nil,
+        trace: String? = nil,
         payload: [UInt8]? = nil
     ) {
         self.ts = ts
@@ -90,6 +94,7 @@ package struct AuditRecord: Sendable, Hashable {
         self.error = error
         self.remote = remote
         self.by = by
+        self.trace = trace
         self.payload = payload
     }
 }

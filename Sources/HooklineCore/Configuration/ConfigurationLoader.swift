@@ -23,7 +23,7 @@ package enum ConfigurationLoader {
             throw ConfigurationError(file: file, path: "", problem: "not valid YAML")
         }
         let top = try YAMLSection(root, path: "", file: file, environment: environment)
-        try top.checkKeys(["server", "audit", "queue", "retry", "store", "sources", "targets", "routes", "alerts", "console"])
+        try top.checkKeys(["server", "audit", "queue", "retry", "store", "sources", "targets", "routes", "alerts", "console", "tracing"])
 
         var configuration = HooklineConfiguration()
         if let section = try top.section("server") { configuration.server = try server(section) }
@@ -41,6 +41,9 @@ package enum ConfigurationLoader {
             throw top.error("sources", "at least one source is required")
         }
         if let section = try top.section("console") { configuration.console = try console(section) }
+        if let section = try top.section("tracing") {
+            configuration.tracing = try tracing(section, sources: Set(configuration.sources.map(\.name)), environment: environment)
+        }
         if let section = try top.section("alerts") {
             configuration.alerts = try alerts(section, targets: configuration.targets, sources: configuration.sources)
         }

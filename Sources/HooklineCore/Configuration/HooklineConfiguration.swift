@@ -13,6 +13,8 @@ package struct HooklineConfiguration: Sendable {
     package var alerts: AlertSettings
     /// The web console; nil (off) unless configured.
     package var console: ConsoleSettings?
+    /// OpenTelemetry traces; off by default.
+    package var tracing: TracingSettings
 
     package init(
         server: ServerSettings = ServerSettings(),
@@ -24,7 +26,8 @@ package struct HooklineConfiguration: Sendable {
         routes: [Route] = [],
         store: StoreSettings = .file,
         alerts: AlertSettings = AlertSettings(),
-        console: ConsoleSettings? = nil
+        console: ConsoleSettings? = nil,
+        tracing: TracingSettings = TracingSettings()
     ) {
         self.server = server
         self.audit = audit
@@ -36,6 +39,7 @@ package struct HooklineConfiguration: Sendable {
         self.store = store
         self.alerts = alerts
         self.console = console
+        self.tracing = tracing
     }
 
     package func source(named name: String) -> SourceSettings? { sources.first { $0.name == name } }

@@ -55,6 +55,8 @@ package struct ContactEvent: Sendable, Hashable {
     /// The contact's id in the source system: events for one contact are applied in order.
     package var contactID: String
     package var contact: ContactSubject
+    /// The trace context its attempts join (`TraceCarrier` text), when tracing was on.
+    package var trace: String?
 
     package init(
         id: String,
@@ -64,7 +66,8 @@ package struct ContactEvent: Sendable, Hashable {
         kind: ContactEventKind,
         receivedAt: UnixTime,
         contactID: String,
-        contact: ContactSubject
+        contact: ContactSubject,
+        trace: String? = nil
     ) {
         self.id = id
         self.messageID = messageID
@@ -74,5 +77,6 @@ package struct ContactEvent: Sendable, Hashable {
         self.receivedAt = receivedAt
         self.contactID = contactID
         self.contact = contact
+        self.trace = trace
     }
 }

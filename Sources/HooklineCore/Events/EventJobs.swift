@@ -56,10 +56,12 @@ package struct EventJobs: Sendable {
 
     /// The event a message becomes. A queued event holds its patch only while `keepPatch`;
     /// otherwise its job re-reads the journaled payload when a worker takes it.
-    package func event(_ id: String, of message: ContactMessage, source: String, receivedAt: UnixTime, keepPatch: Bool) -> ContactEvent {
+    package func event(
+        _ id: String, of message: ContactMessage, source: String, receivedAt: UnixTime, keepPatch: Bool, trace: String? = nil
+    ) -> ContactEvent {
         ContactEvent(
             id: id, messageID: message.messageID, source: source, type: message.type, kind: message.kind, receivedAt: receivedAt,
-            contactID: message.contactID, contact: keepPatch ? message.contact : message.contact.queued)
+            contactID: message.contactID, contact: keepPatch ? message.contact : message.contact.queued, trace: trace)
     }
 
     /// One job per route. `subject` is the message's full contact (a job's lane may depend on
@@ -103,7 +105,7 @@ package struct EventJobs: Sendable {
         }
         let message = journaled.message
         let source = journaled.source.name
-        let event = self.event(eventID, of: message, source: source, receivedAt: record.ts, keepPatch: keepPatch)
+        let event = self.event(eventID, of: message, source: source, receivedAt: record.ts, keepPatch: keepPatch, trace: record.trace)
         var routed: [Route] = []
         var unroutable: [String] = []
         for target in owed {

@@ -6,6 +6,8 @@ import HooklineCore
 struct Redriver: Sendable {
     let events: EventJobs
     let store: any Store
+    /// A span per redriven event, linked to its first trace; nil when tracing is off.
+    var tracing: HooklineTracing?
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         var results: [RedriveResult] = []
@@ -24,6 +26,10 @@ struct Redriver: Sendable {
                 if owed.contains(target) { problems.append("\(target) is still in progress") } else { targets.append(target) }
             }
             record.ts = .now()
+            // A new trace for the redrive, linked to the first: the attempts it causes are its children.
+            let span = tracing?.startRedrive(event: eventID, original: record.trace, by: record.by)
+            defer { span?.end() }
+            if let span, let tracing { record.trace = tracing.carrier(of: span.context) }
             let restored: RestoredEvent
             switch events.restore(record, owed: targets) {
             case .success(let event): restored = event

@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import Synchronization
+import Tracing
 
 /// The data flow for one webhook delivery: verify, decode, route, dedup, reserve queue room,
 /// journal, answer. Everything up to the journal write runs synchronously on the calling event
@@ -27,6 +28,10 @@ package final class WebhookIngest: Sendable {
     let rejectedLines: RejectionBudget.Limits
     /// The configured source names, for metric labels.
     let sourceNames: Set<String>
+    /// Spans for each request and its steps; nil when tracing is off.
+    package let tracing: HooklineTracing?
+    /// The name of the accept's durable step, for its span.
+    private let journalStep: String
 
     package init(
         events: EventJobs,
@@ -37,8 +42,12 @@ package final class WebhookIngest: Sendable {
         rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits(),
         metrics: HooklineMetrics? = nil,
         alerts: AlertMonitor? = nil,
+        tracing: HooklineTracing? = nil,
         logger: Logger = Logger(label: "hookline.ingest", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.tracing = tracing
+        // The shared store's accept is a database commit; the file store's, a journal write.
+        self.journalStep = store.databasePool == nil ? "journal" : "commit"
         self.events = events
         self.sourceNames = Set(sources.map(\.name))
         self.store = store
@@ -61,6 +70,8 @@ package final class WebhookIngest: Sendable {
 
     /// Processes one complete delivery to `/webhooks/{source}` and calls `respond` exactly once —
     /// synchronously for every answer but 202, which waits for the store (on `executor`).
+    /// `span` is the request's receive span, when tracing is on: the steps are its children and
+    /// the event keeps its context.
     package func receive(
         source name: String,
         body: ByteBuffer,
@@ -68,6 +79,7 @@ package final class WebhookIngest: Sendable {
         remote: String?,
         receivedAt: UnixTime,
         executor: (any CompletionExecutor)? = nil,
+        span: (any Span)? = nil,
         respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         guard isAccepting else {
@@ -81,7 +93,15 @@ package final class WebhookIngest: Sendable {
         let fields = NIOHeaderFields(headers: headers)
 
         // Genuine?
+        let verifying = span.flatMap { span in tracing?.startStep("verify", parent: span) }
         let verdict = body.withUnsafeReadableBytes { source.verifier.verify(body: $0, headers: fields, receivedAt: receivedAt) }
+        if let verifying {
+            if case .rejected(let rejection) = verdict {
+                verifying.attributes["error.type"] = SpanAttribute.string(rejection.reason.rawValue)
+                verifying.setStatus(SpanStatus(code: .error))
+            }
+            verifying.end()
+        }
         if case .rejected(let rejection) = verdict {
             let answer = HTTPAnswer.error(rejection.reason == .internalFailure ? 500 : 401, rejection.message)
             reject(source: name, answer: answer, reason: rejection.reason.rawValue, remote: remote, receivedAt: receivedAt)
@@ -93,6 +113,7 @@ package final class WebhookIngest: Sendable {
         var context = MessageContext()
         context.messageID = source.verifier.scheme.messageID(in: fields) ?? source.idHeader.flatMap { fields.first($0) }
         context.eventType = source.eventHeader.flatMap { fields.first($0) }
+        if let span, let id = context.messageID { span.attributes["messaging.message.id"] = SpanAttribute.string(id) }
         let decoded: DecodedMessage
         do {
             decoded = try body.withUnsafeReadableBytes { buffer in
@@ -127,16 +148,19 @@ package final class WebhookIngest: Sendable {
             executor.execute { respond(.accepted(eventID: "evt_00000000000000000000000000")) }
             return
         }
-        accept(message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, executor: executor, respond: respond)
+        accept(
+            message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, executor: executor, span: span,
+            respond: respond)
     }
 
     /// Dedup, queue room, journal, answer.
     private func accept(
         _ message: ContactMessage, selection: RouteSelection, source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
-        executor: (any CompletionExecutor)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
+        executor: (any CompletionExecutor)?, span: (any Span)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         // Seen before?
         let eventID = random.withLock { EventID.make(at: receivedAt, using: &$0) }
+        span?.attributes["hookline.event_id"] = SpanAttribute.string(eventID)
         let dedupKey = message.messageID.map { MessageKey(source: name, messageID: $0) }
         if let dedupKey {
             switch store.claim(message: dedupKey, eventID: eventID, now: receivedAt) {
@@ -178,11 +202,14 @@ package final class WebhookIngest: Sendable {
 
         // Journal, then answer. A short queue keeps the patch at hand; a long one leaves it in
         // the journal (re-read when a worker takes the job), so 100,000 queued jobs stay small.
-        let event = events.event(eventID, of: message, source: name, receivedAt: receivedAt, keepPatch: store.occupancy.waiting < inlinePatchDepth)
+        // The receive span's context goes with the event: its attempts, wherever they run, join it.
+        let trace = span.flatMap { span in tracing?.carrier(of: span.context) }
+        let event = events.event(
+            eventID, of: message, source: name, receivedAt: receivedAt, keepPatch: store.occupancy.waiting < inlinePatchDepth, trace: trace)
         let jobs = events.jobs(for: event, subject: message.contact, routes: routes, targets: targets)
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
-            type: message.type, contact: message.contactID, targets: targets,
+            type: message.type, contact: message.contactID, targets: targets, trace: trace,
             payload: body.withUnsafeReadableBytes { Array($0) })
         if MeasuredFloor.current == .journal, let executor {
             store.cancelReservation(jobs.count)
@@ -192,11 +219,19 @@ package final class WebhookIngest: Sendable {
             return
         }
         // The store queues the jobs once they are durable, or gives their room back.
+        let journaling = span.flatMap { span in tracing?.startStep(journalStep, parent: span) }
         store.accept(record, jobs: jobs, claim: dedupKey, on: executor) { [self, logger, retryAfter] outcome in
+            if let journaling {
+                if case .failed = outcome { journaling.setStatus(SpanStatus(code: .error)) }
+                journaling.end()
+            }
             switch outcome {
             case .durable:
                 respond(.accepted(eventID: eventID))
-                logger.debug("accepted", metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"])
+                logger.debug(
+                    "accepted",
+                    metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"]
+                        .merging(tracing?.logMetadata(span) ?? [:]) { $1 })
             case .duplicate(let original):
                 // Accepted before, by this instance or another: the shared store settled it.
                 respond(answerDuplicate(of: message, source: name, receivedAt: receivedAt, original: original))

@@ -1,6 +1,7 @@
 import HooklineCore
 import NIOCore
 import NIOHTTP1
+import Tracing
 
 /// Answers Hookline's HTTP surface: `POST /webhooks/{source}`, `GET /healthz`, `GET /readyz`,
 /// `GET /metrics`. Bodies are collected up to the limit (413 beyond it, decided from
@@ -44,6 +45,8 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var timing: (source: String, started: ContinuousClock.Instant)?
     /// The peer's address as text, read once per connection (it cannot change on one).
     private var peer: String??
+    /// The webhook request's SERVER span, from its head to its answer (tracing on).
+    private var span: (any Span)?
 
     private func remote(_ context: ChannelHandlerContext) -> String? {
         if let peer { return peer }
@@ -130,6 +133,9 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let path = head.uri.prefix { $0 != "?" }
         let isWebhook = path.hasPrefix("/webhooks/")
         let name = isWebhook ? String(path.dropFirst("/webhooks/".count)) : ""
+        if isWebhook, let tracing = ingest.tracing {
+            span = tracing.startReceive(source: ingest.hasSource(name) ? name : nil, method: head.method.rawValue, headers: head.headers)
+        }
         if let (answer, reason) = HTTPRequestRules.violation(of: head) {
             if isWebhook {
                 ingest.reject(source: name, answer: answer, reason: reason, remote: remote(context), receivedAt: .now())
@@ -186,7 +192,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
             source: source, body: body, headers: head.headers, remote: remote(context),
-            receivedAt: receivedAt, executor: executor
+            receivedAt: receivedAt, executor: executor, span: span
         ) { answer in
             if bound.eventLoop.inEventLoop {
                 let (handler, context) = bound.value
@@ -212,6 +218,10 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if let timing {
             metrics?.answered(source: timing.source, status: answer.status, duration: .now - timing.started)
             self.timing = nil
+        }
+        if let span {
+            HooklineTracing.endReceive(span, status: answer.status)
+            self.span = nil
         }
 
         var body = bodyBuffer ?? context.channel.allocator.buffer(capacity: 256)
@@ -243,6 +253,14 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        // The connection closed before the answer was written: the span ends all the same.
+        if let span {
+            HooklineTracing.endReceive(span, status: nil)
+            self.span = nil
         }
     }
 

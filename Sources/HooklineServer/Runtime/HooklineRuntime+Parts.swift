@@ -21,8 +21,8 @@ extension HooklineRuntime {
 
         /// Opens the store (recovering what it owes), then binds the listener and the control socket.
         static func start(
-            configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, metrics: HooklineMetrics, logger: Logger,
-            background: (@escaping @Sendable () async -> Void) -> Void
+            configuration: HooklineConfiguration, options: Options, group: any EventLoopGroup, metrics: HooklineMetrics,
+            tracing: HooklineTracing?, logger: Logger, background: (@escaping @Sendable () async -> Void) -> Void
         ) async throws -> Parts {
             let events = EventJobs(configuration)
             let store = try await StoreFactory.open(
@@ -36,13 +36,13 @@ extension HooklineRuntime {
             }
             let runner = JobRunner(
                 endpoints: endpoints, events: events, store: store, retryPolicy: configuration.retry, metrics: metrics, alerts: alerts,
-                logger: logger)
+                tracing: tracing, logger: logger)
             let workers = WorkerPool(store: store, runner: runner, count: configuration.queue.workers, threads: applyThreads)
             let ingest = WebhookIngest(
                 events: events, sources: configuration.sources, store: store, retryAfter: configuration.queue.retryAfter,
                 inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics,
-                alerts: alerts, logger: logger)
-            let redriver = Redriver(events: events, store: store)
+                alerts: alerts, tracing: tracing, logger: logger)
+            let redriver = Redriver(events: events, store: store, tracing: tracing)
 
             let listener: WebhookListener
             let control: ControlServer?

@@ -24,6 +24,9 @@ package final class HooklineRuntime: Service, Sendable {
         /// More services of the running Hookline (the web console), made once it runs — a
         /// failure fails the start — and stopped before the workers drain.
         package var services: @Sendable (RunningHookline) async throws -> [any Service] = { _ in [] }
+        /// The spans' tracer when a test brings its own (`InMemoryTracer`); nil makes OpenTelemetry's
+        /// from `tracing:` when it is enabled.
+        package var tracing: HooklineTracing?
 
         package init(workers: Bool = true, inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth, eventLoops: (any EventLoopGroup)? = nil) {
             self.workers = workers
@@ -61,12 +64,23 @@ package final class HooklineRuntime: Service, Sendable {
         let ownGroup = options.eventLoops == nil ? MultiThreadedEventLoopGroup(numberOfThreads: configuration.server.eventLoops ?? System.coreCount) : nil
         let group: any EventLoopGroup = options.eventLoops ?? ownGroup ?? MultiThreadedEventLoopGroup.singleton
         let metrics = HooklineMetrics()
+        // Spans, when tracing is on: the exporter's service runs first, so it stops last. The
+        // tracer is held here to the very end: its exporter's client must not be released on an
+        // event loop (the listener's handlers are the last to let go of the ingest otherwise).
+        var tracing = options.tracing
+        defer { withExtendedLifetime(tracing) {} }
         do {
+            var tracingServices: [any Service] = []
+            if tracing == nil, let plan = configuration.tracing.plan, plan.enabled {
+                let backend = try TracingBackend.make(plan: plan, logger: logger)
+                tracing = backend.tracing
+                tracingServices = [backend.service]
+            }
             try await withThrowingTaskGroup(of: Void.self) { background in
                 // A shared store's connection pool, for the whole life of the runtime, start-up
                 // and the store's own shutdown included: it is cancelled after everything else.
                 let parts = try await Parts.start(
-                    configuration: configuration, options: options, group: group, metrics: metrics, logger: logger,
+                    configuration: configuration, options: options, group: group, metrics: metrics, tracing: tracing, logger: logger,
                     background: { work in background.addTask { await work() } })
                 let extra: [any Service]
                 do {
@@ -79,7 +93,7 @@ package final class HooklineRuntime: Service, Sendable {
                 if options.workers { parts.running.startWorkers() }
                 let services = ServiceGroup(
                     configuration: ServiceGroupConfiguration(
-                        services: parts.services(logger: logger, extra: extra), gracefulShutdownSignals: [], logger: logger))
+                        services: tracingServices + parts.services(logger: logger, extra: extra), gracefulShutdownSignals: [], logger: logger))
                 try await services.run()
                 background.cancelAll()
             }

@@ -4,6 +4,7 @@ import Logging
 extension JobRunner {
     /// Writes the attempt's `retry` line and holds the job (and its lane) for `delay`.
     func retry(_ attempt: inout Attempt, after delay: Duration, status: Int?, error: String) async {
+        attempt.note(AuditOutcome.retry.rawValue, status: status, retryIn: delay, error: error)
         var line = record(attempt, .retry, status: status, error: error, request: attempt.requests.last)
         line.retryInMs = Int(delay.wholeMilliseconds)
         var job = attempt.job
@@ -25,6 +26,7 @@ extension JobRunner {
 
     /// Writes the attempt's terminal line; the job's lane moves on.
     func finish(_ attempt: inout Attempt, _ outcome: AuditOutcome, status: Int?, error: String?) async {
+        attempt.note(outcome.rawValue, status: status, error: error)
         var line = record(attempt, outcome, status: status, error: error, request: attempt.requests.isEmpty ? nil : attempt.requests.joined(separator: ", "))
         if !attempt.created.isEmpty { line.ref = attempt.created.joined(separator: ",") }
         switch await store.finish(attempt.job, line: line) {
@@ -52,6 +54,7 @@ extension JobRunner {
     /// What this attempt did at the target still goes in the log, as a `fenced` line whose
     /// `reason` is the outcome it would have had.
     func fenced(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?, why: String?) {
+        attempt.note(AuditOutcome.fenced.rawValue, status: status, error: why)
         metrics?.fenced(target: attempt.job.target)
         logger.warning(
             "this instance's claim on the lane was taken over before the attempt ended; the lane's holder ends the job",
@@ -74,6 +77,7 @@ extension JobRunner {
     /// Stopping, the attempt's outcome could not be saved before the drain deadline: the job stays
     /// owed and runs again. Its calls still go in the log, as a `pending` line.
     func unwritten(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?) {
+        attempt.note(AuditOutcome.pending.rawValue, status: status, error: "stopping before its outcome was saved")
         guard !attempt.requests.isEmpty else { return }
         var line = record(
             attempt, .pending, status: status, error: "stopping: this attempt's outcome could not be saved in time; the job runs again",
@@ -84,10 +88,12 @@ extension JobRunner {
     }
 
     func eventMetadata(_ attempt: Attempt) -> Logger.Metadata {
-        [
+        let metadata: Logger.Metadata = [
             "event": .string(attempt.job.event.id), "source": .string(attempt.job.event.source), "target": .string(attempt.job.target),
             "attempt": "\(attempt.state.number)",
         ]
+        guard let tracing, attempt.span != nil else { return metadata }
+        return metadata.merging(tracing.logMetadata(attempt.span)) { $1 }
     }
 
     func record(
@@ -98,5 +104,13 @@ extension JobRunner {
             ts: .now(), outcome: outcome, event: event.id, source: event.source, type: event.type, contact: event.contactID,
             target: attempt.job.target, attempt: attempt.state.number, status: status, ms: attempt.elapsedMilliseconds, request: request,
             ref: ref, refKey: refKey, error: error)
+    }
+}
+
+extension JobRunner.Attempt {
+    /// Tells the attempt's span what became of it (tracing on).
+    func note(_ outcome: String, status: Int?, retryIn: Duration? = nil, error: String?) {
+        guard let span else { return }
+        HooklineTracing.noteAttempt(span, outcome: outcome, status: status, retryIn: retryIn, error: error)
     }
 }

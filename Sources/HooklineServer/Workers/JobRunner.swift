@@ -1,5 +1,6 @@
 import HooklineCore
 import Logging
+import Tracing
 
 /// Applies one job: resolves a thin reference, plans the calls (`TargetPlanner`), waits for
 /// rate-limit slots, calls, and carries out what `AttemptDecision` says after each call — writing
@@ -17,6 +18,8 @@ package final class JobRunner: Sendable {
     let metrics: HooklineMetrics?
     /// The alert rules, told each attempt's outcome; nil without rules.
     let alerts: AlertMonitor?
+    /// A span per attempt, and one per call in it; nil when tracing is off.
+    let tracing: HooklineTracing?
     let logger: Logger
 
     package init(
@@ -26,8 +29,10 @@ package final class JobRunner: Sendable {
         retryPolicy: RetryPolicy,
         metrics: HooklineMetrics? = nil,
         alerts: AlertMonitor? = nil,
+        tracing: HooklineTracing? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
+        self.tracing = tracing
         self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
         self.events = events
         self.store = store
@@ -41,6 +46,8 @@ package final class JobRunner: Sendable {
     struct Attempt {
         var job: Job
         var state: AttemptState
+        /// The attempt's span, when tracing is on.
+        var span: (any Span)?
         let started = ContinuousClock.now
         var requests: [String] = []
         var created: [String] = []
@@ -52,9 +59,15 @@ package final class JobRunner: Sendable {
     /// passed), the attempt ends without a line: the job stays owed and the next start retries it.
     package func run(_ job: Job) async {
         guard !Task.isCancelled else { return }
+        let span = tracing?.startAttempt(job, number: job.attempt + 1)
+        await apply(job, span: span)
+        span?.end()
+    }
+
+    private func apply(_ job: Job, span: (any Span)?) async {
         guard let endpoint = endpoints[job.target] else {
             let state = AttemptState(number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: .now(), refreshableCredentials: false)
-            var attempt = Attempt(job: job, state: state)
+            var attempt = Attempt(job: job, state: state, span: span)
             await finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
             return
         }
@@ -62,7 +75,8 @@ package final class JobRunner: Sendable {
             job: job,
             state: AttemptState(
                 number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: job.firstAttemptAt ?? .now(),
-                refreshableCredentials: endpoint.refreshesCredentials))
+                refreshableCredentials: endpoint.refreshesCredentials),
+            span: span)
 
         // 1. The contact: carried by the job, re-read from the journal, or fetched for a thin one.
         var subject = job.event.contact
@@ -181,7 +195,8 @@ package final class JobRunner: Sendable {
     /// it). When it does not, the attempt stops here and the job goes back, unfinished; nil.
     private func send(_ call: TargetCall, at endpoint: TargetEndpoint, refreshingToken: Bool = false, attempt: inout Attempt) async -> CallOutcome? {
         let job = attempt.job
-        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: { [store] timeout in store.permit(job, callTimeout: timeout) }) {
+        let permit: @Sendable (Duration) -> CallPermission = { [store] timeout in store.permit(job, callTimeout: timeout) }
+        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: permit, parent: attempt.span, tracing: tracing) {
         case .success(let outcome):
             return outcome
         case .failure(let refused):
@@ -191,6 +206,7 @@ package final class JobRunner: Sendable {
             // The calls this attempt made before this one (listed already, unless it is a repeat
             // with a fresh token) did reach the target: say so.
             let made = refreshingToken ? attempt.requests : Array(attempt.requests.dropLast())
+            attempt.note("abandoned", status: nil, error: Self.describe(refused.permission))
             fencedLine(
                 attempt, calls: made, reason: nil, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call")
             await store.abandon(job)
@@ -268,6 +284,7 @@ package final class JobRunner: Sendable {
         }
         guard let first = slots.first else { return [] }
         if first.since(now) > Self.inlineWait {
+            attempt.note("parked", status: nil, retryIn: first.since(now), error: nil)
             attempt.job.reservedSlots = ReservedSlots(target: endpoint.name, times: slots)
             _ = await store.park(attempt.job, until: first, line: nil)
             return nil

@@ -1,5 +1,6 @@
 import HooklineCore
 import Synchronization
+import Tracing
 
 /// Everything Hookline keeps per target: its client (request building and classification), its
 /// client-side rate limiter, and its OAuth token (fetched once for concurrent callers).
@@ -47,8 +48,10 @@ package final class TargetEndpoint: Sendable {
     /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the
     /// answer, if `permit` grants the call: asked after the token (which may take a call of its
     /// own), and again right before the body is written. What follows is `AttemptDecision`'s to say.
+    /// With tracing, the call is a CLIENT span under `parent` and carries its `traceparent`.
     package func perform(
-        _ call: TargetCall, refreshingToken: Bool = false, permit: (@Sendable (Duration) -> CallPermission)? = nil
+        _ call: TargetCall, refreshingToken: Bool = false, permit: (@Sendable (Duration) -> CallPermission)? = nil,
+        parent: (any Span)? = nil, tracing: HooklineTracing? = nil
     ) async -> Result<CallOutcome, CallNotStarted> {
         var token: String?
         if let tokens {
@@ -57,26 +60,35 @@ package final class TargetEndpoint: Sendable {
             case .refused(let outcome): return .success(outcome)
             }
         }
-        let authorized = client.authorize(call, token: token)
+        var authorized = client.authorize(call, token: token)
+        let url = client.url(for: authorized)
+        let span = parent.flatMap { parent in tracing?.startCall(method: call.method, url: url, target: name, parent: parent) }
+        if let span, let tracing { authorized.headers += tracing.headers(for: span) }
         let timeout = client.settings.timeout
         var lastMoment: (@Sendable () -> CallPermission)?
         if let permit { lastMoment = { permit(timeout) } }
         if let lastMoment {
             let permission = lastMoment()
-            guard permission.isGranted else { return .failure(CallNotStarted(permission: permission)) }
+            guard permission.isGranted else {
+                span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
+                return .failure(CallNotStarted(permission: permission))
+            }
         }
         inFlight.add(1, ordering: .relaxed)
         let started = ContinuousClock.now
-        let sent = await transport.send(authorized, url: client.url(for: authorized), timeout: timeout, permit: lastMoment)
+        let sent = await transport.send(authorized, url: url, timeout: timeout, permit: lastMoment)
         inFlight.subtract(1, ordering: .relaxed)
         switch sent {
         case .failure(.notPermitted(let permission)):
+            span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
             return .failure(CallNotStarted(permission: permission))
         case .failure(.transport(let failure)):
             metrics?.call(target: name, status: nil, duration: .now - started)
+            span.map { HooklineTracing.endCall($0, status: nil, failure: failure.mayHaveReachedTarget ? "no_answer" : "unreachable") }
             return .success(.unreachable(failure))
         case .success(let response):
             metrics?.call(target: name, status: response.status, duration: .now - started)
+            span.map { HooklineTracing.endCall($0, status: response.status, failure: nil) }
             return .success(.answered(response, client.classify(response, to: call)))
         }
     }

@@ -59,6 +59,8 @@ struct CheckConfigCommand: ParsableCommand {
             let every = rule.repeatEvery.map { ", again every \($0.configurationText) while it holds" } ?? ""
             lines.append("  alert      \(rule.name): \(rule.conditionText) → \(rule.to.joined(separator: ", "))\(every)")
         }
+        let tracing = configuration.tracing.plan?.summary ?? ["off"]
+        for (index, line) in tracing.enumerated() { lines.append((index == 0 ? "  tracing    " : "             ") + line) }
         if let console = configuration.console, !["127.0.0.1", "::1", "localhost"].contains(console.host),
             console.publicURL?.hasPrefix("https://") != true
         {

@@ -48,7 +48,7 @@ final class AcceptBatcher: Sendable {
         var ids: [String] = [], sources: [String] = [], messages: [String] = [], types: [String] = [], contacts: [String] = []
         var targets: [String] = [], received: [Date] = [], payloads: [ByteBuffer] = [], redrives: [Bool] = [], lines: [ByteBuffer] = []
         var jobEvents: [String] = [], jobTargets: [String] = [], jobLanes: [String] = [], jobOpenings: [String] = []
-        var jobAttempts: [Int32] = [], jobBudgets: [Int32] = [], jobRoutes: [String] = []
+        var jobAttempts: [Int32] = [], jobBudgets: [Int32] = [], jobRoutes: [String] = [], traces: [String] = []
         for item in batch {
             let record = item.record
             let id = record.event ?? ""
@@ -58,6 +58,7 @@ final class AcceptBatcher: Sendable {
             types.append(record.type ?? "")
             contacts.append(record.contact ?? "")
             targets.append((record.targets ?? []).joined(separator: ","))
+            traces.append(record.trace ?? "")
             received.append(Date(record.ts))
             payloads.append(ByteBuffer(bytes: record.payload ?? []))
             redrives.append(record.outcome == .redriven)
@@ -86,7 +87,8 @@ final class AcceptBatcher: Sendable {
                 """
                 SELECT event_id, original, seq FROM hookline_accept(
                     \(store.instance), \(ids), \(sources), \(messages), \(types), \(contacts), \(targets), \(received), \(payloads),
-                    \(redrives), \(lines), \(jobEvents), \(jobTargets), \(jobLanes), \(jobOpenings), \(jobAttempts), \(jobBudgets), \(jobRoutes))
+                    \(redrives), \(lines), \(jobEvents), \(jobTargets), \(jobLanes), \(jobOpenings), \(jobAttempts), \(jobBudgets), \(jobRoutes),
+                    \(traces))
                 """, "accept")
         } catch {
             // Perhaps committed all the same (the answer was lost): the outbox sweep writes its

@@ -41,7 +41,7 @@ struct ClaimedRow {
                 message: try cells["message"].decode(String?.self), source: try cells["source"].decode(String.self),
                 type: try cells["type"].decode(String.self), contact: try cells["contact"].decode(String.self),
                 targets: try cells["targets"].decode([String].self), attempt: redriven ? try cells["budget_start"].decode(Int.self) : nil,
-                payload: Array(payload.readableBytesView))
+                trace: try cells["trace"].decode(String?.self), payload: Array(payload.readableBytesView))
         } catch {
             let problem = Problem(description: "its event's row cannot be read (\(error))")
             return ClaimedRow(ticket: ticket, target: target, event: event, previous: previous, record: nil, job: .failure(problem))

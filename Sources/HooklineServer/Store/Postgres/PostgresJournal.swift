@@ -72,7 +72,7 @@ package final class PostgresJournal: Sendable {
         do {
             guard try await owedTargets(of: event) != nil else { return .failure(JournalReadError(event: event, .notOwed)) }
             let rows = try await store.query(
-                "SELECT id, source, message, type, contact, targets, received_at, payload FROM hookline_events WHERE id = \(event)", "opening")
+                "SELECT id, source, message, type, contact, targets, received_at, payload, trace FROM hookline_events WHERE id = \(event)", "opening")
             guard let row = rows.first else { return .failure(JournalReadError(event: event, .missing("no event row"))) }
             return .success(try Self.event(row.makeRandomAccess()))
         } catch {
@@ -87,7 +87,8 @@ package final class PostgresJournal: Sendable {
             ts: UnixTime(try cells["received_at"].decode(Date.self)), outcome: .received, event: try cells["id"].decode(String.self),
             message: try cells["message"].decode(String?.self), source: try cells["source"].decode(String.self),
             type: try cells["type"].decode(String.self), contact: try cells["contact"].decode(String.self),
-            targets: try cells["targets"].decode([String].self), payload: Array(payload.readableBytesView))
+            targets: try cells["targets"].decode([String].self), trace: try cells["trace"].decode(String?.self),
+            payload: Array(payload.readableBytesView))
     }
 
     static func decodeAll<Value>(_ rows: [PostgresRow], _ decode: (PostgresRandomAccessRow) throws -> Value) throws(JournalFailure) -> [Value] {
@@ -143,7 +144,7 @@ package final class PostgresJournal: Sendable {
                   AND (\(sinceAgo)::float8 IS NULL OR j.finished_at >= now() - make_interval(secs => \(sinceAgo)))
                   AND NOT EXISTS (SELECT 1 FROM hookline_jobs later WHERE later.event_id = j.event_id AND later.target = j.target AND later.id > j.id)
             )
-            SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload,
+            SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload, e.trace,
                    array_agg(l.target ORDER BY l.id) AS selected, max(l.attempt) AS attempt
             FROM latest l JOIN hookline_events e ON e.id = l.event_id
             GROUP BY e.id ORDER BY min(l.id)
