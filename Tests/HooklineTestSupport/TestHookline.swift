@@ -92,11 +92,13 @@ package func withApplyingHookline<Result: Sendable>(
     directory: TemporaryDirectory? = nil,
     inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth,
     yaml makeYAML: (_ auditPath: String, _ targetBase: String) -> String = { TestConfiguration.yaml(auditPath: $0, targetBase: $1) },
+    tracing: HooklineTracing? = nil,
     _ body: (TestHookline) async throws -> Result
 ) async throws -> Result {
     let directory = try directory ?? TemporaryDirectory()
     let configuration = try TestConfiguration.make(makeYAML(directory.file("audit.jsonl"), sandbox.baseURL))
-    let options = HooklineRuntime.Options(inlinePatchDepth: inlinePatchDepth, eventLoops: MultiThreadedEventLoopGroup.singleton)
+    var options = HooklineRuntime.Options(inlinePatchDepth: inlinePatchDepth, eventLoops: MultiThreadedEventLoopGroup.singleton)
+    options.tracing = tracing
     return try await withRunningHookline(configuration, options: options) { running in
         try await body(TestHookline(running: running, directory: directory))
     }

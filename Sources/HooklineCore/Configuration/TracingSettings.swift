@@ -38,6 +38,9 @@ extension ConfigurationLoader {
             guard TracingPlan.isHTTPURL(endpoint) else {
                 throw section.error("endpoint", "expected the collector's http:// or https:// URL, such as http://collector:4318")
             }
+            guard !endpoint.contains("?"), !endpoint.contains("#") else {
+                throw section.error("endpoint", "expected the collector's base URL without a query (spans go to its /v1/traces)")
+            }
             settings.endpoint = endpoint
         }
         if let ratio = try section.double("sample_ratio", range: 0...1) { settings.sampleRatio = ratio }
