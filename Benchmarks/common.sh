@@ -67,6 +67,8 @@ http {
   server {
     listen 127.0.0.1:$1;
     location / { default_type application/json; return 202 '{"status":"accepted"}'; }
+    # A sink for Hookline's spans when tracing is measured: an empty ExportTraceServiceResponse.
+    location = /v1/traces { default_type application/x-protobuf; return 200 ''; }
   }
 }
 NGINX

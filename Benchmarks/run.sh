@@ -171,6 +171,35 @@ curl -fs "http://127.0.0.1:$ALONE_PORT/metrics" >"$WORK/metrics-alone.txt" || tr
 A_SERVER_P99=$(server_p99 "$WORK/metrics-alone.txt")
 kill -KILL $ALONE_PID; wait $ALONE_PID 2>/dev/null || true
 
+# 3c. Ingest alone with tracing on: every request a trace (ratio 1.0), then one in a hundred
+# (0.01). Three spans a request (receive, verify, journal), batched and sent over OTLP/HTTP
+# protobuf to nginx's /v1/traces (an empty answer), with a queue large enough that spans are
+# sent, not dropped, while the exporter keeps up (the log says when it does not).
+declare -A T_RPS T_CPU T_BAD T_DROPPED
+for R in 1.0 0.01; do
+  echo "bench: wrk against Hookline with tracing on at ratio $R (ingest alone) for ${DURATION}s" >&2
+  T_PORT=$(free_port)
+  { config "$T_PORT" "$WORK/traced-$R.jsonl" 4000000
+    echo "tracing: {enabled: true, endpoint: \"http://127.0.0.1:$NGINX_PORT\", sample_ratio: $R}"; } >"$WORK/traced-$R.yaml"
+  OTEL_BSP_MAX_QUEUE_SIZE=65536 OTEL_BSP_MAX_EXPORT_BATCH_SIZE=4096 OTEL_BSP_SCHEDULE_DELAY=1000 serve "traced-$R" "$T_PORT"
+  T_PID=$SERVED_PID
+  rm -rf "$WORK/requests"; mkdir -p "$WORK/requests"
+  "$BIN/hookline-bench" sign-requests --count "$REQUESTS" --files 2 --host "127.0.0.1:$T_PORT" "$WORK/requests" >&2
+  T0=$(ticks "$T_PID")
+  run_wrk "http://127.0.0.1:$T_PORT/webhooks/standard" "$WORK/wrk-traced-$R.txt"
+  T_CPU[$R]=$(us_per_request $(( $(ticks "$T_PID") - T0 )) "$(served "$WORK/wrk-traced-$R.txt")")
+  T_RPS[$R]=$(rps "$WORK/wrk-traced-$R.txt")
+  T_BAD[$R]=$(non2xx "$WORK/wrk-traced-$R.txt")
+  kill -TERM $T_PID; wait $T_PID 2>/dev/null || true
+  T_DROPPED[$R]=$(python3 -c "
+import json,sys
+total=0
+for line in open('$WORK/traced-$R.log'):
+    try: total += int(json.loads(line).get('dropped_count', 0))
+    except Exception: pass
+print(total)")
+done
+
 # 4. Start-up with a 1-million-line audit log ----------------------------------------------------
 echo "bench: start-up with a 1,000,000-line audit log" >&2
 "$BIN/hookline-bench" generate-log --lines 1000000 --pending 1000 "$WORK/big.jsonl" >&2
@@ -206,6 +235,10 @@ printf '%-44s %-14s %-14s %-10s\n' "  latency p50 / p99" "$A_P50 / $A_P99" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  p99 inside Hookline" "$A_SERVER_P99" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  non-2xx answers" "$A_BAD" "" ""
 printf '%-44s %-14s %-14s %-10s\n' "  CPU µs per request (process CPU / served)" "$A_CPU" "$N_CPU" "≤ 45"
+for R in 1.0 0.01; do
+  printf '%-44s %-14s %-14s %-10s\n' "ingest alone, tracing at ratio $R: req/s" "${T_RPS[$R]}" "" ""
+  printf '%-44s %-14s %-14s %-10s\n' "  CPU µs per request; non-2xx; spans dropped" "${T_CPU[$R]}; ${T_BAD[$R]}; ${T_DROPPED[$R]}" "" ""
+done
 if [ -f "$WORK/wrk-node.txt" ]; then
   J_RPS=$(rps "$WORK/wrk-node.txt"); J_P99=$(pct "$WORK/wrk-node.txt" 99)
   printf '%-44s %-14s %-14s %-10s\n' "Node receiver requests/s; p99; CPU µs/req" "$J_RPS; $J_P99; $J_CPU" "" ""
