@@ -141,6 +141,31 @@ struct TracingProcessTests {
         }
     }
 
+    @Test("check-config shows the tracing settings; an OTEL_* value Hookline cannot honour stops serve with exit 2 and a sentence, never a crash")
+    func configuration() async throws {
+        let directory = try TemporaryDirectory()
+        try await withSandboxCRM { sandbox in
+            let path = directory.file("hookline.yaml")
+            try Self.yaml(port: 0, directory: directory.path, receiver: 4318, sandbox: sandbox).write(toFile: path, atomically: true, encoding: .utf8)
+            let good = try await ServeProcessTests.run(["check-config", path], environment: ["OTEL_EXPORTER_OTLP_HEADERS": "x-api-key=s3cret"])
+            #expect(good.status == 0, "\(good.error)")
+            #expect(good.output.contains("  tracing    spans to http://127.0.0.1:4318/v1/traces over OTLP/HTTP (http/protobuf), service hookline"), "\(good.output)")
+            #expect(good.output.contains("traceparent trusted as the parent from: standard; others are linked"))
+            #expect(good.output.contains("from the environment: OTEL_EXPORTER_OTLP_HEADERS") && !good.output.contains("s3cret"))
+
+            for (variable, value, says) in [
+                ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", "gRPC is not built into Hookline"),
+                ("OTEL_TRACES_EXPORTER", "zipkin", "'zipkin' is not supported"),
+                ("OTEL_PROPAGATORS", "b3", "'b3' is not supported"),
+                ("OTEL_TRACES_SAMPLER", "parentbased_jaeger_remote", "is not supported"),
+            ] {
+                let refused = try await ServeProcessTests.run(["serve", "--config", path], environment: [variable: value])
+                #expect(refused.status == 2, "\(variable)=\(value): \(refused.error)")
+                #expect(refused.error.contains("tracing: the environment's \(variable): ") && refused.error.contains(says), "\(refused.error)")
+            }
+        }
+    }
+
     @Test("a crash between accept and apply: after SIGKILL and a restart, the attempts still join the original trace")
     func crashBetweenAcceptAndApply() async throws {
         let directory = try TemporaryDirectory()
