@@ -168,7 +168,9 @@ final class FleetHarness: Sendable {
     }
 
     /// Every line of every instance's log and archives, merged by time.
-    func records() throws -> [AuditRecord] {
+    /// Every instance's log (and `also`, as if more logs: a dead instance's outbox), merged as
+    /// `hookline tail` merges them: a committed line in two of them counts once.
+    func records(also: [[AuditRecord]] = []) throws -> [AuditRecord] {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         var logs: [[AuditRecord]] = []
         for instance in ports.indices {
@@ -180,7 +182,17 @@ final class FleetHarness: Sendable {
             }
             logs.append(records)
         }
-        return AuditLogMerge.merged(logs)
+        return AuditLogMerge.merged(logs + also)
+    }
+
+    /// The lines `instance` committed to the shared outbox and had not written to its own log
+    /// (a SIGKILL can come between the two): what its restart, or its adoption by another
+    /// instance after `store.adopt_after`, copies into a log.
+    func outboxRecords(of instance: Int) async throws -> [AuditRecord] {
+        let name = try String(contentsOfFile: auditPath(instance) + ".instance", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = try await cluster.query(
+            "SELECT convert_from(line, 'UTF8') FROM hookline_outbox WHERE instance = '\(name)' ORDER BY seq", database: database)
+        return try text.split(separator: "\n").map { try AuditRecord(jsonLine: Array($0.utf8)) }
     }
 
     /// The first names the sandbox was sent for `contact`, in arrival order (answered 200).

@@ -41,6 +41,14 @@ struct TracingProcessTests {
         """
     }
 
+    /// Writes `hookline.yaml` in `directory` for a free port; the port and the configuration read back.
+    static func configure(_ directory: TemporaryDirectory, receiver: OTLPReceiver, sandbox: SandboxCRM) throws -> (Int, HooklineConfiguration) {
+        let port = try ServeProcessTests.freePort()
+        let yaml = Self.yaml(port: port, directory: directory.path, receiver: receiver.port, sandbox: sandbox)
+        try yaml.write(toFile: directory.file("hookline.yaml"), atomically: true, encoding: .utf8)
+        return (port, try ConfigurationLoader.load(yaml: yaml, file: directory.file("hookline.yaml"), environment: [:]))
+    }
+
     /// The trace context the first `received` line kept.
     static func receivedTrace(_ path: String) throws -> String? {
         var trace: String?
@@ -58,10 +66,7 @@ struct TracingProcessTests {
         let receiver = try OTLPReceiver.start(out: directory.file("spans.jsonl"))
         defer { receiver.stop() }
         try await withSandboxCRM { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let yaml = Self.yaml(port: port, directory: directory.path, receiver: receiver.port, sandbox: sandbox)
-            try yaml.write(toFile: directory.file("hookline.yaml"), atomically: true, encoding: .utf8)
-            let configuration = try ConfigurationLoader.load(yaml: yaml, file: directory.file("hookline.yaml"), environment: [:])
+            let (port, configuration) = try Self.configure(directory, receiver: receiver, sandbox: sandbox)
             let serve = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
             defer { serve.kill() }
 
@@ -172,10 +177,7 @@ struct TracingProcessTests {
         let receiver = try OTLPReceiver.start(out: directory.file("spans.jsonl"))
         defer { receiver.stop() }
         try await withSandboxCRM { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let yaml = Self.yaml(port: port, directory: directory.path, receiver: receiver.port, sandbox: sandbox)
-            try yaml.write(toFile: directory.file("hookline.yaml"), atomically: true, encoding: .utf8)
-            let configuration = try ConfigurationLoader.load(yaml: yaml, file: directory.file("hookline.yaml"), environment: [:])
+            let (port, configuration) = try Self.configure(directory, receiver: receiver, sandbox: sandbox)
             // The target holds every call, so the event is accepted and still owed when the process dies.
             sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(30)), count: .max))
             let first = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve-1.log"), port: port)

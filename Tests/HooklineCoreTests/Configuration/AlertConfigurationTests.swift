@@ -56,7 +56,8 @@ struct AlertConfigurationTests {
         let text = try ConfigurationLoaderTests.exampleText
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let start = try #require(lines.firstIndex { $0.hasPrefix("# alerts:") })
-        let block = lines[start...].map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
+        // The block runs to the first blank line.
+        let block = lines[start...].prefix { !$0.isEmpty }.map { $0.hasPrefix("# ") ? String($0.dropFirst(2)) : String($0) }.joined(separator: "\n")
         var environment = ConfigurationLoaderTests.environment
         environment["ALERT_SECRET"] = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
         environment["SLACK_WEBHOOK_URL"] = "https://hooks.slack.com/services/T0/B0/x"

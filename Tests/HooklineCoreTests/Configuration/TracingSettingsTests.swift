@@ -66,6 +66,17 @@ struct TracingSettingsTests {
         #expect(Self.error("{enabled: false}", environment: ["OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"]) == nil)
     }
 
+    @Test("the example configuration's tracing block, uncommented, loads as its comments say")
+    func exampleFile() throws {
+        let text = try ConfigurationLoaderTests.exampleText
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let start = try #require(lines.firstIndex { $0.hasPrefix("# tracing:") })
+        let block = lines[start...].prefix { !$0.isEmpty }.map { String($0.dropFirst(2)) }.joined(separator: "\n")
+        let plan = try #require(try ConfigurationLoaderTests.load(text + "\n" + block).tracing.plan)
+        #expect(plan.tracesURL == "http://collector:4318/v1/traces" && plan.ratio == 1.0 && plan.trustInbound == ["standard"])
+        #expect(try ConfigurationLoaderTests.load(text).tracing.plan == nil, "commented out, tracing is off")
+    }
+
     @Test("the section itself is read strictly")
     func strict() {
         #expect(Self.error("{enabled: true, trust_inbound: [nobody]}")?.contains("no source named 'nobody'") == true)
