@@ -29,6 +29,7 @@ package enum TestConfiguration {
         routes: String? = nil,
         rotate: String = "0",
         drainTimeout: String = "5s",
+        targetTimeout: String = "2s",
         extraServer: String = "",
         rejected: String = "{lines_per_reason: 1000, lines_total: 1000, window: 1m}",
         store: String? = nil
@@ -63,20 +64,20 @@ package enum TestConfiguration {
             token_url: \(targetBase)/buildr/oauth/token
             client_id: hookline-client
             client_secret: hookline-client-secret
-            timeout: 2s
+            timeout: \(targetTimeout)
             rate_limit: \(rateLimits)
           - name: plannr
             kind: plannr
             base_url: \(targetBase)/plannr/api/v2
             token: plannr-token
             account_uuid: 0f3c7e1a-5b7d-4c2e-9a8f-1d2e3f4a5b6c
-            timeout: 2s
+            timeout: \(targetTimeout)
             rate_limit: \(rateLimits)
           - name: omnichannel
             kind: omnichannel
             base_url: \(omnichannelBase ?? "\(targetBase)/omnichannel")
             api_key: omni-key
-            timeout: 2s
+            timeout: \(targetTimeout)
         routes:
         \(routes ?? DemoConfiguration.routesYAML(plannrEvents: plannrEvents))
         """

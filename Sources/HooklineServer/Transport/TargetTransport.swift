@@ -26,6 +26,10 @@ package final class TargetTransport: Sendable {
         configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = max(8, connectionsPerHost)
         configuration.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(5))
         configuration.decompression = .disabled
+        // No spans of AsyncHTTPClient's own: with tracing on, `TargetEndpoint` makes each call's
+        // CLIENT span itself (its URL without the query, where some APIs take a key) and injects
+        // its traceparent; the client's would name only the method and use older attribute names.
+        configuration.tracing.tracer = nil
         let loops = Array(group.makeIterator())
         clients = loops.map { ($0, HTTPClient(eventLoopGroupProvider: .shared($0), configuration: configuration)) }
     }

@@ -129,12 +129,14 @@ struct DurabilityTests {
     @Test("stopping with calls in flight drains within the deadline, writes pending lines, and the next start finishes them once")
     func drain() async throws {
         try await withSandboxCRM { sandbox in
-            // Calls that would take 20 s: a stop well under that was cut short by the 300 ms
-            // drain deadline, however loaded the machine running the tests is.
+            // Calls that would take 20 s (inside a 60 s call timeout, so none is retried meanwhile
+            // and exactly three are in flight): a stop well under that was cut short by the 300 ms
+            // drain deadline, however loaded the machine running the tests is. (With the usual 2 s
+            // timeout, a loaded suite could see a retry before the third call, never exactly three.)
             sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(20)), count: .max))
             let directory = try TemporaryDirectory()
             func yaml(_ audit: String, _ base: String) -> String {
-                TestConfiguration.yaml(auditPath: audit, targetBase: base, routes: Self.omnichannelOnly, drainTimeout: "300ms")
+                TestConfiguration.yaml(auditPath: audit, targetBase: base, routes: Self.omnichannelOnly, drainTimeout: "300ms", targetTimeout: "60s")
             }
             var stopping = ContinuousClock.now
             let events = try await withApplyingHookline(to: sandbox, directory: directory, yaml: yaml) { first in
@@ -167,9 +169,11 @@ struct DurabilityTests {
     @Test("while draining, new deliveries are answered 503 with Retry-After")
     func refusesWhileDraining() async throws {
         try await withSandboxCRM { sandbox in
-            sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(2)), count: .max))
+            // The call hangs past the 5 s drain deadline, so the listener answers 503 for those 5 s
+            // (a 1 s drain was once over before a loaded suite's probe got there).
+            sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(20)), count: .max))
             let probe = try await withApplyingHookline(to: sandbox, yaml: {
-                TestConfiguration.yaml(auditPath: $0, targetBase: $1, routes: Self.omnichannelOnly, drainTimeout: "1s")
+                TestConfiguration.yaml(auditPath: $0, targetBase: $1, routes: Self.omnichannelOnly, drainTimeout: "5s", targetTimeout: "60s")
             }) { hookline in
                 _ = try await hookline.deliver(Self.update("144", "a"), to: "standard")
                 try await eventually("a call in flight") { !sandbox.requests(pathPrefix: "/omnichannel").isEmpty }
