@@ -55,7 +55,7 @@ package final class TargetEndpoint: Sendable {
     ) async -> Result<CallOutcome, CallNotStarted> {
         var token: String?
         if let tokens {
-            switch await tokens.token(forceRefresh: refreshingToken) {
+            switch await tokens.token(forceRefresh: refreshingToken, parent: parent, tracing: tracing) {
             case .granted(let value): token = value
             case .refused(let outcome): return .success(outcome)
             }

@@ -1,4 +1,5 @@
 import HooklineCore
+import Tracing
 
 /// A target's OAuth token: fetched by one caller while the others wait, reused until expiry.
 actor TokenCache {
@@ -20,8 +21,9 @@ actor TokenCache {
         case refused(CallOutcome)
     }
 
-    /// A valid token, or the call outcome that explains why there is none.
-    func token(forceRefresh: Bool) async -> Outcome {
+    /// A valid token, or the call outcome that explains why there is none. With tracing, a fetch
+    /// is a CLIENT span under `parent` (the attempt that needed it first).
+    func token(forceRefresh: Bool, parent: (any Span)? = nil, tracing: HooklineTracing? = nil) async -> Outcome {
         if forceRefresh { current = nil }
         if let current, MonotonicTime.now() < current.expiresAt { return .granted(current.value) }
         let task: Task<Fetched, Never>
@@ -31,7 +33,23 @@ actor TokenCache {
             let (client, request, transport) = (client, request, transport)
             // A task of its own on purpose: every worker that needs a token meanwhile awaits this
             // one fetch, and one worker's cancellation must not fail the others'.
-            task = Task { await Self.fetch(client: client, request: request, transport: transport) }
+            let span = parent.flatMap { parent in
+                tracing?.startCall(method: request.call.method, url: request.url, target: client.settings.name, parent: parent)
+            }
+            var call = request.call
+            if let span, let tracing { call.headers += tracing.headers(for: span) }
+            task = Task { [call] in
+                let fetched = await Self.fetch(client: client, call: call, url: request.url, transport: transport)
+                if let span {
+                    switch fetched {
+                    case .token: HooklineTracing.endCall(span, status: 200, failure: nil)
+                    case .refused(.answered(let response, _)): HooklineTracing.endCall(span, status: response.status, failure: nil)
+                    case .refused(.unreachable(let failure)):
+                        HooklineTracing.endCall(span, status: nil, failure: failure.mayHaveReachedTarget ? "no_answer" : "unreachable")
+                    }
+                }
+                return fetched
+            }
             inFlight = task
         }
         let fetched = await task.value
@@ -50,8 +68,8 @@ actor TokenCache {
         case refused(CallOutcome)
     }
 
-    private static func fetch(client: any TargetClient, request: TokenRequest, transport: TargetTransport) async -> Fetched {
-        switch await transport.send(request.call, url: request.url, timeout: client.settings.timeout) {
+    private static func fetch(client: any TargetClient, call: TargetCall, url: String, transport: TargetTransport) async -> Fetched {
+        switch await transport.send(call, url: url, timeout: client.settings.timeout) {
         case .failure(let failure):
             // The token endpoint was not reached or did not answer: retried like any call.
             return .refused(.unreachable(failure))

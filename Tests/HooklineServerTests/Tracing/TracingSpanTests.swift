@@ -76,6 +76,9 @@ struct TracingSpanTests {
                     }
                     #expect(url.hasPrefix(sandbox.baseURL) && !url.contains("?"))
                 }
+                // Buildr's OAuth token fetch is a CRM call too, under the attempt that needed it.
+                let buildrAttempt = try #require(attempts.first { $0.operationName == "process buildr" })
+                #expect(calls.contains { $0.parentSpanID == buildrAttempt.spanID && $0.attributes.get("url.full") == .string(sandbox.baseURL + "/buildr/oauth/token") })
                 var values: [String] = []
                 for span in spans { span.attributes.forEach { _, value in values.append("\(value)") } }
                 for secret in ["buildr_at_", "plannr-token", "omni-key", "client-secret", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"] {
@@ -90,12 +93,21 @@ struct TracingSpanTests {
         }
     }
 
-    @Test("a redrive is a new trace linked to the first; its attempts are its children")
-    func redrive() async throws {
+    @Test("a redrive is a new trace linked to the first; its attempts are its children", arguments: ["file", "postgres"])
+    func redrive(store: String) async throws {
         let (tracer, tracing) = Self.tracing()
+        var yaml: (String, String) -> String = { TestConfiguration.yaml(auditPath: $0, targetBase: $1) }
+        if store == "postgres" {
+            let cluster = try await PostgresCluster.shared()
+            let database = try await cluster.createDatabase()
+            yaml = { audit, base in
+                TestConfiguration.yaml(
+                    auditPath: audit, targetBase: base, store: "{kind: postgres, url: \"\(cluster.url(database))\", pool_size: 6, lease: 30s}")
+            }
+        }
         try await withSandboxCRM { sandbox in
             sandbox.inject(.status(400, on: "/omnichannel/", count: 1))
-            try await withApplyingHookline(to: sandbox, tracing: tracing) { hookline in
+            try await withApplyingHookline(to: sandbox, yaml: yaml, tracing: tracing) { hookline in
                 let answer = try await hookline.deliver(try RepositoryFixtures.body("standard/contact-created.json"), to: "standard")
                 let eventID = try #require(answer.eventID)
                 let first = try await hookline.settled()

@@ -43,6 +43,13 @@ extension PostgresSchema {
             "INSERT INTO hookline_events (id, source, message, type, contact, targets, received_at, payload, accepted_by, trace)", 3
         ),
         ("e_received[i], e_payload[i], p_instance)", "e_received[i], e_payload[i], p_instance, nullif(e_trace[i], ''))", 3),
+        // A redrive's context replaces the event's: the redriven jobs' attempts join the redrive's
+        // trace (which links to the first), as they do on the file store.
+        (
+            "            END IF;\n        END IF;\n        kept := kept || e_id[i];",
+            "            END IF;\n            UPDATE hookline_events ev SET trace = nullif(e_trace[i], '')\n"
+                + "            WHERE ev.id = e_id[i] AND nullif(e_trace[i], '') IS NOT NULL;\n        END IF;\n        kept := kept || e_id[i];", 1
+        ),
         // hookline_heads, hookline_claim, hookline_finish_batch: the column handed out with each head.
         ("received_at timestamptz, payload bytea\n", "received_at timestamptz, payload bytea, trace text\n", 3),
         ("e.received_at, e.payload\n", "e.received_at, e.payload, e.trace\n", 2),
