@@ -50,6 +50,18 @@ package enum ConfigurationLoader {
         return configuration
     }
 
+    /// A list of address blocks (`10.0.0.0/8`, `2001:db8::/32`, or single addresses).
+    static func cidrs(_ section: YAMLSection, _ key: String) throws(ConfigurationError) -> [CIDR] {
+        var blocks: [CIDR] = []
+        for text in try section.strings(key) ?? [] {
+            guard let block = CIDR(text) else {
+                throw section.error(key, "'\(text)' is not an address or address block such as 10.0.0.0/8, 192.0.2.7 or 2001:db8::/32 (no host bits below the prefix)")
+            }
+            blocks.append(block)
+        }
+        return blocks
+    }
+
     private static func yamlProblem(_ error: YamlError) -> String {
         switch error {
         case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _), .composer(_, let problem, let mark, _):
@@ -62,7 +74,7 @@ package enum ConfigurationLoader {
     private static func server(_ section: YAMLSection) throws(ConfigurationError) -> ServerSettings {
         try section.checkKeys([
             "host", "port", "max_body_bytes", "max_header_bytes", "request_timeout", "idle_timeout", "drain_timeout", "event_loops",
-            "max_connections",
+            "max_connections", "trusted_proxies",
         ])
         var settings = ServerSettings()
         if let host = try section.string("host") { settings.host = host }
@@ -80,6 +92,7 @@ package enum ConfigurationLoader {
         if let value = try section.duration("drain_timeout") { settings.drainTimeout = value }
         settings.eventLoops = try section.int("event_loops", range: 1...256)
         if let value = try section.int("max_connections", range: 1...1_000_000) { settings.maxConnections = value }
+        settings.trustedProxies = try cidrs(section, "trusted_proxies")
         return settings
     }
 
@@ -194,7 +207,7 @@ package enum ConfigurationLoader {
     ) throws(ConfigurationError) -> [SourceSettings] {
         var sources: [SourceSettings] = []
         for section in sections {
-            try section.checkKeys(["name", "kind", "signature", "id_header", "event_header", "resolve_with"])
+            try section.checkKeys(["name", "kind", "signature", "id_header", "event_header", "resolve_with", "allow"])
             let name = try section.requiredString("name")
             try checkName(section, name)
             guard name != "unknown" else {
@@ -225,12 +238,13 @@ package enum ConfigurationLoader {
                 let fetchers = targets.filter(\.kind.fetchesContacts)
                 if fetchers.count == 1 { resolveWith = fetchers[0].name }
             }
-            sources.append(
-                SourceSettings(
-                    name: name, kind: kind, verifier: verifier,
-                    idHeader: try section.string("id_header"),
-                    eventHeader: try section.string("event_header"),
-                    resolveWith: resolveWith))
+            var source = SourceSettings(
+                name: name, kind: kind, verifier: verifier,
+                idHeader: try section.string("id_header"),
+                eventHeader: try section.string("event_header"),
+                resolveWith: resolveWith)
+            source.allow = try cidrs(section, "allow")
+            sources.append(source)
         }
         return sources
     }

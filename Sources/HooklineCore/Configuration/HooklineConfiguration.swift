@@ -65,6 +65,9 @@ package struct ServerSettings: Sendable, Hashable {
     package var eventLoops: Int?
     /// Connections open at once; beyond them a new connection is answered 503 and closed.
     package var maxConnections: Int
+    /// Peers whose `X-Forwarded-For` names the client (proxies in front of Hookline); from any
+    /// other peer the header is ignored.
+    package var trustedProxies: [CIDR] = []
 
     package init(
         host: String = "127.0.0.1",
@@ -158,6 +161,9 @@ package struct SourceSettings: Sendable {
     package var eventHeader: String?
     /// The target used to fetch contacts that arrive by reference (thin Buildr deliveries).
     package var resolveWith: String?
+    /// The client addresses that may call this source; empty: any. Others are refused 403
+    /// before the body is read.
+    package var allow: [CIDR] = []
 
     package init(
         name: String,

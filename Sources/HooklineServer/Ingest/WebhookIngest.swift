@@ -28,6 +28,8 @@ package final class WebhookIngest: Sendable {
     let rejectedLines: RejectionBudget.Limits
     /// The configured source names, for metric labels.
     let sourceNames: Set<String>
+    /// Each source's `allow`, when it has one.
+    private let allowLists: [String: [CIDR]]
     /// Spans for each request and its steps; nil when tracing is off.
     package let tracing: HooklineTracing?
     /// The name of the accept's durable step, for its span.
@@ -50,6 +52,7 @@ package final class WebhookIngest: Sendable {
         self.journalStep = store.databasePool == nil ? "journal" : "commit"
         self.events = events
         self.sourceNames = Set(sources.map(\.name))
+        self.allowLists = Dictionary(sources.filter { !$0.allow.isEmpty }.map { ($0.name, $0.allow) }, uniquingKeysWith: { first, _ in first })
         self.store = store
         self.retryAfter = retryAfter
         self.inlinePatchDepth = inlinePatchDepth
@@ -62,6 +65,9 @@ package final class WebhookIngest: Sendable {
 
     /// Whether `/webhooks/{name}` exists.
     package func hasSource(_ name: String) -> Bool { sourceNames.contains(name) }
+
+    /// The addresses that may call source `name` (`sources[].allow`); empty: any.
+    package func allowList(for name: String) -> [CIDR] { allowLists[name] ?? [] }
 
     /// New deliveries are answered 503 from now on (shutdown).
     package func stopAccepting() { accepting.store(false, ordering: .relaxed) }
@@ -209,7 +215,7 @@ package final class WebhookIngest: Sendable {
         let jobs = events.jobs(for: event, subject: message.contact, routes: routes, targets: targets)
         let record = AuditRecord(
             ts: receivedAt, outcome: .received, event: eventID, message: message.messageID, source: name,
-            type: message.type, contact: message.contactID, targets: targets, trace: trace,
+            type: message.type, contact: message.contactID, targets: targets, remote: remote, trace: trace,
             payload: body.withUnsafeReadableBytes { Array($0) })
         if MeasuredFloor.current == .journal, let executor {
             store.cancelReservation(jobs.count)
@@ -230,7 +236,10 @@ package final class WebhookIngest: Sendable {
                 respond(.accepted(eventID: eventID))
                 logger.debug(
                     "accepted",
-                    metadata: ["event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))"]
+                    metadata: [
+                        "event": .string(eventID), "source": .string(name), "targets": "\(targets.joined(separator: ","))",
+                        "remote": .string(remote ?? ""),
+                    ]
                         .merging(tracing?.logMetadata(span) ?? [:]) { $1 })
             case .duplicate(let original):
                 // Accepted before, by this instance or another: the shared store settled it.

@@ -55,6 +55,26 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         return address
     }
 
+    /// Proxies whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
+    private let trustedProxies: [CIDR]
+    /// The peer's address, parsed once per connection when it is needed.
+    private var peerAddress: IPAddress??
+    /// The current request's client, as `clientAddress` found it.
+    private var client: (text: String?, address: IPAddress?) = (nil, nil)
+
+    /// Who sent this request: the peer, or — only when the peer is a trusted proxy — the
+    /// right-most untrusted hop of `X-Forwarded-For`. Without trusted proxies, the peer as text
+    /// alone (nothing is parsed on that path).
+    private func clientAddress(_ head: HTTPRequestHead, context: ChannelHandlerContext, parse: Bool) -> (text: String?, address: IPAddress?) {
+        let peerText = remote(context)
+        guard parse || !trustedProxies.isEmpty else { return (peerText, nil) }
+        if peerAddress == nil { peerAddress = .some(peerText.flatMap(IPAddress.init)) }
+        let peer = peerAddress ?? nil
+        guard let peer, trustedProxies.contains(peer) else { return (peerText, peer) }
+        let resolved = ClientAddress.resolve(peer: peer, forwardedFor: head.headers["x-forwarded-for"], trusted: trustedProxies)
+        return (resolved?.description ?? peerText, resolved)
+    }
+
     /// An answer waiting for the connection to become writable.
     private var parked: (answer: HTTPAnswer, request: HTTPRequestHead)?
     /// The last answer's body buffer, reused once the encoder has copied it.
@@ -73,8 +93,9 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
-        executor: LoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil
+        executor: LoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil, trustedProxies: [CIDR] = []
     ) {
+        self.trustedProxies = trustedProxies
         self.ingest = ingest
         self.executor = executor
         self.surface = surface
@@ -136,9 +157,11 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         if isWebhook, let tracing = ingest.tracing {
             span = tracing.startReceive(source: ingest.hasSource(name) ? name : nil, method: head.method.rawValue, headers: head.headers)
         }
+        let allow = isWebhook ? ingest.allowList(for: name) : []
+        client = isWebhook ? clientAddress(head, context: context, parse: !allow.isEmpty) : (nil, nil)
         if let (answer, reason) = HTTPRequestRules.violation(of: head) {
             if isWebhook {
-                ingest.reject(source: name, answer: answer, reason: reason, remote: remote(context), receivedAt: .now())
+                ingest.reject(source: name, answer: answer, reason: reason, remote: client.text, receivedAt: .now())
             }
             // The rest of this request is dropped; the answer closes the connection.
             state = .answering(head: head)
@@ -150,7 +173,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let receivedAt = UnixTime.now()
-        let remote = remote(context)
+        let remote = client.text
         timing = (ingest.sourceLabel(name), .now)
         guard head.method == .POST else {
             let answer = HTTPAnswer.error(405, "use POST to deliver webhooks", headers: [HeaderField(name: "Allow", value: "POST")])
@@ -160,6 +183,15 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         guard ingest.hasSource(name) else {
             state = .discarding(head: head, answer: ingest.refuseUnknownSource(name, remote: remote, receivedAt: receivedAt))
+            return
+        }
+        // Who may call: decided from the head alone, before any of the body is read (or the
+        // signature looked at); the connection closes with the answer.
+        if !allow.isEmpty, !(client.address.map(allow.contains) ?? false) {
+            let answer = HTTPAnswer.error(403, "\(remote ?? "this address") may not call source \(name)", close: true)
+            ingest.reject(source: name, answer: answer, reason: "address_not_allowed", remote: remote, receivedAt: receivedAt)
+            state = .answering(head: head)
+            write(answer, for: head, context: context)
             return
         }
         if let length = Self.contentLength(of: head), length > maxBodyBytes {
@@ -179,7 +211,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func refuseOversize(head: HTTPRequestHead, source: String, context: ChannelHandlerContext) {
         let answer = HTTPAnswer.error(413, "the body is larger than \(maxBodyBytes) bytes", close: true)
-        ingest.reject(source: source, answer: answer, reason: "body_too_large", remote: remote(context), receivedAt: .now())
+        ingest.reject(source: source, answer: answer, reason: "body_too_large", remote: client.text, receivedAt: .now())
         write(answer, for: head, context: context)
         state = .closing
     }
@@ -191,7 +223,7 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         ingest.receive(
-            source: source, body: body, headers: head.headers, remote: remote(context),
+            source: source, body: body, headers: head.headers, remote: client.text,
             receivedAt: receivedAt, executor: executor, span: span
         ) { answer in
             if bound.eventLoop.inEventLoop {

@@ -50,6 +50,7 @@ package final class WebhookListener: Sendable {
         let deadline = TimeAmount.milliseconds(settings.requestTimeout.wholeMilliseconds)
         let maxBody = settings.maxBodyBytes
         let maxHeader = settings.maxHeaderBytes
+        let trustedProxies = settings.trustedProxies
         let gate = ConnectionGate(maximum: settings.maxConnections)
         let executors = LoopExecutor.Table(group)
         let refusal = HTTPAnswer.error(
@@ -90,7 +91,8 @@ package final class WebhookListener: Sendable {
                     try sync.addHandler(
                         WebhookHTTPHandler(
                             ingest: ingest, surface: surface, maxBodyBytes: maxBody, maxHeaderBytes: maxHeader, depth: depth,
-                            executor: executors[channel.eventLoop], metrics: metrics, refusal: admitted ? nil : refusal))
+                            executor: executors[channel.eventLoop], metrics: metrics, refusal: admitted ? nil : refusal,
+                            trustedProxies: trustedProxies))
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
