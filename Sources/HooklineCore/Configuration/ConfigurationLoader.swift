@@ -74,7 +74,7 @@ package enum ConfigurationLoader {
     private static func server(_ section: YAMLSection) throws(ConfigurationError) -> ServerSettings {
         try section.checkKeys([
             "host", "port", "max_body_bytes", "max_header_bytes", "request_timeout", "idle_timeout", "drain_timeout", "event_loops",
-            "max_connections", "trusted_proxies",
+            "max_connections", "trusted_proxies", "proxy_protocol",
         ])
         var settings = ServerSettings()
         if let host = try section.string("host") { settings.host = host }
@@ -93,6 +93,13 @@ package enum ConfigurationLoader {
         settings.eventLoops = try section.int("event_loops", range: 1...256)
         if let value = try section.int("max_connections", range: 1...1_000_000) { settings.maxConnections = value }
         settings.trustedProxies = try cidrs(section, "trusted_proxies")
+        if let text = try section.string("proxy_protocol") {
+            switch text.lowercased() {
+            case "true", "yes", "on": settings.proxyProtocol = true
+            case "false", "no", "off": settings.proxyProtocol = false
+            default: throw section.error("proxy_protocol", "expected true or false, got '\(text)'")
+            }
+        }
         return settings
     }
 

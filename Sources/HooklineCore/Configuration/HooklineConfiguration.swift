@@ -68,6 +68,8 @@ package struct ServerSettings: Sendable, Hashable {
     /// Peers whose `X-Forwarded-For` names the client (proxies in front of Hookline); from any
     /// other peer the header is ignored.
     package var trustedProxies: [CIDR] = []
+    /// Every connection starts with a PROXY protocol header (v1 or v2) naming the client.
+    package var proxyProtocol = false
 
     package init(
         host: String = "127.0.0.1",

@@ -50,10 +50,14 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     private func remote(_ context: ChannelHandlerContext) -> String? {
         if let peer { return peer }
-        let address = context.channel.remoteAddress?.ipAddress
+        // Behind a PROXY protocol balancer, the client its header named (else the socket's peer).
+        let address = (connectionClient?.proxied ?? nil)?.description ?? context.channel.remoteAddress?.ipAddress
         peer = .some(address)
         return address
     }
+
+    /// What a PROXY protocol header said about this connection, when one is expected.
+    private let connectionClient: ConnectionClient?
 
     /// Proxies whose `X-Forwarded-For` names the client (`server.trusted_proxies`).
     private let trustedProxies: [CIDR]
@@ -93,9 +97,11 @@ final class WebhookHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 
     init(
         ingest: WebhookIngest, surface: HTTPSurface, maxBodyBytes: Int, maxHeaderBytes: Int, depth: PipelineDepth,
-        executor: LoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil, trustedProxies: [CIDR] = []
+        executor: LoopExecutor, metrics: HooklineMetrics?, refusal: HTTPAnswer? = nil, trustedProxies: [CIDR] = [],
+        client: ConnectionClient? = nil
     ) {
         self.trustedProxies = trustedProxies
+        self.connectionClient = client
         self.ingest = ingest
         self.executor = executor
         self.surface = surface

@@ -51,6 +51,7 @@ package final class WebhookListener: Sendable {
         let maxBody = settings.maxBodyBytes
         let maxHeader = settings.maxHeaderBytes
         let trustedProxies = settings.trustedProxies
+        let proxyProtocol = settings.proxyProtocol
         let gate = ConnectionGate(maximum: settings.maxConnections)
         let executors = LoopExecutor.Table(group)
         let refusal = HTTPAnswer.error(
@@ -82,6 +83,8 @@ package final class WebhookListener: Sendable {
                     // is Hookline's own constant or number. Parser errors are answered by
                     // WebhookHTTPHandler (431 for oversize headers).
                     let depth = PipelineDepth(limit: maxPipelinedRequests)
+                    let client = ConnectionClient()
+                    if proxyProtocol { try sync.addHandler(ProxyProtocolHandler(client: client, trustedProxies: trustedProxies)) }
                     try sync.addHandlers([
                         HTTPAnswerEncoder(),
                         ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes, limitConfiguration: limits)),
@@ -92,7 +95,7 @@ package final class WebhookListener: Sendable {
                         WebhookHTTPHandler(
                             ingest: ingest, surface: surface, maxBodyBytes: maxBody, maxHeaderBytes: maxHeader, depth: depth,
                             executor: executors[channel.eventLoop], metrics: metrics, refusal: admitted ? nil : refusal,
-                            trustedProxies: trustedProxies))
+                            trustedProxies: trustedProxies, client: client))
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }

@@ -68,7 +68,7 @@ struct ConfigurationLoaderTests {
         let yaml = "server:\n  prot: 9000\n" + Self.minimal
         #expect(
             Self.error(yaml)
-                == "test.yaml:2: server.prot: unknown key 'prot' (did you mean 'port'?); expected one of: host, port, max_body_bytes, max_header_bytes, request_timeout, idle_timeout, drain_timeout, event_loops, max_connections, trusted_proxies"
+                == "test.yaml:2: server.prot: unknown key 'prot' (did you mean 'port'?); expected one of: host, port, max_body_bytes, max_header_bytes, request_timeout, idle_timeout, drain_timeout, event_loops, max_connections, trusted_proxies, proxy_protocol"
         )
     }
 

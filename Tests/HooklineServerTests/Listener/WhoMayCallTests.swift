@@ -9,10 +9,10 @@ import Testing
 /// connections come from 127.0.0.1, which each configuration trusts or not.
 @Suite("who may call: trusted proxies and allow lists", .timeLimit(.minutes(2)))
 struct WhoMayCallTests {
-    static func yaml(trustedProxies: String, allow: String?) -> (String, String) -> String {
+    static func yaml(trustedProxies: String, allow: String?, proxyProtocol: Bool = false) -> (String, String) -> String {
         { audit, base in
             """
-            server: {host: 127.0.0.1, port: 0, trusted_proxies: \(trustedProxies)}
+            server: {host: 127.0.0.1, port: 0, trusted_proxies: \(trustedProxies), proxy_protocol: \(proxyProtocol)}
             audit: {path: "\(audit)"}
             sources:
               - name: standard
@@ -95,6 +95,50 @@ struct WhoMayCallTests {
                 // The proxy itself is not a client.
                 let direct = try await hookline.deliver(Self.body, to: "standard")
                 #expect(direct.status == 403)
+            }
+        }
+    }
+
+    /// A signed delivery of `body` to the standard source, as raw HTTP/1.1 text.
+    static func rawRequest(_ hookline: TestHookline, body: [UInt8] = WhoMayCallTests.body) throws -> String {
+        let headers = try hookline.source("standard").verifier.signatureHeaders(for: body, messageID: MessageIDGenerator.random(), timestamp: UnixTime.now().seconds)
+        let lines = headers.map { "\($0.name): \($0.value)\r\n" }.joined()
+        return "POST /webhooks/standard HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\(lines)\r\n"
+            + String(decoding: body, as: UTF8.self)
+    }
+
+    @Test("with server.proxy_protocol, a v1 or v2 header names the client; a connection without one, or with a malformed one, is closed unanswered")
+    func proxyProtocol() async throws {
+        try await withSandboxCRM { sandbox in
+            try await withApplyingHookline(to: sandbox, yaml: Self.yaml(trustedProxies: "[127.0.0.1]", allow: "[203.0.113.0/24, \"2001:db8::/32\"]", proxyProtocol: true)) { hookline in
+                let v1 = try RawConnection(port: hookline.running.port)
+                v1.send("PROXY TCP4 203.0.113.7 192.0.2.1 56324 443\r\n" + (try Self.rawRequest(hookline)))
+                let (first, _) = await v1.readUntilClosed()
+                #expect(first.hasPrefix("HTTP/1.1 202"), "\(first)")
+
+                // Version 2, IPv6, in the same packet as the request.
+                var header: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A, 0x21, 0x21, 0x00, 36]
+                header += [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [0x09]
+                header += [0x20, 0x01, 0x0D, 0xB8] + Array(repeating: 0, count: 11) + [0x01] + [0xDC, 0x04, 0x01, 0xBB]
+                let v2 = try RawConnection(port: hookline.running.port)
+                v2.send(bytes: header + Array(try Self.rawRequest(hookline).utf8))
+                let (second, _) = await v2.readUntilClosed()
+                #expect(second.hasPrefix("HTTP/1.1 202"), "\(second)")
+                let remotes = try await hookline.auditRecords().filter { $0.outcome == .received }.compactMap(\.remote)
+                #expect(remotes == ["203.0.113.7", "2001:db8::9"])
+
+                // The header's client is what the allow list is checked against.
+                let outside = try RawConnection(port: hookline.running.port)
+                outside.send("PROXY TCP4 198.51.100.1 192.0.2.1 56324 443\r\n" + (try Self.rawRequest(hookline)))
+                #expect(await outside.readUntilClosed().text.hasPrefix("HTTP/1.1 403"))
+
+                for opening in ["PROXY TCP4 bogus\r\n", "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"] {
+                    let refused = try RawConnection(port: hookline.running.port)
+                    refused.send(opening)
+                    let (text, closed) = await refused.readUntilClosed()
+                    #expect(text.isEmpty && closed, "\(opening.debugDescription) → \(text)")
+                }
+                #expect(try await hookline.auditRecords().filter { $0.outcome == .received }.count == 2, "nothing else got in")
             }
         }
     }
