@@ -41,6 +41,9 @@ struct WhoMayCallProcessTests {
             let yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: storeLine)
             try yaml.write(toFile: directory.file("hookline.yaml"), atomically: true, encoding: .utf8)
             let source = try ConfigurationLoader.load(yaml: yaml, file: directory.file("hookline.yaml"), environment: [:]).sources[0]
+            let check = try await ServeProcessTests.run(["check-config", directory.file("hookline.yaml")], environment: [:])
+            #expect(check.output.contains("  proxies    X-Forwarded-For names the client only from 127.0.0.1/32"), "\(check.output)")
+            #expect(check.output.contains("             only from 203.0.113.0/24; others are refused 403"))
             let serve = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
             defer { serve.kill() }
             let url = "http://127.0.0.1:\(port)/webhooks/standard"

@@ -20,6 +20,13 @@ struct CheckConfigCommand: ParsableCommand {
         let configuration = try ConfigurationFile.load(file, environment: environment)
         var lines = ["\(file): OK"]
         lines.append("  listen     http://\(configuration.server.host):\(configuration.server.port)")
+        if configuration.server.proxyProtocol {
+            lines.append("  proxies    every connection starts with a PROXY protocol header (v1 or v2) naming the client")
+        }
+        if !configuration.server.trustedProxies.isEmpty {
+            lines.append(
+                "  proxies    X-Forwarded-For names the client only from \(configuration.server.trustedProxies.map(\.description).joined(separator: ", "))")
+        }
         lines.append("  audit log  \(configuration.audit.path) (fsync: \(configuration.audit.fsync.rawValue))")
         switch configuration.store {
         case .file:
@@ -37,6 +44,9 @@ struct CheckConfigCommand: ParsableCommand {
                 + "rejected lines \(rejected.linesPerReason) per source and reason and \(rejected.linesTotal) in all per \(rejected.window.configurationText)")
         for source in configuration.sources {
             lines.append("  source     \(source.name) (\(source.kind), \(source.verifier.scheme.name), \(source.verifier.keys.count) secret\(source.verifier.keys.count == 1 ? "" : "s")) at POST /webhooks/\(source.name)")
+            if !source.allow.isEmpty {
+                lines.append("             only from \(source.allow.map(\.description).joined(separator: ", ")); others are refused 403")
+            }
         }
         for target in configuration.targets {
             let limit = target.rateLimit.map { "\($0.requests) per \($0.period.secondsValue.formatted) s, burst \($0.burst)" } ?? "no rate limit"
