@@ -71,7 +71,7 @@ final class FleetHarness: Sendable {
                 // A newer configuration: one more target, and a route to it (a rolling update that adds them).
                 yaml = yaml.replacingOccurrences(
                     of: "\nroutes:\n",
-                    with: "\n  - {name: omnichannel_b, kind: omnichannel, base_url: \"\(sandbox.baseURL)/omnichannel\", api_key: omni-key, timeout: \(targetTimeout)}\nroutes:\n")
+                    with: "\n  - {name: omnichannel_b, kind: omnichannel, base_url: \"\(sandbox.baseURL)/omnichannel-b\", api_key: omni-key, timeout: \(targetTimeout)}\nroutes:\n")
                 yaml += "\n  - {from: standard, to: omnichannel_b, contact_id: source_id}\n"
             }
             try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)

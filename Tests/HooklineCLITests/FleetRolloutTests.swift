@@ -18,6 +18,10 @@ struct FleetRolloutTests {
         do {
             try await fleet.start(0)
             try await fleet.start(1)
+            // The new target does not answer while the newer instance first runs, so its lanes are
+            // still owed when that instance stops, however fast a quiet machine would have applied
+            // them (a loaded suite once applied them all before the stop, and nothing waited).
+            fleet.sandbox.inject(SandboxFault(pathPrefix: "/omnichannel-b/", action: .delay(.seconds(60)), count: .max))
             let deliverer = WebhookDeliverer()
             for sequence in 1...5 {
                 for contact in fleet.contacts {
@@ -37,7 +41,8 @@ struct FleetRolloutTests {
                 let records = try fleet.records()
                 return Set(records.filter { $0.outcome == .applied && $0.target == "omnichannel" }.compactMap(\.event)).count == 5 * fleet.contacts.count
             }
-            // The newer instance comes back and applies the rest.
+            // The newer instance comes back, the new target answers again, and the rest is applied.
+            fleet.sandbox.clearFaults()
             try await fleet.start(1)
             try await FleetTests.settle(fleet)
             try await eventuallyTrue(timeout: .seconds(20)) { (try await fleet.metric(0, route) ?? 0) == 0 }

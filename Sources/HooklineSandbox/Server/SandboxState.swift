@@ -76,6 +76,11 @@ final class SandboxState: Sendable {
         if path.hasPrefix("/omnichannel/") {
             return state.omnichannel.handle(method: method, path: String(path.dropFirst("/omnichannel".count)), headers: headers, body: body)
         }
-        return .json(404, ["error": "the sandbox serves /buildr/…, /plannr/api/v2/… and /omnichannel/…"])
+        // The same omnichannel API under a second path, for two targets of that kind whose faults
+        // differ (a fault matches a path prefix).
+        if path.hasPrefix("/omnichannel-b/") {
+            return state.omnichannel.handle(method: method, path: String(path.dropFirst("/omnichannel-b".count)), headers: headers, body: body)
+        }
+        return .json(404, ["error": "the sandbox serves /buildr/…, /plannr/api/v2/…, /omnichannel/… and /omnichannel-b/…"])
     }
 }
