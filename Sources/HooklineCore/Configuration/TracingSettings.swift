@@ -259,10 +259,6 @@ package struct TracingPlanError: Error, Sendable, Hashable, CustomStringConverti
 }
 
 extension String {
-    fileprivate var trimmed: String {
-        var text = Substring(self)
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return String(text)
-    }
+    /// Without leading and trailing spaces and tabs (`trimmingWhitespace`), as a String.
+    fileprivate var trimmed: String { String(trimmingWhitespace()) }
 }

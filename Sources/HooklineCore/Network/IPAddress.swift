@@ -96,7 +96,7 @@ package enum ClientAddress {
     /// at the trusted hop to its right.
     package static func resolve(peer: IPAddress?, forwardedFor: [String], trusted: [CIDR]) -> IPAddress? {
         guard let peer, !trusted.isEmpty, trusted.contains(peer) else { return peer }
-        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace }
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }.map { $0.trimmingWhitespace() }
         var client = peer
         for hop in hops.reversed() {
             guard let address = IPAddress(hop) else { return client }
@@ -104,14 +104,5 @@ package enum ClientAddress {
             if !trusted.contains(address) { return address }
         }
         return client
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingWhitespace: Substring {
-        var text = self
-        while let first = text.first, first == " " || first == "\t" { text = text.dropFirst() }
-        while let last = text.last, last == " " || last == "\t" { text = text.dropLast() }
-        return text
     }
 }
