@@ -93,13 +93,7 @@ package enum ConfigurationLoader {
         settings.eventLoops = try section.int("event_loops", range: 1...256)
         if let value = try section.int("max_connections", range: 1...1_000_000) { settings.maxConnections = value }
         settings.trustedProxies = try cidrs(section, "trusted_proxies")
-        if let text = try section.string("proxy_protocol") {
-            switch text.lowercased() {
-            case "true", "yes", "on": settings.proxyProtocol = true
-            case "false", "no", "off": settings.proxyProtocol = false
-            default: throw section.error("proxy_protocol", "expected true or false, got '\(text)'")
-            }
-        }
+        if let value = try section.bool("proxy_protocol") { settings.proxyProtocol = value }
         return settings
     }
 

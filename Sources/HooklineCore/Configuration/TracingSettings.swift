@@ -27,13 +27,7 @@ extension ConfigurationLoader {
     ) throws(ConfigurationError) -> TracingSettings {
         try section.checkKeys(["enabled", "endpoint", "sample_ratio", "trust_inbound"])
         var settings = TracingSettings()
-        if let text = try section.string("enabled") {
-            switch text.lowercased() {
-            case "true", "yes", "on": settings.enabled = true
-            case "false", "no", "off": settings.enabled = false
-            default: throw section.error("enabled", "expected true or false, got '\(text)'")
-            }
-        }
+        if let value = try section.bool("enabled") { settings.enabled = value }
         if let endpoint = try section.string("endpoint") {
             guard TracingPlan.isHTTPURL(endpoint) else {
                 throw section.error("endpoint", "expected the collector's http:// or https:// URL, such as http://collector:4318")

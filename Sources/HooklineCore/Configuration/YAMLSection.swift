@@ -85,6 +85,17 @@ struct YAMLSection {
         return value
     }
 
+    /// `true`/`yes`/`on` or `false`/`no`/`off`, in any case.
+    func bool(_ key: String) throws(ConfigurationError) -> Bool? {
+        guard let node = node(key) else { return nil }
+        let text = try scalarText(node, key: key)
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(key, "expected true or false, got '\(text)'", node: node)
+        }
+    }
+
     func double(_ key: String, range: ClosedRange<Double>) throws(ConfigurationError) -> Double? {
         guard let node = node(key) else { return nil }
         let text = try scalarText(node, key: key)
