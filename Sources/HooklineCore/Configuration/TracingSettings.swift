@@ -227,16 +227,7 @@ package struct TracingPlan: Sendable, Hashable {
 
     /// A URL as printed: without user info or query, which may hold credentials.
     static func shown(_ url: String) -> String {
-        var text = Substring(url)
-        if let cut = text.firstIndex(where: { $0 == "?" || $0 == "#" }) { text = text[..<cut] }
-        if let scheme = text.range(of: "://") {
-            let rest = text[scheme.upperBound...]
-            let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-            if let at = rest[..<authorityEnd].lastIndex(of: "@") {
-                text = text[..<scheme.upperBound] + rest[rest.index(after: at)...]
-            }
-        }
-        return String(text)
+        URLParts(url)?.withoutQuery ?? String(url.prefix { $0 != "?" && $0 != "#" })
     }
 
     package static func isHTTPURL(_ text: String) -> Bool {

@@ -136,7 +136,7 @@ package struct HooklineTracing: Sendable {
     /// query (where some APIs take a key) and without any user info; no header is recorded.
     package func startCall(method: String, url: String, target: String, parent: any Span) -> any Span {
         let span = tracer.startSpan(method, context: parent.context, ofKind: .client)
-        let parts = CallURL(url)
+        let parts = URLParts(url)
         span.updateAttributes { attributes in
             attributes["http.request.method"] = SpanAttribute.string(method)
             attributes["hookline.target"] = SpanAttribute.string(target)
@@ -191,36 +191,4 @@ struct DictionaryInjector: Injector {
 
 struct DictionaryExtractor: Extractor {
     func extract(key: String, from carrier: [String: String]) -> String? { carrier[key] }
-}
-
-/// A call's URL in parts, for span attributes: scheme, host, port, and the URL without its
-/// query, fragment or user info.
-struct CallURL {
-    let scheme: String
-    let host: String
-    let port: Int
-    let withoutQuery: String
-
-    init?(_ url: String) {
-        guard let schemeEnd = url.range(of: "://") else { return nil }
-        let scheme = url[..<schemeEnd.lowerBound].lowercased()
-        guard scheme == "http" || scheme == "https" else { return nil }
-        var rest = url[schemeEnd.upperBound...]
-        if let cut = rest.firstIndex(where: { $0 == "?" || $0 == "#" }) { rest = rest[..<cut] }
-        let authorityEnd = rest.firstIndex(of: "/") ?? rest.endIndex
-        var authority = rest[..<authorityEnd]
-        let path = rest[authorityEnd...]
-        if let at = authority.lastIndex(of: "@") { authority = authority[authority.index(after: at)...] }
-        var host = String(authority)
-        var port = scheme == "https" ? 443 : 80
-        if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]"), let number = Int(authority[authority.index(after: colon)...]) {
-            host = String(authority[..<colon])
-            port = number
-        }
-        guard !host.isEmpty else { return nil }
-        self.scheme = scheme
-        self.host = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        self.port = port
-        self.withoutQuery = "\(scheme)://\(authority)\(path)"
-    }
 }
