@@ -132,13 +132,14 @@ package struct HooklineTracing: Sendable {
 
     // MARK: CRM calls
 
-    /// The CLIENT span of one call to a CRM, a child of its attempt. Its URL is kept without the
-    /// query (where some APIs take a key) and without any user info; no header is recorded.
-    package func startCall(method: String, url: String, target: String, parent: any Span) -> any Span {
-        let span = tracer.startSpan(method, context: parent.context, ofKind: .client)
+    /// The CLIENT span of one call to a CRM (or its token endpoint), a child of `parent`, its
+    /// `traceparent` added to the call's headers. The URL is kept without the query (where some
+    /// APIs take a key) and without any user info; no header is recorded.
+    package func startCall(_ call: inout TargetCall, url: String, target: String, parent: any Span) -> any Span {
+        let span = tracer.startSpan(call.method, context: parent.context, ofKind: .client)
         let parts = URLParts(url)
         span.updateAttributes { attributes in
-            attributes["http.request.method"] = SpanAttribute.string(method)
+            attributes["http.request.method"] = SpanAttribute.string(call.method)
             attributes["hookline.target"] = SpanAttribute.string(target)
             if let parts {
                 attributes["url.full"] = SpanAttribute.string(parts.withoutQuery)
@@ -147,14 +148,10 @@ package struct HooklineTracing: Sendable {
                 attributes["server.port"] = SpanAttribute.int(Int64(parts.port))
             }
         }
-        return span
-    }
-
-    /// The headers that carry `span`'s context to the CRM (`traceparent`).
-    package func headers(for span: any Span) -> [HeaderField] {
         var headers: [String: String] = [:]
         tracer.inject(span.context, into: &headers, using: DictionaryInjector())
-        return headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+        call.headers += headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+        return span
     }
 
     package static func endCall(_ span: any Span, status: Int?, failure: String?) {
@@ -165,6 +162,12 @@ package struct HooklineTracing: Sendable {
         }
         if failure != nil || (status ?? 0) >= 500 { span.setStatus(SpanStatus(code: .error)) }
         span.end()
+    }
+
+    /// Ends a call's span that got no answer: `no_answer` when it may have reached the CRM, else
+    /// `unreachable`.
+    package static func endCall(_ span: any Span, unanswered failure: TransportFailure) {
+        endCall(span, status: nil, failure: failure.mayHaveReachedTarget ? "no_answer" : "unreachable")
     }
 
     // MARK: Redrive

@@ -62,8 +62,7 @@ package final class TargetEndpoint: Sendable {
         }
         var authorized = client.authorize(call, token: token)
         let url = client.url(for: authorized)
-        let span = parent.flatMap { parent in tracing?.startCall(method: call.method, url: url, target: name, parent: parent) }
-        if let span, let tracing { authorized.headers += tracing.headers(for: span) }
+        let span = parent.flatMap { parent in tracing?.startCall(&authorized, url: url, target: name, parent: parent) }
         let timeout = client.settings.timeout
         var lastMoment: (@Sendable () -> CallPermission)?
         if let permit { lastMoment = { permit(timeout) } }
@@ -84,7 +83,7 @@ package final class TargetEndpoint: Sendable {
             return .failure(CallNotStarted(permission: permission))
         case .failure(.transport(let failure)):
             metrics?.call(target: name, status: nil, duration: .now - started)
-            span.map { HooklineTracing.endCall($0, status: nil, failure: failure.mayHaveReachedTarget ? "no_answer" : "unreachable") }
+            span.map { HooklineTracing.endCall($0, unanswered: failure) }
             return .success(.unreachable(failure))
         case .success(let response):
             metrics?.call(target: name, status: response.status, duration: .now - started)

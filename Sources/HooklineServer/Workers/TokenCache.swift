@@ -33,19 +33,15 @@ actor TokenCache {
             let (client, request, transport) = (client, request, transport)
             // A task of its own on purpose: every worker that needs a token meanwhile awaits this
             // one fetch, and one worker's cancellation must not fail the others'.
-            let span = parent.flatMap { parent in
-                tracing?.startCall(method: request.call.method, url: request.url, target: client.settings.name, parent: parent)
-            }
             var call = request.call
-            if let span, let tracing { call.headers += tracing.headers(for: span) }
+            let span = parent.flatMap { parent in tracing?.startCall(&call, url: request.url, target: client.settings.name, parent: parent) }
             task = Task { [call] in
                 let fetched = await Self.fetch(client: client, call: call, url: request.url, transport: transport)
                 if let span {
                     switch fetched {
                     case .token: HooklineTracing.endCall(span, status: 200, failure: nil)
                     case .refused(.answered(let response, _)): HooklineTracing.endCall(span, status: response.status, failure: nil)
-                    case .refused(.unreachable(let failure)):
-                        HooklineTracing.endCall(span, status: nil, failure: failure.mayHaveReachedTarget ? "no_answer" : "unreachable")
+                    case .refused(.unreachable(let failure)): HooklineTracing.endCall(span, unanswered: failure)
                     }
                 }
                 return fetched
