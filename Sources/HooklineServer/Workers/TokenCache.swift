@@ -35,17 +35,7 @@ actor TokenCache {
             // one fetch, and one worker's cancellation must not fail the others'.
             var call = request.call
             let span = parent.flatMap { parent in tracing?.startCall(&call, url: request.url, target: client.settings.name, parent: parent) }
-            task = Task { [call] in
-                let fetched = await Self.fetch(client: client, call: call, url: request.url, transport: transport)
-                if let span {
-                    switch fetched {
-                    case .token: HooklineTracing.endCall(span, status: 200, failure: nil)
-                    case .refused(.answered(let response, _)): HooklineTracing.endCall(span, status: response.status, failure: nil)
-                    case .refused(.unreachable(let failure)): HooklineTracing.endCall(span, unanswered: failure)
-                    }
-                }
-                return fetched
-            }
+            task = Task { [call] in await Self.fetch(client: client, call: call, url: request.url, transport: transport, span: span) }
             inFlight = task
         }
         let fetched = await task.value
@@ -64,12 +54,15 @@ actor TokenCache {
         case refused(CallOutcome)
     }
 
-    private static func fetch(client: any TargetClient, call: TargetCall, url: String, transport: TargetTransport) async -> Fetched {
+    /// Fetches a token; `span`, the fetch's CLIENT span, ends with the answer's status.
+    private static func fetch(client: any TargetClient, call: TargetCall, url: String, transport: TargetTransport, span: (any Span)?) async -> Fetched {
         switch await transport.send(call, url: url, timeout: client.settings.timeout) {
         case .failure(let failure):
+            span.map { HooklineTracing.endCall($0, unanswered: failure) }
             // The token endpoint was not reached or did not answer: retried like any call.
             return .refused(.unreachable(failure))
         case .success(let response):
+            span.map { HooklineTracing.endCall($0, status: response.status, failure: nil) }
             if let token = client.token(from: response, now: .now()) { return .token(token) }
             let excerpt = ErrorExcerpt.describe(response, secrets: client.secrets)
             let verdict: CallVerdict =
