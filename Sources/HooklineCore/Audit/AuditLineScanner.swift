@@ -87,17 +87,7 @@ package enum AuditLineScanner {
             break
         }
         guard let outcome else { return false }
-        if let event { keys.append(event) }
-        if let into, into != event { keys.append(into) }
-        switch outcome {
-        case .received, .redriven:
-            if let contact { keys.append(contact) }
-            if let message { keys.append(message) }
-        case .duplicate, .coalesced:
-            if let message { keys.append(message) }
-        default:
-            break
-        }
+        IndexKey.append(outcome: outcome, event: event, into: into, contact: contact, message: message, to: &keys)
         return true
     }
 

@@ -11,18 +11,27 @@ package enum IndexKey {
     /// The keys `line` is found by.
     package static func keys(of line: AuditLineSummary) -> [UInt64] {
         var keys: [UInt64] = []
-        if let id = line.event { keys.append(Self.event(id)) }
-        if let into = line.into, into != line.event { keys.append(Self.event(into)) }
-        switch line.outcome {
+        append(
+            outcome: line.outcome, event: line.event.map(Self.event), into: line.into.map(Self.event), contact: line.contact.map(Self.contact),
+            message: line.message.map(Self.message), to: &keys)
+        return keys
+    }
+
+    /// Which of a line's keys it is found by, given the keys of its ids: its event (and the one
+    /// it was folded into), an opening's contact and message, a duplicate's or a coalesced
+    /// delivery's message.
+    package static func append(outcome: AuditOutcome, event: UInt64?, into: UInt64?, contact: UInt64?, message: UInt64?, to keys: inout [UInt64]) {
+        if let event { keys.append(event) }
+        if let into, into != event { keys.append(into) }
+        switch outcome {
         case .received, .redriven:
-            if let id = line.contact { keys.append(Self.contact(id)) }
-            if let id = line.message { keys.append(Self.message(id)) }
+            if let contact { keys.append(contact) }
+            if let message { keys.append(message) }
         case .duplicate, .coalesced:
-            if let id = line.message { keys.append(Self.message(id)) }
+            if let message { keys.append(message) }
         default:
             break
         }
-        return keys
     }
 
     /// FNV-1a, 64 bits.
