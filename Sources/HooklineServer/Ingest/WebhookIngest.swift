@@ -67,7 +67,10 @@ package final class WebhookIngest: Sendable {
     package func hasSource(_ name: String) -> Bool { sourceNames.contains(name) }
 
     /// The addresses that may call source `name` (`sources[].allow`); empty: any.
-    package func allowList(for name: String) -> [CIDR] { allowLists[name] ?? [] }
+    package func allowList(for name: String) -> [CIDR] {
+        // Asked for every webhook: with no allow list configured, not even the name is hashed.
+        allowLists.isEmpty ? [] : allowLists[name] ?? []
+    }
 
     /// New deliveries are answered 503 from now on (shutdown).
     package func stopAccepting() { accepting.store(false, ordering: .relaxed) }
