@@ -20,12 +20,15 @@ package struct HooklineTracing: Sendable {
 
     // MARK: Context as text
 
-    /// The context as the text kept with an event.
-    package func carrier(of context: ServiceContext) -> String? {
+    /// The headers the tracer propagates `context` in.
+    private func injected(_ context: ServiceContext) -> TraceCarrier {
         var headers: [String: String] = [:]
         tracer.inject(context, into: &headers, using: DictionaryInjector())
-        return TraceCarrier(headers: headers).text
+        return TraceCarrier(headers: headers)
     }
+
+    /// The context as the text kept with an event.
+    package func carrier(of context: ServiceContext) -> String? { injected(context).text }
 
     /// The context kept with an event, or nil when there is none (tracing was off when it came).
     package func context(fromCarrier text: String?) -> ServiceContext? {
@@ -37,7 +40,7 @@ package struct HooklineTracing: Sendable {
 
     /// `trace_id` and `span_id` for the log lines written under `span`.
     package func logMetadata(_ span: (any Span)?) -> Logger.Metadata {
-        guard let span, let parent = carrier(of: span.context).flatMap(TraceCarrier.init(text:))?.traceParent else { return [:] }
+        guard let span, let parent = injected(span.context).traceParent else { return [:] }
         return ["trace_id": .string(parent.traceID), "span_id": .string(parent.spanID)]
     }
 
@@ -148,9 +151,7 @@ package struct HooklineTracing: Sendable {
                 attributes["server.port"] = SpanAttribute.int(Int64(parts.port))
             }
         }
-        var headers: [String: String] = [:]
-        tracer.inject(span.context, into: &headers, using: DictionaryInjector())
-        call.headers += headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
+        call.headers += injected(span.context).headers.sorted { $0.key < $1.key }.map { HeaderField(name: $0.key, value: $0.value) }
         return span
     }
 
