@@ -76,7 +76,22 @@ def submit(driver, target, button, accept_confirmation):
     old.find_element(By.XPATH, ".//button[text()='%s']" % button).click()
     if accept_confirmation:
         WebDriverWait(driver, 5).until(expected_conditions.alert_is_present()).accept()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+    WebDriverWait(driver, 10).until(lambda d: is_stale(old))
+
+
+def is_stale(element):
+    """Whether `element` belongs to a page that has been replaced. Chromium reports such a node
+    either as stale or, mid-navigation, as one that "does not belong to the document" (a CI run
+    failed on the second form, which `staleness_of` does not count as stale)."""
+    try:
+        element.is_enabled()
+        return False
+    except StaleElementReferenceException:
+        return True
+    except WebDriverException as error:
+        if "does not belong to the document" in str(error):
+            return True
+        raise
 
 
 def check(condition, message):
