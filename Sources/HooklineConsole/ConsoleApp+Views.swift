@@ -53,6 +53,13 @@ extension ConsoleApp {
 
     // MARK: One event
 
+    /// Why an event shows no payload.
+    static func absence(of opening: AuditRecord) -> String {
+        if let erased = opening.erased { return "(erased at \(erased.rfc3339)\(opening.erasedReason.map { ": \($0)" } ?? ""))" }
+        if opening.payloadKept == PayloadKept.none { return "(not kept: audit.payloads is none)" }
+        return "(not kept)"
+    }
+
     func event(_ id: String, api: Bool, principal: Principal) async throws -> ConsoleResponse {
         guard let detail = try await running.store.event(id) else { return notFound(api, "no event '\(id)'") }
         let payload = detail.opening.payload.flatMap { try? JSONParser.parse($0) }
@@ -74,7 +81,7 @@ extension ConsoleApp {
         var context: [String: Any] = [
             "event": Self.row(summary), "message": detail.opening.message ?? "",
             "contact_link": "/events?contact=\(FormEncoding.escape(summary.contact))", "decoded": decoded,
-            "payload": shown.map { JSONWriter.string($0) } ?? "(not kept)", "masked": !principal.canAct, "timeline": timeline,
+            "payload": shown.map { JSONWriter.string($0) } ?? Self.absence(of: detail.opening), "masked": !principal.canAct, "timeline": timeline,
             "redrivable": summary.targets.contains { [.dead, .failed].contains($0.state) },
         ]
         if let remote = detail.opening.remote, !remote.isEmpty { context["remote"] = remote }

@@ -26,11 +26,11 @@ struct MigrateProcessTests {
 
         let first = try await ServeProcessTests.run(["migrate", "--config", path], environment: environment)
         #expect(first.status == 0, "\(first.error)")
-        #expect(first.output.contains("applied migrations 1, 2, 3, 4, 5, 6, 7; the schema is at version 7"), "\(first.output)")
+        #expect(first.output.contains("applied migrations 1, 2, 3, 4, 5, 6, 7, 8; the schema is at version 8"), "\(first.output)")
         let again = try await ServeProcessTests.run(["migrate", "--config", path], environment: environment)
         #expect(again.status == 0)
-        #expect(again.output.contains("the schema is current (version 7)"), "\(again.output)")
-        #expect(try await cluster.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM hookline_migrations", database: database) == "1,2,3,4,5,6,7\n")
+        #expect(again.output.contains("the schema is current (version 8)"), "\(again.output)")
+        #expect(try await cluster.query("SELECT string_agg(version::text, ',' ORDER BY version) FROM hookline_migrations", database: database) == "1,2,3,4,5,6,7,8\n")
 
         let check = try await ServeProcessTests.run(["check-config", path], environment: environment)
         #expect(check.status == 0, "\(check.error)")

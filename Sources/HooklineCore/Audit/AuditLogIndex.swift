@@ -110,7 +110,7 @@ package struct AuditLogIndex: Sendable {
         case .resumed:
             guard let target = line.target else { return }
             paused[target] = nil
-        case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending, .fenced:
+        case .rejected, .duplicate, .coalesced, .ignored, .recovered, .pending, .fenced, .erased:
             return
         }
     }

@@ -39,6 +39,9 @@ package enum AuditOutcome: String, Sendable, Hashable, CaseIterable {
     case paused
     /// A paused target was resumed (`target`, `by` whom): its jobs run again, in order.
     case resumed
+    /// A contact's personal data was erased (`hookline erase`): `contact`, `source` when one was
+    /// named, `count` events, `reason`, `by` whom. The erased lines carry `erased`.
+    case erased
 
     /// Whether this outcome ends one target's part of a received event.
     package var endsTargetJob: Bool {

@@ -61,6 +61,14 @@ extension AuditRecord {
         string("remote", remote)
         string("by", by)
         string("trace", trace)
+        string("payload_kept", payloadKept?.rawValue)
+        if let erased {
+            key("erased")
+            output.append(UInt8(ascii: "\""))
+            erased.appendRFC3339(to: &output)
+            output.append(UInt8(ascii: "\""))
+        }
+        string("erased_reason", erasedReason)
         if let payload {
             output.append(contentsOf: #","payload":""#.utf8)
             JSONWriter.writeEscaped(payload, into: &output)
@@ -128,6 +136,15 @@ extension AuditRecord {
         remote = try string("remote")
         by = try string("by")
         trace = try string("trace")
+        if let kept = try string("payload_kept") {
+            guard let known = PayloadKept(rawValue: kept) else { throw AuditLineError(problem: "payload_kept is not redacted or none") }
+            payloadKept = known
+        }
+        if let text = try string("erased") {
+            guard let time = UnixTime(rfc3339: text) else { throw AuditLineError(problem: "erased is not an RFC 3339 time") }
+            erased = time
+        }
+        erasedReason = try string("erased_reason")
         payload = try string("payload").map { Array($0.utf8) }
     }
 }

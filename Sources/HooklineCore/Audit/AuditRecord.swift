@@ -43,6 +43,14 @@ package struct AuditRecord: Sendable, Hashable {
     /// The trace context of the receive (or redrive) span, on opening lines when tracing is on
     /// (`TraceCarrier`'s text: the W3C `traceparent`), so every attempt joins that trace.
     package var trace: String?
+    /// What an opening line keeps of its payload when not the whole of it (`PayloadKept`):
+    /// absent when `payload` is the body exactly as received.
+    package var payloadKept: PayloadKept?
+    /// When the line's personal data was erased (`hookline erase`): its payload and prose are
+    /// gone, its ids, times, outcome, target and status stay.
+    package var erased: UnixTime?
+    /// Why it was erased, as the operator gave it.
+    package var erasedReason: String?
     /// The raw body (received), as the exact bytes received.
     package var payload: [UInt8]?
 
@@ -70,6 +78,9 @@ package struct AuditRecord: Sendable, Hashable {
         remote: String? = nil,
         by: String? = nil,
         trace: String? = nil,
+        payloadKept: PayloadKept? = nil,
+        erased: UnixTime? = nil,
+        erasedReason: String? = nil,
         payload: [UInt8]? = nil
     ) {
         self.ts = ts
@@ -95,6 +106,17 @@ package struct AuditRecord: Sendable, Hashable {
         self.remote = remote
         self.by = by
         self.trace = trace
+        self.payloadKept = payloadKept
+        self.erased = erased
+        self.erasedReason = erasedReason
         self.payload = payload
     }
+}
+
+/// How much of its payload an opening line keeps, when not all of it (`audit.payloads`).
+package enum PayloadKept: String, Sendable, Hashable, CaseIterable {
+    /// The structure and ids, with the values of personal fields masked (`PersonalFields`).
+    case redacted
+    /// No payload at all.
+    case none
 }

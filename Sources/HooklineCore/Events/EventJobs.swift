@@ -29,7 +29,12 @@ package struct EventJobs: Sendable {
         guard let name = record.source, let source = sources[name] else {
             return .failure(EventRestoreFailure(.unknownSource(record.source ?? "?")))
         }
-        guard let payload = record.payload else { return .failure(EventRestoreFailure(.noPayload)) }
+        if let erased = record.erased { return .failure(EventRestoreFailure(.erased(at: erased, reason: record.erasedReason))) }
+        if let kept = record.payloadKept { return .failure(EventRestoreFailure(.notKept(kept))) }
+        guard let payload = record.payload, !payload.isEmpty else { return .failure(EventRestoreFailure(.noPayload)) }
+        // A redacted payload that lost its line's mark (a database row redacted while a redrive
+        // raced it) still never reaches a target with masks for values.
+        if PersonalFields.isRedacted(payload) { return .failure(EventRestoreFailure(.notKept(.redacted))) }
         let decoded: DecodedMessage
         do {
             decoded = try source.kind.decode(bytes: payload, context: MessageContext(messageID: record.message, eventType: record.type))
@@ -150,6 +155,10 @@ package struct EventRestoreFailure: Error, Sendable, CustomStringConvertible {
     package enum Code: Sendable {
         case unknownSource(String)
         case noPayload
+        /// `hookline erase` removed it.
+        case erased(at: UnixTime, reason: String?)
+        /// `audit.payloads` kept less than the whole payload.
+        case notKept(PayloadKept)
         case noEventID
         case undecodable(kind: SourceKind, MessageDecodeError)
         case notAContactChange(String)
@@ -162,7 +171,11 @@ package struct EventRestoreFailure: Error, Sendable, CustomStringConvertible {
     package var description: String {
         switch code {
         case .unknownSource(let name): "its source \(name) is no longer configured"
-        case .noPayload: "its line in the audit log carries no payload"
+        case .noPayload: "its line in the audit log carries no payload (it was not kept, or was erased)"
+        case .erased(let at, let reason): "its payload was erased at \(at.rfc3339)\(reason.map { " (\($0))" } ?? "") and cannot be applied again"
+        case .notKept(.redacted):
+            "its payload was kept redacted (audit.payloads: redacted), without the personal values it would apply; only the sender can send it again"
+        case .notKept(.none): "its payload was not kept (audit.payloads: none); only the sender can send it again"
         case .noEventID: "its line in the audit log carries no event id"
         case .undecodable(let kind, let error): "its payload no longer decodes as a \(kind) message: \(error)"
         case .notAContactChange(let reason): "its payload is no longer a contact change: \(reason)"

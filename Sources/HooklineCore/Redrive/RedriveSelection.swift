@@ -20,7 +20,9 @@ package struct RedriveSelection: Sendable {
         if events[id] == nil { order.append(id) }
         switch record.outcome {
         case .received, .redriven:
-            if record.payload != nil { entry.opening = record }
+            // An opening erased or kept without its payload is selected too: the redrive then
+            // says why it cannot be queued, rather than that the line is missing.
+            if record.payload != nil || record.erased != nil || record.payloadKept != nil { entry.opening = record }
             // A redrive reopens its targets: their earlier ends no longer count.
             if record.outcome == .redriven { for target in record.targets ?? [] { entry.terminal[target] = nil } }
         case .retry, .applied, .skipped, .failed, .dead:

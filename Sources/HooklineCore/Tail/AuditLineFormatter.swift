@@ -7,6 +7,7 @@ package enum AuditLineFormatter {
         case .applied: "32"
         case .retry, .coalesced, .duplicate, .recovered, .redriven, .pending, .created: "33"
         case .failed, .dead, .rejected, .fenced, .paused: "31"
+        case .erased: "35"
         case .received: "36"
         case .skipped, .ignored, .seen: "2"
         case .resumed: "32"
@@ -44,6 +45,11 @@ package enum AuditLineFormatter {
             detail.append(shown(error))
         } else if let reason = record.reason {
             detail.append(shown(reason))
+        }
+        if let erased = record.erased {
+            detail.append("erased \(erased.rfc3339)\(record.erasedReason.map { ": \(shown($0))" } ?? "")")
+        } else if let kept = record.payloadKept {
+            detail.append("payload \(kept.rawValue)")
         }
         if let remote = record.remote { detail.append("from \(shown(remote))") }
         if let by = record.by { detail.append("by \(shown(by))") }

@@ -8,7 +8,7 @@ package struct AuditFile: Sendable {
     package let descriptor: FileDescriptor
 
     /// Opens (creating if needed) the log at `path` for appending and takes its exclusive lock.
-    package static func openLocked(_ path: String, truncate: Bool = false) throws(FileError) -> AuditFile {
+    package static func openLocked(_ path: String, truncate: Bool = false, attempt: Int = 1) throws(FileError) -> AuditFile {
         let options: FileDescriptor.OpenOptions = truncate ? [.create, .append, .truncate] : [.create, .append]
         let descriptor = try SystemCalls.open(path, .readWrite, options: options, permissions: [.ownerReadWrite, .groupRead], operation: "open the audit log")
         // One writer per log: a second Hookline on the same file would recover the first one's
@@ -25,6 +25,16 @@ package struct AuditFile: Sendable {
             throw FileError(
                 path: path, operation: "open the audit log",
                 reason: "another hookline process is using it (send to that one with replay --to, or use another audit.path)")
+        }
+        // The file opened may have been renamed away between the open and the lock (a rotation
+        // by the Hookline that held it, which then let go of the old file): that one is an
+        // archive now, and the log is the file at the path.
+        if let opened = try? SystemCalls.status(descriptor, path: path).inode, let current = SystemCalls.inode(at: path), opened != current {
+            SystemCalls.closeAfterReading(descriptor)
+            guard attempt < 3 else {
+                throw FileError(path: path, operation: "open the audit log", reason: "it keeps being replaced while it is opened")
+            }
+            return try openLocked(path, truncate: truncate, attempt: attempt + 1)
         }
         return AuditFile(path: path, descriptor: descriptor)
     }

@@ -4,8 +4,10 @@ extension AuditLogWriter {
     /// Archives the current file and starts a new one holding what is still owed
     /// (`CarryForward`). Crash-safe: the new file is written and synced under `.next`, the old
     /// one hard-linked to its archive name, then the new one renamed over the path — at every
-    /// moment the path holds a complete log. A failure leaves the current file in use.
-    func rotate() {
+    /// moment the path holds a complete log. A failure leaves the current file in use, and is
+    /// returned.
+    @discardableResult
+    func rotate() -> JournalFailure? {
         var state = file.withLockedValue { $0 }
         let now = UnixTime.now()
         if !options.keepsJournal { state.journal = AuditLogIndex() }
@@ -21,7 +23,7 @@ extension AuditLogWriter {
             let failure = JournalFailure(error)
             health.withLockedValue { $0 = failure }
             logger.error("could not rotate the audit log; still writing to it", metadata: ["error": "\(failure)"])
-            return
+            return failure
         }
         do {
             try state.file.close()
@@ -48,6 +50,7 @@ extension AuditLogWriter {
         logger.info(
             "rotated the audit log",
             metadata: ["archive": .string(archive), "carried_events": "\(carried.journal.pendingCount)", "carried_bytes": "\(size)"])
+        return nil
     }
 
     /// Writes `lines` as the new file at `path` and archives the old one: the archive's name

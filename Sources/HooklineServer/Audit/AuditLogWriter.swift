@@ -59,6 +59,8 @@ package final class AuditLogWriter: Sendable {
         var waiter: Waiter?
         /// The last submission: the commit that takes it closes the file.
         var closes = false
+        /// Rotates the file once the batch is written, then calls this with the outcome.
+        var rotated: (@Sendable (JournalFailure?) -> Void)?
     }
 
     /// The open file and its journal; changed only by the writer thread.
@@ -154,6 +156,15 @@ package final class AuditLogWriter: Sendable {
         }
     }
 
+    /// Writes what was submitted before it, then rotates the log now (`hookline erase` moves the
+    /// live file's lines into an archive, which it can rewrite): nil once rotated, else why not.
+    package func rotateNow() async -> JournalFailure? {
+        await withCheckedContinuation { continuation in
+            let submitted = commits.submit(Submission(entry: nil, durable: true, waiter: nil, rotated: { continuation.resume(returning: $0) }))
+            if !submitted { continuation.resume(returning: JournalFailure(FileError(path: path, operation: "rotate", reason: "the audit log is closed"))) }
+        }
+    }
+
     /// Writes what is pending, syncs, closes the file and stops the thread. What is submitted
     /// after it is not written (a waiter is told so).
     package func close() async {
@@ -190,6 +201,7 @@ package final class AuditLogWriter: Sendable {
         var claims: [MessageKey] = []
         var settledJobs: [Job] = []
         var batch: [Submission] = []
+        var rotations: [@Sendable (JournalFailure?) -> Void] = []
         while await commits.take(into: &batch) {
             let (file, start) = self.file.withLockedValue { ($0.file, $0.size) }
             buffer.removeAll(keepingCapacity: true)
@@ -214,6 +226,7 @@ package final class AuditLogWriter: Sendable {
                 }
                 if submission.durable && options.fsync == .batch { needsSync = true }
                 if let waiter = submission.waiter { waiters.append(waiter) }
+                if let rotated = submission.rotated { rotations.append(rotated) }
             }
             let error = write(buffer, summaries: summaries, to: file, sync: needsSync)
             report(error)
@@ -221,13 +234,23 @@ package final class AuditLogWriter: Sendable {
 
             if let closing {
                 // Not rotated first: the last lines (the pending notes) stay in the current file.
-                for submission in batch[(closing + 1)...] + commits.close() { if let waiter = submission.waiter { refuse(waiter) } }
+                for submission in batch[(closing + 1)...] + commits.close() {
+                    if let waiter = submission.waiter { refuse(waiter) }
+                    submission.rotated?(JournalFailure(FileError(path: path, operation: "rotate", reason: "the audit log is closed")))
+                }
+                for rotated in rotations { rotated(JournalFailure(FileError(path: path, operation: "rotate", reason: "the audit log is closed"))) }
                 do {
                     try self.file.withLockedValue { try $0.file.close() }
                 } catch {
                     logger.error("the audit log did not close cleanly; its last writes may be lost", metadata: ["error": "\(error)"])
                 }
                 return
+            }
+            if !rotations.isEmpty {
+                let failure = error ?? rotate()
+                for rotated in rotations { rotated(failure) }
+                rotations.removeAll()
+                continue
             }
             let grown = self.file.withLockedValue { $0.size - $0.baseSize }
             if error == nil, options.rotateBytes > 0, grown >= Int64(options.rotateBytes) {

@@ -34,6 +34,17 @@ package enum ControlClient {
         return try await post(body, to: resume ? "/resume" : "/pause", socket: socket)["changed"]?.boolValue ?? false
     }
 
+    /// Asks the Hookline on `socket` to erase a contact's personal data (`ErasureReport`).
+    package static func erase(_ erasure: ContactErasure, by: String, dryRun: Bool, socket: String) async throws -> ErasureReport {
+        var request: JSONObject = [
+            "contact": .string(erasure.contact), "reason": .string(erasure.reason), "by": .string(by), "dry_run": .bool(dryRun),
+        ]
+        if let source = erasure.source { request["source"] = .string(source) }
+        let answer = try await post(JSONWriter.bytes(.object(request)), to: "/erase", socket: socket)
+        guard let report = ErasureReport(json: answer) else { throw Refused(description: "the running Hookline answered what is not an erase report") }
+        return report
+    }
+
     private static func results(of json: JSONValue) -> [RedriveResult] {
         (json["results"]?.arrayValue ?? []).compactMap(RedriveResult.init(json:))
     }
@@ -41,6 +52,11 @@ package enum ControlClient {
     private static func post(_ body: [UInt8], to path: String, socket: String) async throws -> JSONValue {
         guard SystemCalls.exists(socket) else {
             throw Unreachable(description: "no control socket at \(socket)")
+        }
+        // A socket left by a Hookline that was killed: nobody listens, and the client would
+        // keep trying to connect.
+        guard SystemCalls.unixSocketListens(socket) else {
+            throw Unreachable(description: "nothing listens on \(socket) (left by a Hookline that stopped without closing it)")
         }
         let encoded = socket.utf8.map { byte -> String in
             let unreserved = (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x2E || byte == 0x5F

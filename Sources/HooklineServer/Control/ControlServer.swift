@@ -19,6 +19,8 @@ final class ControlServer: Sendable {
             case select(RedriveRequest)
             /// Pause (or resume) a target, in the name of `by`.
             case pause(target: String, by: String, resume: Bool)
+            /// Erase a contact's personal data (`hookline erase`).
+            case erase(ContactErasure, by: String, dryRun: Bool)
         }
 
         let work: ControlServer.Call.Work
@@ -80,6 +82,17 @@ final class ControlServer: Sendable {
                     let changed = resume ? try await store.resume(target, by: by) : try await store.pause(target, by: by)
                     if changed { logger.notice(resume ? "target resumed" : "target paused", metadata: ["target": .string(target), "by": .string(by)]) }
                     call.answer(200, ["target": .string(target), "changed": .bool(changed), "paused": .bool(store.paused[target] != nil)])
+                case .erase(let erasure, let by, let dryRun):
+                    let report = try await redriver.store.erase(erasure, by: by, dryRun: dryRun)
+                    if !dryRun, !report.refused {
+                        logger.notice(
+                            "erased a contact's personal data",
+                            metadata: [
+                                "contact": .string(erasure.contact), "source": .string(erasure.source ?? "*"), "events": "\(report.events)",
+                                "lines": "\(report.erasedLines)", "by": .string(by),
+                            ])
+                    }
+                    call.answer(200, report.json)
                 }
             } catch {
                 logger.error("a control request could not be carried out", metadata: ["error": "\(error)"])
@@ -103,7 +116,8 @@ final class ControlServer: Sendable {
 /// `POST /redrive` with JSON lines of `redriven` records, or `POST /redrive/select` with
 /// `{"outcomes", "event", "since"}` for the journal to select them; answers `{"results": […]}`.
 /// `POST /pause` and `POST /resume` with `{"target", "by"}`; answer `{"target", "changed",
-/// "paused"}`.
+/// "paused"}`. `POST /erase` with `{"contact", "source", "reason", "by", "dry_run"}`; answers
+/// an `ErasureReport`.
 final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOHTTPServerRequestFull
     typealias OutboundOut = HTTPServerResponsePart
@@ -138,6 +152,16 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
             work = .pause(target: target, by: by, resume: request.head.uri == "/resume")
+        case (.POST, "/erase"):
+            guard case .success(let json) = Result(catching: { () throws(JSONParseError) in try JSONParser.parse(bytes) }),
+                let contact = json["contact"]?.stringValue, !contact.isEmpty, let by = json["by"]?.stringValue, !by.isEmpty,
+                let reason = json["reason"]?.stringValue, !reason.isEmpty
+            else {
+                respond(400, ["error": "expected {\"contact\": …, \"reason\": …, \"by\": …}"], context: context)
+                return
+            }
+            let erasure = ContactErasure(contact: contact, source: json["source"]?.stringValue, reason: reason, at: .now())
+            work = .erase(erasure, by: by, dryRun: json["dry_run"]?.boolValue ?? false)
         case (.POST, "/redrive/select"):
             do {
                 work = .select(try RedriveRequest(json: try JSONParser.parse(bytes)))
@@ -146,7 +170,7 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         default:
-            respond(404, ["error": "the control socket serves POST /redrive, /redrive/select, /pause and /resume"], context: context)
+            respond(404, ["error": "the control socket serves POST /redrive, /redrive/select, /pause, /resume and /erase"], context: context)
             return
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

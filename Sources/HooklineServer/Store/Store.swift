@@ -122,6 +122,15 @@ package protocol Store: Sendable {
     /// `redriven` records for the targets whose last terminal outcome is in `outcomes`.
     func redriveCandidates(outcomes: Set<AuditOutcome>, event: String?, since: UnixTime?, now: UnixTime) async throws(JournalFailure) -> [AuditRecord]
 
+    // MARK: Personal data
+
+    /// Erases the personal data of `erasure`'s contact from everything the store keeps — the
+    /// audit log's files (the live one rotated first), and a shared store's events and outbox —
+    /// and writes an `erased` line naming `by`. Refused, changing nothing, while a target is still
+    /// owed one of the contact's events (`report.owed`). A dry run changes nothing and reports
+    /// what would change. A run cut short is finished by the next.
+    func erase(_ erasure: ContactErasure, by: String, dryRun: Bool) async throws -> ErasureReport
+
     // MARK: Life
 
     /// What opening the store found and queued again.

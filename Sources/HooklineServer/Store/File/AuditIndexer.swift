@@ -143,23 +143,35 @@ package final class AuditIndexer: Sendable {
 
     /// Builds the index of every archive that has no finished one.
     private func indexArchives() {
-        for archive in archives() {
-            guard let inode = SystemCalls.inode(at: archive) else { continue }
-            let indexPath = Self.indexPath(of: archive)
-            if let (file, _) = AuditIndexFile.open(indexPath, inode: inode, verify: false), file.finished {
-                publish(archive, file)
-                continue
-            }
-            do {
-                try AuditIndexFile.create(indexPath, inode: inode)
-                published.withLock { $0[archive] = nil }
-                var valid = Int64(AuditIndexFile.headerSize)
-                try extend(archive, indexPath: indexPath, inode: inode, valid: &valid, all: true)
-                valid = try AuditIndexFile.finish(indexPath, at: valid, coveredEnd: index(of: archive)?.coveredEnd ?? 0)
-                if let (file, _) = AuditIndexFile.open(indexPath, inode: inode, verify: false) { publish(archive, file) }
-            } catch {
-                logger.warning("an archive of the audit log could not be indexed", metadata: ["archive": .string(archive), "error": "\(error)"])
-            }
+        for archive in archives() { indexArchive(archive) }
+    }
+
+    /// Builds the index of an archive that was rewritten in place (`hookline erase`): the one it
+    /// had names the file it replaced.
+    package func refresh(archive: String) {
+        progress.withLock { _ in
+            published.withLock { $0[archive] = nil }
+            indexArchive(archive)
+        }
+    }
+
+    /// Publishes the archive's finished index, building it first when it has none.
+    private func indexArchive(_ archive: String) {
+        guard let inode = SystemCalls.inode(at: archive) else { return }
+        let indexPath = Self.indexPath(of: archive)
+        if let (file, _) = AuditIndexFile.open(indexPath, inode: inode, verify: false), file.finished {
+            publish(archive, file)
+            return
+        }
+        do {
+            try AuditIndexFile.create(indexPath, inode: inode)
+            published.withLock { $0[archive] = nil }
+            var valid = Int64(AuditIndexFile.headerSize)
+            try extend(archive, indexPath: indexPath, inode: inode, valid: &valid, all: true)
+            valid = try AuditIndexFile.finish(indexPath, at: valid, coveredEnd: index(of: archive)?.coveredEnd ?? 0)
+            if let (file, _) = AuditIndexFile.open(indexPath, inode: inode, verify: false) { publish(archive, file) }
+        } catch {
+            logger.warning("an archive of the audit log could not be indexed", metadata: ["archive": .string(archive), "error": "\(error)"])
         }
     }
 

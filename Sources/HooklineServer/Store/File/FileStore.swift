@@ -237,6 +237,21 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     // MARK: Life
 
+    package func erase(_ erasure: ContactErasure, by: String, dryRun: Bool) async throws -> ErasureReport {
+        var report = ErasureReport(contact: erasure.contact, source: erasure.source, dryRun: dryRun)
+        let journal = self.journal
+        // Each owed event's opening is read back to learn its contact: file reads, off the pool.
+        report.owed = try await NIOThreadPool.singleton.runIfActive {
+            journal.writer.withJournal { $0.pending.map { ($0.event, $0.remainingTargets) } }.compactMap { event, targets in
+                guard case .success(let opening) = journal.opening(of: event), erasure.matches(opening) else { return nil }
+                return ErasureReport.Owed(event: event, targets: targets)
+            }
+        }
+        guard report.owed.isEmpty else { return report }
+        try await journal.writer.erase(erasure, by: by, dryRun: dryRun, indexer: indexer, into: &report)
+        return report
+    }
+
     package var failure: JournalFailure? { journal.failure }
 
     package var databasePool: DatabasePoolReading? { nil }

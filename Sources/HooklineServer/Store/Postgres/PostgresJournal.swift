@@ -72,7 +72,7 @@ package final class PostgresJournal: Sendable {
         do {
             guard try await owedTargets(of: event) != nil else { return .failure(JournalReadError(event: event, .notOwed)) }
             let rows = try await store.query(
-                "SELECT id, source, message, type, contact, targets, received_at, payload, trace FROM hookline_events WHERE id = \(event)", "opening")
+                "SELECT \(unescaped: Self.eventColumns) FROM hookline_events WHERE id = \(event)", "opening")
             guard let row = rows.first else { return .failure(JournalReadError(event: event, .missing("no event row"))) }
             return .success(try Self.event(row.makeRandomAccess()))
         } catch {
@@ -81,15 +81,30 @@ package final class PostgresJournal: Sendable {
     }
 
     /// The `received` record an event row stands for.
+    /// `erased_at`, `erased_reason` and `payload_kept` are read when the query selected them
+    /// (`eventColumns`).
     static func event(_ cells: PostgresRandomAccessRow) throws -> AuditRecord {
         let payload = try cells["payload"].decode(ByteBuffer.self)
-        return AuditRecord(
+        var record = AuditRecord(
             ts: UnixTime(try cells["received_at"].decode(Date.self)), outcome: .received, event: try cells["id"].decode(String.self),
             message: try cells["message"].decode(String?.self), source: try cells["source"].decode(String.self),
             type: try cells["type"].decode(String.self), contact: try cells["contact"].decode(String.self),
             targets: try cells["targets"].decode([String].self), trace: try cells["trace"].decode(String?.self),
             payload: Array(payload.readableBytesView))
+        if cells.contains("erased_at"), let erased = try cells["erased_at"].decode(Date?.self) {
+            record.erased = UnixTime(erased)
+            record.erasedReason = try cells["erased_reason"].decode(String?.self)
+            record.payload = nil
+        }
+        if cells.contains("payload_kept"), let kept = try cells["payload_kept"].decode(String?.self) {
+            record.payloadKept = PayloadKept(rawValue: kept) ?? .redacted
+            if record.payloadKept == PayloadKept.none { record.payload = nil }
+        }
+        return record
     }
+
+    /// The columns `event(_:)` reads, for a query's select list.
+    static let eventColumns = "id, source, message, type, contact, targets, received_at, payload, trace, erased_at, erased_reason, payload_kept"
 
     static func decodeAll<Value>(_ rows: [PostgresRow], _ decode: (PostgresRandomAccessRow) throws -> Value) throws(JournalFailure) -> [Value] {
         do {
@@ -145,7 +160,7 @@ package final class PostgresJournal: Sendable {
                   AND NOT EXISTS (SELECT 1 FROM hookline_jobs later WHERE later.event_id = j.event_id AND later.target = j.target AND later.id > j.id)
             )
             SELECT e.id, e.source, e.message, e.type, e.contact, e.targets, e.received_at, e.payload, e.trace,
-                   array_agg(l.target ORDER BY l.id) AS selected, max(l.attempt) AS attempt
+                   e.erased_at, e.erased_reason, e.payload_kept, array_agg(l.target ORDER BY l.id) AS selected, max(l.attempt) AS attempt
             FROM latest l JOIN hookline_events e ON e.id = l.event_id
             GROUP BY e.id ORDER BY min(l.id)
             """, "redrive_candidates")

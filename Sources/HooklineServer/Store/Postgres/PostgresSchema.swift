@@ -10,6 +10,7 @@ enum PostgresSchema {
     static let migrations: [(version: Int, statements: [String])] = [
         (1, statements(version1)), (2, statements(version2)), (3, statements(version3)), (4, statements(version4)),
         (5, statements(version5)), (6, statements(version6)), (7, statements(version7)),
+        (8, statements(version8)),
     ]
 
     /// A migration's statements: they are separated by blank lines (the extended protocol

@@ -118,7 +118,7 @@ extension PostgresStore {
     /// themselves are in the audit logs of the instances that made them).
     package func event(_ id: String) async throws(JournalFailure) -> EventDetail? {
         let rows = try await database.query(
-            "SELECT id, source, message, type, contact, targets, received_at, payload, trace FROM hookline_events WHERE id = \(id)", "console_event")
+            "SELECT \(unescaped: PostgresJournal.eventColumns) FROM hookline_events WHERE id = \(id)", "console_event")
         guard let row = rows.first else { return nil }
         let opening: AuditRecord
         do {
