@@ -98,7 +98,7 @@ package enum ConfigurationLoader {
     }
 
     private static func audit(_ section: YAMLSection) throws(ConfigurationError) -> AuditSettings {
-        try section.checkKeys(["path", "fsync", "rotate_bytes", "rejected"])
+        try section.checkKeys(["path", "fsync", "rotate_bytes", "rejected", "payloads"])
         var settings = AuditSettings()
         if let path = try section.string("path") { settings.path = path }
         if let text = try section.string("fsync") {
@@ -108,6 +108,12 @@ package enum ConfigurationLoader {
             settings.fsync = policy
         }
         if let size = try section.size("rotate_bytes") { settings.rotateBytes = size }
+        if let text = try section.string("payloads") {
+            guard let keeping = PayloadKeeping(rawValue: text) else {
+                throw section.error("payloads", "expected full, redacted or none, got '\(text)'")
+            }
+            settings.payloads = keeping
+        }
         if let rejected = try section.section("rejected") {
             try rejected.checkKeys(["lines_per_reason", "lines_total", "window"])
             var limits = settings.rejectedLines

@@ -110,15 +110,19 @@ package struct AuditSettings: Sendable, Hashable {
     package var rotateBytes: Int
     /// How many `rejected` lines refused requests may write.
     package var rejectedLines: RejectionBudget.Limits
+    /// What is kept of a payload once nothing needs it whole: archives, finished events' rows,
+    /// a fleet instance's own log.
+    package var payloads: PayloadKeeping
 
     package init(
         path: String = "hookline-audit.jsonl", fsync: FsyncPolicy = .batch, rotateBytes: Int = 256 << 20,
-        rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits()
+        rejectedLines: RejectionBudget.Limits = RejectionBudget.Limits(), payloads: PayloadKeeping = .full
     ) {
         self.path = path
         self.fsync = fsync
         self.rotateBytes = rotateBytes
         self.rejectedLines = rejectedLines
+        self.payloads = payloads
     }
 }
 

@@ -46,28 +46,40 @@ package enum AuditLogEraser {
     package static func rewrite(_ file: String, _ erasure: ContactErasure) throws(FileError) -> FileScan {
         let before = try scan(file, erasure)
         guard before.changes else { return before }
-        let temporary = leftoverPath(of: file)
-        let descriptor = try SystemCalls.open(
-            temporary, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead], operation: "write the erased copy")
         var scan = FileScan(path: file)
+        try rewrite(file, into: file) { line in
+            let change = erasure.change(line)
+            record(change, in: &scan)
+            if case .erased(_, let erased) = change { return erased }
+            return nil
+        }
+        return scan
+    }
+
+    /// Writes `source` as `destination` with each line `transform` returns a replacement for
+    /// (newline included) replaced, every other byte copied: through a hidden copy beside
+    /// `destination`, synced, renamed over it, the directory synced. `destination`'s line index
+    /// is removed (the indexer rebuilds it).
+    package static func rewrite(_ source: String, into destination: String, _ transform: ([UInt8]) -> [UInt8]?) throws(FileError) {
+        let temporary = leftoverPath(of: destination)
+        let descriptor = try SystemCalls.open(
+            temporary, .writeOnly, options: [.create, .truncate], permissions: [.ownerReadWrite, .groupRead], operation: "write the rewritten copy")
         do throws(FileError) {
             var output: [UInt8] = []
             output.reserveCapacity(Self.chunk + 4096)
-            try forEachLine(in: file) { line, newline throws(FileError) in
-                let change = erasure.change(line)
-                record(change, in: &scan)
-                if case .erased(_, let erased) = change {
-                    output.append(contentsOf: erased)
+            try forEachLine(in: source) { line, newline throws(FileError) in
+                if let replacement = transform(line) {
+                    output.append(contentsOf: replacement)
                 } else {
                     output.append(contentsOf: line)
                     if newline { output.append(0x0A) }
                 }
                 if output.count >= Self.chunk {
-                    try SystemCalls.writeAll(output, to: descriptor, path: temporary, operation: "write the erased copy")
+                    try SystemCalls.writeAll(output, to: descriptor, path: temporary, operation: "write the rewritten copy")
                     output.removeAll(keepingCapacity: true)
                 }
             }
-            try SystemCalls.writeAll(output, to: descriptor, path: temporary, operation: "write the erased copy")
+            try SystemCalls.writeAll(output, to: descriptor, path: temporary, operation: "write the rewritten copy")
             try SystemCalls.dataSync(descriptor, path: temporary)
             try SystemCalls.close(descriptor, path: temporary)
         } catch {
@@ -76,11 +88,10 @@ package enum AuditLogEraser {
             throw error
         }
         CrashPoint.reach("erase.before-rename")
-        try SystemCalls.rename(temporary, to: file)
-        try SystemCalls.syncDirectory(of: file)
+        try SystemCalls.rename(temporary, to: destination)
+        try SystemCalls.syncDirectory(of: destination)
         // The file's line index named the file it replaced; it is rebuilt from the new one.
-        _ = try? SystemCalls.unlink(AuditIndexer.indexPath(of: file))
-        return scan
+        _ = try? SystemCalls.unlink(AuditIndexer.indexPath(of: destination))
     }
 
     /// Removes what a run cut short left beside the log's files; returns how many.

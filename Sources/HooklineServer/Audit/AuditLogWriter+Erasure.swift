@@ -16,9 +16,12 @@ extension AuditLogWriter {
         _ erasure: ContactErasure, by: String, dryRun: Bool, indexer: AuditIndexer?, into report: inout ErasureReport
     ) async throws {
         let path = self.path
+        let archiveWork = self.archiveWork
         let live = try await NIOThreadPool.singleton.runIfActive { () throws -> AuditLogEraser.FileScan in
-            AuditLogEraser.removeLeftovers(of: path)
-            return try AuditLogEraser.scan(path, erasure)
+            try archiveWork.withLock {
+                AuditLogEraser.removeLeftovers(of: path)
+                return try AuditLogEraser.scan(path, erasure)
+            }
         }
         var scans: [AuditLogEraser.FileScan] = []
         if dryRun {
@@ -28,6 +31,8 @@ extension AuditLogWriter {
             CrashPoint.reach("erase.after-rotation")
         }
         let rewritten = try await NIOThreadPool.singleton.runIfActive { () throws -> [AuditLogEraser.FileScan] in
+            archiveWork.lock()
+            defer { archiveWork.unlock() }
             var scans: [AuditLogEraser.FileScan] = []
             for archive in AuditLogEraser.segments(of: path).dropFirst() {
                 if dryRun {

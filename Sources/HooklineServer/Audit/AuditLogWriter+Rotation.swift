@@ -18,7 +18,9 @@ extension AuditLogWriter {
         let archive: String
         let next: AuditFile
         do {
-            (archive, next) = try replace(path, with: carried.lines, archiveSuffix: Self.archiveSuffix(now))
+            // Payloads kept less in archives: this one is whole until `ArchiveKeeping` writes it.
+            let whole = options.keepsJournal && options.payloads != .full ? ArchiveKeeping.suffix : ""
+            (archive, next) = try replace(path, with: carried.lines, archiveSuffix: Self.archiveSuffix(now), whole: whole)
         } catch {
             let failure = JournalFailure(error)
             health.withLockedValue { $0 = failure }
@@ -55,18 +57,18 @@ extension AuditLogWriter {
 
     /// Writes `lines` as the new file at `path` and archives the old one: the archive's name
     /// and the new file, open and locked.
-    private func replace(_ path: String, with lines: [UInt8], archiveSuffix: String) throws(FileError) -> (String, AuditFile) {
+    private func replace(_ path: String, with lines: [UInt8], archiveSuffix: String, whole: String) throws(FileError) -> (String, AuditFile) {
         let nextPath = path + ".next"
         let next = try AuditFile.openLocked(nextPath, truncate: true)
         do throws(FileError) {
             try next.append(lines)
             try next.sync()
-            var archive = "\(path).\(archiveSuffix)"
+            var archive = "\(path).\(archiveSuffix)\(whole)"
             var attempt = 1
             while !(try SystemCalls.link(path, as: archive)) {
                 attempt += 1
                 guard attempt < 100 else { throw FileError(path: archive, operation: "archive the audit log", reason: "too many archives at this instant") }
-                archive = "\(path).\(archiveSuffix)-\(attempt)"
+                archive = "\(path).\(archiveSuffix)-\(attempt)\(whole)"
             }
             do throws(FileError) {
                 try SystemCalls.rename(nextPath, to: path)

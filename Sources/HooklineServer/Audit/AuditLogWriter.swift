@@ -33,16 +33,21 @@ package final class AuditLogWriter: Sendable {
         /// carries forward. Not when the journal is elsewhere (store: postgres): the log is then
         /// the record of what this instance did, and rotation carries nothing.
         package var keepsJournal: Bool
+        /// What the log keeps of payloads once nothing needs them whole (`audit.payloads`): as
+        /// the journal, the live file keeps them whole and each archive is kept less
+        /// (`ArchiveKeeping`); otherwise every opening is written kept less.
+        package var payloads: PayloadKeeping
 
         package init(
             fsync: FsyncPolicy = .batch, rotateBytes: Int = 0, dedupMaxAge: Duration = .seconds(86_400), dedupMaxEntries: Int = 100_000,
-            keepsJournal: Bool = true
+            keepsJournal: Bool = true, payloads: PayloadKeeping = .full
         ) {
             self.fsync = fsync
             self.rotateBytes = rotateBytes
             self.dedupMaxAge = dedupMaxAge
             self.dedupMaxEntries = dedupMaxEntries
             self.keepsJournal = keepsJournal
+            self.payloads = payloads
         }
     }
 
@@ -88,6 +93,8 @@ package final class AuditLogWriter: Sendable {
     private let running = NIOLockedValueBox<Task<Void, Never>?>(nil)
     let file: NIOLockedValueBox<FileState>
     let health = NIOLockedValueBox<JournalFailure?>(nil)
+    /// Held while the log's archives are rewritten (an erase, `ArchiveKeeping`): one at a time.
+    package let archiveWork = NIOLock()
 
     /// Starts the writer thread on an open, locked log. `journal` is what recovery read from it.
     package init(

@@ -16,7 +16,8 @@ package enum StoreFactory {
                 path: configuration.audit.path,
                 options: AuditLogWriter.Options(
                     fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes,
-                    dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries),
+                    dedupMaxAge: configuration.queue.dedupMaxAge, dedupMaxEntries: configuration.queue.dedupMaxEntries,
+                    payloads: configuration.audit.payloads),
                 capacity: configuration.queue.capacity, events: events, timers: group.next(), observer: metrics, logger: logger)
         case .postgres(let settings):
             let database = try PostgresDatabase(settings: settings, auditPath: configuration.audit.path, metrics: metrics, logger: logger)

@@ -28,6 +28,13 @@ struct CheckConfigCommand: ParsableCommand {
                 "  proxies    X-Forwarded-For names the client only from \(configuration.server.trustedProxies.map(\.description).joined(separator: ", "))")
         }
         lines.append("  audit log  \(configuration.audit.path) (fsync: \(configuration.audit.fsync.rawValue))")
+        switch (configuration.audit.payloads, configuration.store) {
+        case (.full, _): lines.append("  payloads   kept whole (audit.payloads: full)")
+        case (let keeping, .file):
+            lines.append("  payloads   whole in the live log while it is the journal; \(keeping == .redacted ? "redacted" : "dropped") in each archive")
+        case (let keeping, .postgres):
+            lines.append("  payloads   whole in the database until an event's jobs are done, then \(keeping == .redacted ? "redacted" : "dropped"); \(keeping == .redacted ? "redacted" : "none") in this instance's log")
+        }
         switch configuration.store {
         case .file:
             lines.append("  store      file (the audit log is the journal; one Hookline owns it)")

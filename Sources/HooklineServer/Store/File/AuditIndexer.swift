@@ -1,6 +1,7 @@
 import HooklineCore
 import Logging
 import Synchronization
+import NIOConcurrencyHelpers
 import NIOPosix
 import ServiceLifecycle
 import SystemPackage
@@ -319,11 +320,24 @@ enum FileSize {
 /// files), and a last one at shutdown so a restart finds the index current.
 struct AuditIndexService: Service {
     let indexer: AuditIndexer
+    /// What archives keep of payloads (`ArchiveKeeping`), done on the same pass.
+    var keeping: PayloadKeeping = .full
+    /// Held while archives are rewritten (`AuditLogWriter.archiveWork`).
+    var archiveWork = NIOLock()
+    var logger: Logger?
     var every: Duration = .seconds(1)
 
     func run() async {
         while !Task.isShuttingDownGracefully {
-            _ = try? await NIOThreadPool.singleton.runIfActive { indexer.pass() }
+            _ = try? await NIOThreadPool.singleton.runIfActive { [self] in
+                indexer.pass()
+                guard keeping != .full else { return }
+                do {
+                    _ = try archiveWork.withLock { try ArchiveKeeping.pass(indexer.logPath, keeping: keeping, indexer: indexer) }
+                } catch {
+                    logger?.error("could not keep less of an archived audit log's payloads; trying again", metadata: ["error": "\(error)"])
+                }
+            }
             do {
                 try await cancelWhenGracefulShutdown { try await Task.sleep(for: every) }
             } catch {
@@ -332,3 +346,4 @@ struct AuditIndexService: Service {
         }
     }
 }
+

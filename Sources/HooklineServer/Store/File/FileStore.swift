@@ -258,7 +258,9 @@ package final class FileStore: Store, ThinFetchCoalescing {
 
     /// The writer has its own thread; nothing else runs.
     /// The line index follows the log.
-    package var background: [any Service] { [AuditIndexService(indexer: indexer)] }
+    package var background: [any Service] {
+        [AuditIndexService(indexer: indexer, keeping: journal.writer.options.payloads, archiveWork: journal.writer.archiveWork, logger: logger)]
+    }
 
     package func flush() async -> JournalFailure? { await journal.flush() }
 

@@ -49,6 +49,7 @@ final class AcceptBatcher: Sendable {
         var targets: [String] = [], received: [Date] = [], payloads: [ByteBuffer] = [], redrives: [Bool] = [], lines: [ByteBuffer] = []
         var jobEvents: [String] = [], jobTargets: [String] = [], jobLanes: [String] = [], jobOpenings: [String] = []
         var jobAttempts: [Int32] = [], jobBudgets: [Int32] = [], jobRoutes: [String] = [], traces: [String] = []
+        let keeping = outbox.log.options.payloads
         for item in batch {
             let record = item.record
             let id = record.event ?? ""
@@ -62,7 +63,8 @@ final class AcceptBatcher: Sendable {
             received.append(Date(record.ts))
             payloads.append(ByteBuffer(bytes: record.payload ?? []))
             redrives.append(record.outcome == .redriven)
-            lines.append(ByteBuffer(bytes: record.jsonLine))
+            // This instance's log is not the journal: it keeps what `audit.payloads` says at once.
+            lines.append(ByteBuffer(bytes: keeping == .full ? record.jsonLine : keeping.keep(record).jsonLine))
             for job in item.jobs {
                 jobEvents.append(id)
                 jobTargets.append(job.target)

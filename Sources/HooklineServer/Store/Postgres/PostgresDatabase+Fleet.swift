@@ -30,7 +30,9 @@ extension PostgresDatabase {
             if summary.partialTail > 0 { try file.truncate(to: summary.completeBytes) }
             log = try AuditLogWriter(
                 file: file,
-                options: AuditLogWriter.Options(fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes, keepsJournal: false),
+                options: AuditLogWriter.Options(
+                    fsync: configuration.audit.fsync, rotateBytes: configuration.audit.rotateBytes, keepsJournal: false,
+                    payloads: configuration.audit.payloads),
                 observer: metrics, logger: logger)
         } catch let error as FileError {
             throw JournalFailure(error)
@@ -81,8 +83,10 @@ extension PostgresDatabase {
     /// lanes, sweeping and pruning the outbox, recounting, pruning old events, and listening for
     /// new jobs. Each ends at graceful shutdown (or cancellation); the runtime stops them after
     /// the workers, so the workers' last finishes still commit.
-    func services(journal: PostgresJournal, board: PostgresJobBoard, retention: Duration) -> [any Service] {
-        [
+    func services(
+        journal: PostgresJournal, board: PostgresJobBoard, retention: Duration, payloads: PayloadKeeping = .full, targets: [String] = []
+    ) -> [any Service] {
+        var services: [any Service] = [
             StoreLoop("accept commits (1)") { await journal.batcher.run() },
             StoreLoop("accept commits (2)") { await journal.batcher.run() },
             StoreLoop("finish commits") { await board.runFinishes() },
@@ -104,9 +108,17 @@ extension PostgresDatabase {
             StoreLoop("event prune") { await self.every(.seconds(10)) { await self.prune(retention: retention) } },
             StoreLoop("listen") { await self.listen() },
         ]
+        if payloads != .full {
+            services.append(
+                StoreLoop("payload keeping") {
+                    await self.catchUpPayloads(payloads)
+                    await self.every(.seconds(2)) { await self.keepPayloads(payloads, targets: targets, window: .seconds(30)) }
+                })
+        }
+        return services
     }
 
-    private func every(_ interval: Duration, _ body: () async -> Void) async {
+    func every(_ interval: Duration, _ body: () async -> Void) async {
         while await HooklineRuntime.sleep(for: interval) { await body() }
     }
 

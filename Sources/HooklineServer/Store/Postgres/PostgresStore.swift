@@ -15,6 +15,10 @@ package final class PostgresStore: Store {
     /// `healthCountsFor` (a count over a day of the fleet's jobs is the costly part).
     let healthCounts = Mutex<(at: ContinuousClock.Instant, counts: [String: TargetHealth])?>(nil)
     static let healthCountsFor: Duration = .seconds(10)
+    /// What a finished event's row keeps of its payload, and the targets whose job ends are
+    /// watched for it (`audit.payloads`).
+    let payloads: PayloadKeeping
+    let targets: [String]
 
     /// Opens the store for a runtime on `database`, whose pool is already running: the schema
     /// migrated, this instance's leases from before a crash released, what its outbox still held
@@ -24,14 +28,21 @@ package final class PostgresStore: Store {
         let (journal, board) = try await database.open(configuration: configuration, events: events)
         var report = RecoveryReport()
         report.seconds = (ContinuousClock.now - started).secondsValue
-        return PostgresStore(database: database, journal: journal, board: board, recovery: report)
+        return PostgresStore(
+            database: database, journal: journal, board: board, recovery: report, payloads: configuration.audit.payloads,
+            targets: configuration.targets.map(\.name))
     }
 
-    private init(database: PostgresDatabase, journal: PostgresJournal, board: PostgresJobBoard, recovery: RecoveryReport) {
+    private init(
+        database: PostgresDatabase, journal: PostgresJournal, board: PostgresJobBoard, recovery: RecoveryReport, payloads: PayloadKeeping,
+        targets: [String]
+    ) {
         self.database = database
         self.journal = journal
         self.board = board
         self.recovery = recovery
+        self.payloads = payloads
+        self.targets = targets
     }
 
     // MARK: Accepting a delivery
@@ -130,7 +141,7 @@ package final class PostgresStore: Store {
 
     package var databasePool: DatabasePoolReading? { DatabasePoolReading(size: database.settings.poolSize, inUse: database.queriesInFlight) }
 
-    package var background: [any Service] { database.services(journal: journal, board: board, retention: database.settings.retention) }
+    package var background: [any Service] { database.services(journal: journal, board: board, retention: database.settings.retention, payloads: payloads, targets: targets) }
 
     package func flush() async -> JournalFailure? { await journal.flush() }
 
