@@ -22,8 +22,10 @@ final class ConsoleApp: Sendable {
     let running: RunningHookline
     let settings: ConsoleSettings
     let templates: MustacheLibrary
-    /// Decodes a payload again, to say what it became.
-    let decoder: EventJobs
+    /// Decodes a payload again, to say what it became (with the sources as they are now).
+    var decoder: EventJobs { EventJobs(running.configuration) }
+    /// The tokens as they are now: a reload may add, remove or change them.
+    var tokens: [ConsoleSettings.Token] { running.configuration.console?.tokens ?? settings.tokens }
     private let sessions = Mutex<[String: Session]>([:])
     /// Redrives by filter, by id, until a restart.
     let redrives = RedriveRuns()
@@ -45,7 +47,6 @@ final class ConsoleApp: Sendable {
     init(running: RunningHookline, settings: ConsoleSettings) throws {
         self.running = running
         self.settings = settings
-        self.decoder = EventJobs(running.configuration)
         var library = MustacheLibrary()
         for (name, text) in ConsoleTemplates.all { try library.register(text, named: name) }
         self.templates = library
@@ -144,7 +145,7 @@ final class ConsoleApp: Sendable {
         let digest = SHA256Digest.hash(Array(token.utf8))
         var found: ConsoleSettings.Token?
         // Every token is compared, in constant time, whichever matches.
-        for candidate in settings.tokens where ConstantTime.equals(candidate.sha256, digest) { found = candidate }
+        for candidate in tokens where ConstantTime.equals(candidate.sha256, digest) { found = candidate }
         return found.map { Principal(name: $0.name, role: $0.role, formToken: nil) }
     }
 
@@ -154,13 +155,17 @@ final class ConsoleApp: Sendable {
         }
         guard let id = request.cookie(Self.sessionCookie) else { return nil }
         let now = MonotonicTime.now()
+        let tokens = self.tokens
         return sessions.withLock { sessions in
             guard let session = sessions[id] else { return nil }
-            guard now < session.expires else {
+            // A session lasts while its token does (a reload may remove it), with its role now.
+            guard now < session.expires, let token = tokens.first(where: { $0.name == session.principal.name }) else {
                 sessions[id] = nil
                 return nil
             }
-            return session.principal
+            var principal = session.principal
+            principal.role = token.role
+            return principal
         }
     }
 

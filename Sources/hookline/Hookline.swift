@@ -15,7 +15,7 @@ struct Hookline: AsyncParsableCommand {
         commandName: "hookline",
         abstract: "Receive CRM webhooks, prove they are genuine, and apply them to other CRMs.",
         discussion: "Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.",
-        subcommands: [DemoCommand.self, ServeCommand.self, ReplayCommand.self, TailCommand.self, RedriveCommand.self, PauseCommand.self, ResumeCommand.self, EraseCommand.self, AlertTestCommand.self, ConsoleTokenCommand.self, CheckConfigCommand.self, MigrateCommand.self, SignCommand.self]
+        subcommands: [DemoCommand.self, ServeCommand.self, ReplayCommand.self, TailCommand.self, RedriveCommand.self, PauseCommand.self, ResumeCommand.self, EraseCommand.self, ReloadCommand.self, AlertTestCommand.self, ConsoleTokenCommand.self, CheckConfigCommand.self, MigrateCommand.self, SignCommand.self]
     )
 
     /// Runs the command line, mapping failures onto Hookline's exit codes: 0 ok, 1 runtime

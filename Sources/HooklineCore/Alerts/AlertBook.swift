@@ -69,6 +69,16 @@ package struct AlertBook: Sendable {
         self.memory = Array(repeating: RuleMemory(), count: rules.count)
     }
 
+    /// The book for `rules` (a reload): a rule that is unchanged keeps what it remembers (its
+    /// open alerts, streaks and windows); a new or changed one starts afresh.
+    package func replacing(rules next: [AlertRule]) -> AlertBook {
+        var book = AlertBook(rules: next)
+        for (index, rule) in next.enumerated() {
+            if let old = rules.firstIndex(of: rule) { book.memory[index] = memory[old] }
+        }
+        return book
+    }
+
     /// An attempt at `target` ended: it reached the target and succeeded, or it failed (an error
     /// status, a timeout, a refused connection).
     package mutating func attempt(at target: String, succeeded: Bool, now: MonotonicTime) -> [Alert] {

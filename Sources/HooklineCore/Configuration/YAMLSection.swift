@@ -62,6 +62,9 @@ struct YAMLSection {
         do {
             return try ConfigurationValues.expand(scalar.string, environment: environment)
         } catch {
+            if error.name.hasPrefix("file:") {
+                throw self.error(key, "cannot read the file \(error.name.dropFirst("file:".count)) (named by ${\(error.name)})", node: node)
+            }
             throw self.error(key, "environment variable \(error.name) is not set", node: node)
         }
     }

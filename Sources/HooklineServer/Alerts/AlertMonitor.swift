@@ -9,12 +9,19 @@ package final class AlertMonitor: Sendable {
     private let continuation: AsyncStream<Alert>.Continuation
     /// What the rules make, in order.
     let alerts: AsyncStream<Alert>
-    package let settings: AlertSettings
+    private let current: Mutex<AlertSettings>
+    package var settings: AlertSettings { current.withLock { $0 } }
 
     package init(settings: AlertSettings) {
-        self.settings = settings
+        self.current = Mutex(settings)
         self.book = Mutex(AlertBook(rules: settings.rules))
         (alerts, continuation) = AsyncStream.makeStream(of: Alert.self)
+    }
+
+    /// Judges by `rules` from now on (a reload): an unchanged rule keeps what it remembers.
+    package func update(rules: [AlertRule]) {
+        current.withLock { $0.rules = rules }
+        book.withLock { $0 = $0.replacing(rules: rules) }
     }
 
     /// Whether any rule watches how long jobs wait (the store is asked only then).

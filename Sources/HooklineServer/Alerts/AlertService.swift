@@ -15,7 +15,8 @@ struct AlertService: Service {
     let monitor: AlertMonitor
     let store: any Store
     let delivery: AlertDelivery
-    let targets: [String]
+    /// The configured targets' names (they change with a reload).
+    let targets: @Sendable () -> [String]
     let metrics: HooklineMetrics?
     let logger: Logger
     /// The console's public address, for a link in each alert.
@@ -74,7 +75,7 @@ struct AlertService: Service {
                     logger.warning("could not read how long jobs wait, for the alert rules", metadata: ["error": "\(error)"])
                 }
             }
-            monitor.tick(oldest: oldest, targets: targets)
+            monitor.tick(oldest: oldest, targets: targets())
         }
     }
 

@@ -45,6 +45,12 @@ package enum ControlClient {
         return report
     }
 
+    /// Asks the Hookline on `socket` to read its configuration again; its answer
+    /// (`{"result", "changes" | "needs_restart" | "error"}`).
+    package static func reload(by: String, socket: String) async throws -> JSONValue {
+        try await post(JSONWriter.bytes(.object(["by": .string(by)])), to: "/reload", socket: socket)
+    }
+
     private static func results(of json: JSONValue) -> [RedriveResult] {
         (json["results"]?.arrayValue ?? []).compactMap(RedriveResult.init(json:))
     }

@@ -21,6 +21,8 @@ final class ControlServer: Sendable {
             case pause(target: String, by: String, resume: Bool)
             /// Erase a contact's personal data (`hookline erase`).
             case erase(ContactErasure, by: String, dryRun: Bool)
+            /// Read the configuration again (`hookline reload`).
+            case reload(by: String)
         }
 
         let work: ControlServer.Call.Work
@@ -64,9 +66,10 @@ final class ControlServer: Sendable {
     }
 
     /// Serves the calls asked for, one at a time, until `stop`; those asked before it are served.
-    /// `targets` are the configured targets' names (a pause names one of them).
-    func serve(with redriver: Redriver, targets: Set<String>, logger: Logger) async {
+    /// A pause names one of the configured targets (`reloader`'s, as they are now).
+    func serve(with redriver: Redriver, reloader: Reloader, logger: Logger) async {
         for await call in calls {
+            let targets = Set(reloader.live.configuration.targets.map(\.name))
             do {
                 switch call.work {
                 case .records(let records):
@@ -93,6 +96,16 @@ final class ControlServer: Sendable {
                             ])
                     }
                     call.answer(200, report.json)
+                case .reload(let by):
+                    let outcome = reloader.reload(trigger: "hookline reload (\(by))")
+                    var answer: JSONObject = ["result": .string(outcome.result)]
+                    switch outcome {
+                    case .applied(let changes): answer["changes"] = .array(changes.map(JSONValue.string))
+                    case .refused(let reasons): answer["needs_restart"] = .array(reasons.map(JSONValue.string))
+                    case .invalid(let problem): answer["error"] = .string(problem)
+                    case .unchanged: break
+                    }
+                    call.answer(200, .object(answer))
                 }
             } catch {
                 logger.error("a control request could not be carried out", metadata: ["error": "\(error)"])
@@ -162,6 +175,9 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             let erasure = ContactErasure(contact: contact, source: json["source"]?.stringValue, reason: reason, at: .now())
             work = .erase(erasure, by: by, dryRun: json["dry_run"]?.boolValue ?? false)
+        case (.POST, "/reload"):
+            let json = try? JSONParser.parse(bytes)
+            work = .reload(by: json?["by"]?.stringValue ?? "unknown")
         case (.POST, "/redrive/select"):
             do {
                 work = .select(try RedriveRequest(json: try JSONParser.parse(bytes)))
@@ -170,7 +186,7 @@ final class ControlHandler: ChannelInboundHandler, RemovableChannelHandler {
                 return
             }
         default:
-            respond(404, ["error": "the control socket serves POST /redrive, /redrive/select, /pause, /resume and /erase"], context: context)
+            respond(404, ["error": "the control socket serves POST /redrive, /redrive/select, /pause, /resume, /erase and /reload"], context: context)
             return
         }
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)

@@ -4,10 +4,22 @@ import HooklineCore
 /// a redrive survives a crash like any delivery. Attempts keep counting; the retry budget starts
 /// afresh.
 struct Redriver: Sendable {
-    let events: EventJobs
+    /// The sources and routes now (a reload replaces them).
+    private let live: LiveValue<EventJobs>
     let store: any Store
     /// A span per redriven event, linked to its first trace; nil when tracing is off.
     var tracing: HooklineTracing?
+
+    init(events: EventJobs, store: any Store, tracing: HooklineTracing?) {
+        self.live = LiveValue(events)
+        self.store = store
+        self.tracing = tracing
+    }
+
+    var events: EventJobs { live.current }
+
+    /// Redrives from now on decode and route with `events` (a reload).
+    func update(events: EventJobs) { live.replace(with: events) }
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         var results: [RedriveResult] = []

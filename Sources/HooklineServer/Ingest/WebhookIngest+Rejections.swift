@@ -9,8 +9,9 @@ extension WebhookIngest {
     /// What metrics and the rejection budget call a source: its configured name, or `unknown` for
     /// any other name — so requests to made-up names cannot create metric series without limit.
     package func sourceLabel(_ name: String) -> String {
-        guard let index = sourceNames.firstIndex(of: name) else { return Self.unknownSourceLabel }
-        return sourceNames[index]
+        let names = sourceNames
+        guard let index = names.firstIndex(of: name) else { return Self.unknownSourceLabel }
+        return names[index]
     }
 
     /// A delivery to a source this Hookline does not have: recorded, and answered 404.

@@ -9,7 +9,22 @@ import Tracing
 /// journal, answer. Everything up to the journal write runs synchronously on the calling event
 /// loop; the 202 goes out once the `received` line is durable.
 package final class WebhookIngest: Sendable {
-    private let events: EventJobs
+    /// What a reload changes (`update`): a delivery reads it once, as its body is processed.
+    struct Sources: Sendable {
+        var events: EventJobs
+        /// The configured source names, for metric labels.
+        var names: Set<String>
+        /// Each source's `allow`, when it has one.
+        var allowLists: [String: [CIDR]]
+
+        init(_ sources: [SourceSettings], events: EventJobs) {
+            self.events = events
+            self.names = Set(sources.map(\.name))
+            self.allowLists = Dictionary(sources.filter { !$0.allow.isEmpty }.map { ($0.name, $0.allow) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    private let sources: Mutex<Sources>
     let store: any Store
     private let retryAfter: Duration
     /// Queue depth up to which new jobs hold their patch in memory; deeper, they re-read it
@@ -26,10 +41,6 @@ package final class WebhookIngest: Sendable {
     /// Lines for refused requests are written within this budget (a flood cannot fill the disk).
     let rejections: Mutex<RejectionBudget>
     let rejectedLines: RejectionBudget.Limits
-    /// The configured source names, for metric labels.
-    let sourceNames: Set<String>
-    /// Each source's `allow`, when it has one.
-    private let allowLists: [String: [CIDR]]
     /// Spans for each request and its steps; nil when tracing is off.
     package let tracing: HooklineTracing?
     /// The name of the accept's durable step, for its span.
@@ -50,9 +61,7 @@ package final class WebhookIngest: Sendable {
         self.tracing = tracing
         // The shared store's accept is a database commit; the file store's, a journal write.
         self.journalStep = store.databasePool == nil ? "journal" : "commit"
-        self.events = events
-        self.sourceNames = Set(sources.map(\.name))
-        self.allowLists = Dictionary(sources.filter { !$0.allow.isEmpty }.map { ($0.name, $0.allow) }, uniquingKeysWith: { first, _ in first })
+        self.sources = Mutex(Sources(sources, events: events))
         self.store = store
         self.retryAfter = retryAfter
         self.inlinePatchDepth = inlinePatchDepth
@@ -63,13 +72,23 @@ package final class WebhookIngest: Sendable {
         self.logger = logger
     }
 
+    /// Deliveries from now on are verified, decoded and routed with these sources and routes
+    /// (a reload); those being processed finish with what they started with.
+    package func update(sources: [SourceSettings], events: EventJobs) {
+        let next = Sources(sources, events: events)
+        self.sources.withLock { $0 = next }
+    }
+
+    /// The configured source names.
+    var sourceNames: Set<String> { sources.withLock { $0.names } }
+
     /// Whether `/webhooks/{name}` exists.
-    package func hasSource(_ name: String) -> Bool { sourceNames.contains(name) }
+    package func hasSource(_ name: String) -> Bool { sources.withLock { $0.names.contains(name) } }
 
     /// The addresses that may call source `name` (`sources[].allow`); empty: any.
     package func allowList(for name: String) -> [CIDR] {
         // Asked for every webhook: with no allow list configured, not even the name is hashed.
-        allowLists.isEmpty ? [] : allowLists[name] ?? []
+        sources.withLock { $0.allowLists.isEmpty ? [] : $0.allowLists[name] ?? [] }
     }
 
     /// New deliveries are answered 503 from now on (shutdown).
@@ -95,6 +114,7 @@ package final class WebhookIngest: Sendable {
             respond(.unavailable("Hookline is shutting down; retry shortly", retryAfter: retryAfter))
             return
         }
+        let events = sources.withLock { $0.events }
         guard let source = events.source(named: name) else {
             respond(refuseUnknownSource(name, remote: remote, receivedAt: receivedAt))
             return
@@ -158,13 +178,13 @@ package final class WebhookIngest: Sendable {
             return
         }
         accept(
-            message, selection: selection, source: name, body: body, remote: remote, receivedAt: receivedAt, executor: executor, span: span,
+            message, selection: selection, events: events, source: name, body: body, remote: remote, receivedAt: receivedAt, executor: executor, span: span,
             respond: respond)
     }
 
     /// Dedup, queue room, journal, answer.
     private func accept(
-        _ message: ContactMessage, selection: RouteSelection, source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
+        _ message: ContactMessage, selection: RouteSelection, events: EventJobs, source name: String, body: ByteBuffer, remote: String?, receivedAt: UnixTime,
         executor: (any CompletionExecutor)?, span: (any Span)?, respond: @escaping @Sendable (HTTPAnswer) -> Void
     ) {
         // Seen before?

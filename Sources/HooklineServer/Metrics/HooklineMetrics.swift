@@ -21,6 +21,7 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
     /// Each target's attempts in a row that did not succeed.
     private let failureStreaks = Mutex<[String: Int]>([:])
     private let timers = Mutex<[String: Metrics.Timer]>([:])
+    private let loadedConfiguration = Mutex<String?>(nil)
     /// The audit writer's metrics, made once: they are touched on every batch.
     private let auditWrite: Metrics.Timer
     private let auditBytes: CoreMetrics.Counter
@@ -185,6 +186,23 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
     // MARK: - Alerts
 
     /// An alert this instance sent (`firing`, `warning` or `recovered`).
+    /// The configuration now in use, by the SHA-256 of its file: `hookline_config_info{sha256}`
+    /// is 1 for it (and 0 for the one it replaced).
+    package func configuration(loaded hash: String) {
+        let previous = loadedConfiguration.withLock { loaded in
+            defer { loaded = hash }
+            return loaded
+        }
+        if let previous, previous != hash { gauge("hookline_config_info", [("sha256", previous)]).record(0) }
+        gauge("hookline_config_info", [("sha256", hash)]).record(1)
+        gauge("hookline_config_loaded_timestamp_seconds").record(Double(UnixTime.now().milliseconds) / 1000)
+    }
+
+    /// A reload's result: `applied`, `unchanged`, `refused` (it needed a restart) or `invalid`.
+    package func configReload(result: String) {
+        counter("hookline_config_reloads_total", [("result", result)]).increment()
+    }
+
     package func alert(rule: String, state: String) {
         counter("hookline_alerts_total", [("rule", rule), ("state", state)]).increment()
     }

@@ -43,6 +43,10 @@ extension HooklineRuntime {
                 inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics,
                 alerts: alerts, tracing: tracing, logger: logger)
             let redriver = Redriver(events: events, store: store, tracing: tracing)
+            let reloader = Reloader(
+                live: LiveConfiguration(configuration), source: options.configurationSource,
+                parts: Reloader.Parts(ingest: ingest, runner: runner, redriver: redriver, alerts: alerts, store: store, transport: transport),
+                metrics: metrics, logger: logger)
 
             let listener: WebhookListener
             let control: ControlServer?
@@ -67,7 +71,7 @@ extension HooklineRuntime {
                         return metrics.render(
                             HooklineMetrics.GaugeReadings(
                                 queueDepth: occupancy.waiting, queueJobs: occupancy.jobs, queueCapacity: occupancy.capacity,
-                                inFlightCalls: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0.callsInFlight) }),
+                                inFlightCalls: runner.endpoints.mapValues(\.callsInFlight),
                                 ready: readiness() == nil, connections: bound.withLock { $0?.openConnections } ?? 0,
                                 databasePool: store.databasePool, paused: Set(store.paused.keys)))
                     })
@@ -96,7 +100,7 @@ extension HooklineRuntime {
                 ingest.endRejectionWindow()
             }
             let running = RunningHookline(
-                configuration: configuration, store: store, ingest: ingest, listener: listener, metrics: metrics, alerts: alerts,
+                reloader: reloader, store: store, ingest: ingest, listener: listener, metrics: metrics, alerts: alerts,
                 redriver: redriver)
             return Parts(
                 running: running, workers: workers, applyThreads: applyThreads, transport: transport, control: control,

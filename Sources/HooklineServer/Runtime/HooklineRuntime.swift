@@ -27,6 +27,9 @@ package final class HooklineRuntime: Service, Sendable {
         /// The spans' tracer when a test brings its own (`InMemoryTracer`); nil makes OpenTelemetry's
         /// from `tracing:` when it is enabled.
         package var tracing: HooklineTracing?
+        /// Where the configuration was read from, so SIGHUP and `hookline reload` can read it
+        /// again; nil: it cannot be reloaded.
+        package var configurationSource: ConfigurationSource?
 
         package init(workers: Bool = true, inlinePatchDepth: Int = WebhookIngest.defaultInlinePatchDepth, eventLoops: (any EventLoopGroup)? = nil) {
             self.workers = workers

@@ -5,7 +5,10 @@ import NIOCore
 /// The parts of a Hookline while it runs: what `HooklineRuntime.run()` hands to its `onRunning`
 /// callback, and what tests and in-process commands (replay, redrive, demo) talk to.
 package struct RunningHookline: Sendable {
-    package let configuration: HooklineConfiguration
+    /// The configuration in use now (a reload replaces it).
+    package var configuration: HooklineConfiguration { reloader.live.configuration }
+    /// Reads the configuration again and applies it (`SIGHUP`, `hookline reload`).
+    package let reloader: Reloader
     /// Everything kept: the audit log and the in-memory queue, or the shared database.
     package let store: any Store
     package let ingest: WebhookIngest

@@ -2,6 +2,7 @@ import HooklineCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 // A running Hookline is these services in one `ServiceGroup`, listed in the order they depend on
 // each other. A graceful shutdown (SIGTERM, or the end of a scoped run) stops them in reverse:
@@ -15,13 +16,14 @@ extension HooklineRuntime.Parts {
         let alerting: [any Service] = alerts.map { alerts in
             [
                 AlertService(
-                    monitor: alerts.monitor, store: store, delivery: alerts.delivery, targets: running.configuration.targets.map(\.name),
+                    monitor: alerts.monitor, store: store, delivery: alerts.delivery, targets: { [running] in running.configuration.targets.map(\.name) },
                     metrics: running.metrics, logger: logger, consoleURL: running.configuration.console?.publicURL)
             ]
         } ?? []
         return [StoreService(store: store)] + store.background + alerting + [
             CallsService(transport: transport, applyThreads: applyThreads, logger: logger),
-            ControlService(control: control, redriver: running.redriver, targets: Set(running.configuration.targets.map(\.name)), logger: logger),
+            ControlService(control: control, redriver: running.redriver, reloader: running.reloader, logger: logger),
+            ReloadSignalService(reloader: running.reloader, logger: logger),
             ListenerService(
                 listener: running.listener, ingest: running.ingest, rejectionWindows: rejectionWindows,
                 window: running.configuration.audit.rejectedLines.window, logger: logger),
@@ -68,7 +70,7 @@ struct CallsService: Service {
 struct ControlService: Service {
     let control: ControlServer?
     let redriver: Redriver
-    let targets: Set<String>
+    let reloader: Reloader
     let logger: Logger
 
     func run() async {
@@ -77,7 +79,7 @@ struct ControlService: Service {
             return
         }
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await control.serve(with: redriver, targets: targets, logger: logger) }
+            group.addTask { await control.serve(with: redriver, reloader: reloader, logger: logger) }
             try? await gracefulShutdown()
             await control.stop(logger: logger)
         }
@@ -140,5 +142,21 @@ struct IngestGate: Service {
         try? await gracefulShutdown()
         logger.info("shutting down")
         ingest.stopAccepting()
+    }
+}
+
+/// SIGHUP reloads the configuration (`Reloader`), until shutdown.
+struct ReloadSignalService: Service {
+    let reloader: Reloader
+    let logger: Logger
+
+    func run() async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in await UnixSignalsSequence(trapping: .sighup) { _ = reloader.reload(trigger: "SIGHUP") }
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
     }
 }

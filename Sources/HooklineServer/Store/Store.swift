@@ -133,6 +133,10 @@ package protocol Store: Sendable {
 
     // MARK: Life
 
+    /// The configuration was reloaded: routes, targets and sources from now on (a shared store
+    /// claims the lanes of the routes configured, and decodes claimed jobs with the sources).
+    func configurationChanged(_ configuration: HooklineConfiguration, events: EventJobs)
+
     /// What opening the store found and queued again.
     var recovery: RecoveryReport { get }
     /// Why the store cannot be written right now, or nil (`/readyz`).

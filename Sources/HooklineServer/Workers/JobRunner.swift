@@ -1,5 +1,6 @@
 import HooklineCore
 import Logging
+import Synchronization
 import Tracing
 
 /// Applies one job: resolves a thin reference, plans the calls (`TargetPlanner`), waits for
@@ -10,11 +11,16 @@ package final class JobRunner: Sendable {
     /// Rate-limit waits up to this long are slept in the worker; longer ones park the job.
     static let inlineWait: Duration = .milliseconds(250)
 
-    private let endpoints: [String: TargetEndpoint]
-    private let events: EventJobs
+    /// What a reload changes (`update`): each attempt reads it once, at its start, and keeps it.
+    struct Settings: Sendable {
+        var endpoints: [String: TargetEndpoint]
+        var events: EventJobs
+        var policy: RetryPolicy
+    }
+
+    private let settings: Mutex<Settings>
     let store: any Store
     private let resolved = ResolvedContactCache()
-    let policy: RetryPolicy
     let metrics: HooklineMetrics?
     /// The alert rules, told each attempt's outcome; nil without rules.
     let alerts: AlertMonitor?
@@ -33,18 +39,28 @@ package final class JobRunner: Sendable {
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.tracing = tracing
-        self.endpoints = Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) })
-        self.events = events
+        self.settings = Mutex(Settings(endpoints: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) }), events: events, policy: retryPolicy))
         self.store = store
-        self.policy = retryPolicy
         self.metrics = metrics
         self.alerts = alerts
         self.logger = logger
     }
 
+    /// Attempts started from now on use these targets, routes and sources, and retry policy (a
+    /// reload); those under way finish with what they started with.
+    package func update(endpoints: [TargetEndpoint], events: EventJobs, retryPolicy: RetryPolicy) {
+        let next = Settings(endpoints: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) }), events: events, policy: retryPolicy)
+        settings.withLock { $0 = next }
+    }
+
+    /// The targets' endpoints now.
+    var endpoints: [String: TargetEndpoint] { settings.withLock { $0.endpoints } }
+
     /// The state of one attempt, for its audit line.
     struct Attempt {
         var job: Job
+        /// The configuration the attempt started with.
+        let settings: Settings
         var state: AttemptState
         /// The attempt's span, when tracing is on.
         var span: (any Span)?
@@ -65,14 +81,16 @@ package final class JobRunner: Sendable {
     }
 
     private func apply(_ job: Job, span: (any Span)?) async {
-        guard let endpoint = endpoints[job.target] else {
+        let settings = self.settings.withLock { $0 }
+        guard let endpoint = settings.endpoints[job.target] else {
             let state = AttemptState(number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: .now(), refreshableCredentials: false)
-            var attempt = Attempt(job: job, state: state, span: span)
+            var attempt = Attempt(job: job, settings: settings, state: state, span: span)
             await finish(&attempt, .failed, status: nil, error: "no target named \(job.target) is configured")
             return
         }
         var attempt = Attempt(
             job: job,
+            settings: settings,
             state: AttemptState(
                 number: job.attempt + 1, budgetStart: job.budgetStart, firstAttemptAt: job.firstAttemptAt ?? .now(),
                 refreshableCredentials: endpoint.refreshesCredentials),
@@ -86,7 +104,7 @@ package final class JobRunner: Sendable {
                 await finish(&attempt, .failed, status: nil, error: "\(error.description)")
                 return
             case .success(let record):
-                switch events.message(of: record) {
+                switch settings.events.message(of: record) {
                 case .success(let journaled): subject = journaled.message.contact
                 case .failure(let failure):
                     await finish(&attempt, .failed, status: nil, error: "the event's journaled line cannot be applied: \(failure)")
@@ -170,10 +188,10 @@ package final class JobRunner: Sendable {
         while true {
             guard !Task.isCancelled else { return nil }
             let now = MonotonicTime.now()
-            if let pause = AttemptDecision.targetPause(after: outcome, policy: policy) { await endpoint.pause(until: now + pause, now: now) }
+            if let pause = AttemptDecision.targetPause(after: outcome, policy: attempt.settings.policy) { await endpoint.pause(until: now + pause, now: now) }
             var generator = SystemRandomNumberGenerator()
             switch AttemptDecision.decide(
-                outcome, of: call, at: endpoint.name, attempt: attempt.state, now: now, policy: policy, using: &generator)
+                outcome, of: call, at: endpoint.name, attempt: attempt.state, now: now, policy: attempt.settings.policy, using: &generator)
             {
             case .proceed(let learned):
                 return (outcome, learned)
@@ -228,7 +246,7 @@ package final class JobRunner: Sendable {
     /// when the attempt ended (parked, retried or failed).
     private func resolve(_ reference: ContactReference, attempt: inout Attempt) async -> ContactPatch? {
         let event = attempt.job.event
-        guard let resolverName = events.source(named: event.source)?.resolveWith, let resolver = endpoints[resolverName],
+        guard let resolverName = attempt.settings.events.source(named: event.source)?.resolveWith, let resolver = attempt.settings.endpoints[resolverName],
             let fetching = resolver.client as? any ContactFetching
         else {
             await finish(&attempt, .failed, status: nil, error: "source \(event.source) has no resolve_with target to fetch thin deliveries from")
@@ -296,7 +314,7 @@ package final class JobRunner: Sendable {
     /// A failure before any call (the store could not be read): retried like an unreachable target.
     private func transientFailure(_ attempt: inout Attempt, _ error: String) async {
         var generator = SystemRandomNumberGenerator()
-        switch AttemptDecision.transientFailure(attempt.state, status: nil, error: error, requested: nil, now: .now(), policy: policy, using: &generator) {
+        switch AttemptDecision.transientFailure(attempt.state, status: nil, error: error, requested: nil, now: .now(), policy: attempt.settings.policy, using: &generator) {
         case .retry(let delay, let status, let error): await retry(&attempt, after: delay, status: status, error: error)
         case .finish(let outcome, let status, let error): await finish(&attempt, outcome, status: status, error: error)
         case .proceed, .refreshCredentials: return

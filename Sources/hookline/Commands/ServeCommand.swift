@@ -22,10 +22,19 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
-        let configuration = try ConfigurationFile.load(config)
+        let configuration: HooklineConfiguration
+        let hash: String
+        do {
+            (configuration, hash) = try ConfigurationFile.read(config)
+        } catch {
+            throw CommandFailure.usage("\(error)")
+        }
         logFormat.bootstrap(level: logLevel)
         let logger = Logger(label: "hookline")
         var options = HooklineRuntime.Options()
+        // SIGHUP and `hookline reload` read the same file again.
+        let path = config
+        options.configurationSource = ConfigurationSource(hash: hash) { try ConfigurationFile.read(path) }
         options.services = { running in
             guard let console = configuration.console else { return [] }
             return [try await ConsoleService.start(running: running, settings: console, logger: logger)]

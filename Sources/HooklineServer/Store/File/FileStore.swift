@@ -14,7 +14,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package let recovery: RecoveryReport
     private let logger: Logger
     /// Each limited target's limiter, made on first use: every caller shares it.
-    private let limiters = Mutex<[String: LocalRateLimiter]>([:])
+    /// Each target's limiter, with the settings it was made for (a reload may change them).
+    private let limiters = Mutex<[String: (RateLimitSettings, LocalRateLimiter)]>([:])
     /// The alerts sent, oldest first (`sentAlertsKept` at most).
     private let sent = Mutex<[SentAlert]>([])
     /// The audit log's line index, for the console's lookups.
@@ -117,9 +118,9 @@ package final class FileStore: Store, ThinFetchCoalescing {
     package func rateLimiter(for target: TargetSettings) -> (any TargetRateLimiter)? {
         guard let settings = target.rateLimit else { return nil }
         return limiters.withLock { limiters in
-            if let limiter = limiters[target.name] { return limiter }
+            if let (made, limiter) = limiters[target.name], made == settings { return limiter }
             let limiter = LocalRateLimiter(settings)
-            limiters[target.name] = limiter
+            limiters[target.name] = (settings, limiter)
             return limiter
         }
     }
@@ -253,6 +254,9 @@ package final class FileStore: Store, ThinFetchCoalescing {
     }
 
     package var failure: JournalFailure? { journal.failure }
+
+    /// Jobs carry their route, and the queue holds what was accepted: nothing to change.
+    package func configurationChanged(_ configuration: HooklineConfiguration, events: EventJobs) {}
 
     package var databasePool: DatabasePoolReading? { nil }
 

@@ -8,16 +8,26 @@ import Synchronization
 final class PausedRoutes: Sendable {
     private struct State {
         var paused: [String: PausedTarget] = [:]
+        var configured: [Route]
         var claimable: [String]
     }
 
-    private let configured: [Route]
     private let state: Mutex<State>
 
     init(routes: [Route]) {
-        configured = routes
-        state = Mutex(State(claimable: routes.map(\.storeKey)))
+        state = Mutex(State(configured: routes, claimable: routes.map(\.storeKey)))
     }
+
+    /// The routes configured now (a reload): their lanes are claimed from now on.
+    func update(routes: [Route]) {
+        state.withLock { state in
+            state.configured = routes
+            state.claimable = routes.filter { state.paused[$0.target] == nil }.map(\.storeKey)
+        }
+    }
+
+    /// `source` US `target` of every route configured now.
+    var routes: [String] { state.withLock { $0.configured.map(\.storeKey) } }
 
     var paused: [String: PausedTarget] { state.withLock { $0.paused } }
 
@@ -32,7 +42,7 @@ final class PausedRoutes: Sendable {
             let before = Set(state.paused.keys)
             let after = Set(paused.keys)
             state.paused = paused
-            state.claimable = configured.filter { paused[$0.target] == nil }.map(\.storeKey)
+            state.claimable = state.configured.filter { paused[$0.target] == nil }.map(\.storeKey)
             return (after.subtracting(before), before.subtracting(after))
         }
     }

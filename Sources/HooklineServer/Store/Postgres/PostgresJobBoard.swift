@@ -37,27 +37,38 @@ package final class PostgresJobBoard: Sendable {
     let store: PostgresDatabase
     /// Where the lines of jobs claimed, finished and parked go; its outbox is the finishes'.
     let journal: PostgresJournal
-    let events: EventJobs
+    /// The sources and routes claimed jobs are decoded with, and each target's call timeout
+    /// (what a job's lease must cover before it is handed out): a reload replaces them.
+    private let live: LiveValue<(events: EventJobs, timeouts: [String: Duration])>
+    var events: EventJobs { live.current.events }
+    private var timeouts: [String: Duration] { live.current.timeouts }
     /// `source` US `target` of every route configured here: the lanes this instance claims,
     /// unless their target is paused (`pausing`).
-    let routes: [String]
+    var routes: [String] { pausing.routes }
     let pausing: PausedRoutes
-    /// Each target's call timeout: what a job's lease must cover before it is handed out.
-    private let timeouts: [String: Duration]
     private let finishes: FinishBatcher
     let state: Mutex<State>
 
     init(store: PostgresDatabase, journal: PostgresJournal, events: EventJobs, configuration: HooklineConfiguration) {
         self.store = store
         self.journal = journal
-        self.events = events
+        self.live = LiveValue((events, Self.timeouts(configuration)))
         capacity = configuration.queue.capacity
         prefetch = max(1, configuration.queue.workers)
-        routes = configuration.routes.map(\.storeKey)
         pausing = PausedRoutes(routes: configuration.routes)
-        timeouts = Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
         state = Mutex(State(book: LeaseBook(terms: store.settings.leaseTerms)))
         finishes = FinishBatcher(store: store, outbox: journal.outbox, routes: pausing)
+    }
+
+    private static func timeouts(_ configuration: HooklineConfiguration) -> [String: Duration] {
+        Dictionary(configuration.targets.map { ($0.name, $0.timeout) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// The routes, targets and sources configured now (a reload): lanes of new routes are
+    /// claimed from now on, and jobs claimed are decoded with these sources.
+    func update(_ configuration: HooklineConfiguration, events: EventJobs) {
+        live.replace(with: (events, Self.timeouts(configuration)))
+        pausing.update(routes: configuration.routes)
     }
 
     /// Commits the workers' finishes until the store's background work is cancelled.

@@ -139,6 +139,10 @@ package final class PostgresStore: Store {
 
     package var failure: JournalFailure? { journal.failure }
 
+    package func configurationChanged(_ configuration: HooklineConfiguration, events: EventJobs) {
+        board.update(configuration, events: events)
+    }
+
     package var databasePool: DatabasePoolReading? { DatabasePoolReading(size: database.settings.poolSize, inUse: database.queriesInFlight) }
 
     package var background: [any Service] { database.services(journal: journal, board: board, retention: database.settings.retention, payloads: payloads, targets: targets) }
