@@ -149,7 +149,8 @@ struct EraseProcessTests {
             #expect(refused.status == 1, "\(refused.output)\(refused.error)")
             #expect(refused.output.contains("  \(owed) → omnichannel"), "\(refused.output)")
             #expect(refused.error.contains("1 event of contact 146 is still owed to a target (above); nothing was erased"), "\(refused.error)")
-            #expect(try Self.lines(audit).prefix(unchanged.count).elementsEqual(unchanged), "the refused erase changed the log")
+            // Retries of the owed event go on (and may rotate the log), but no line was changed.
+            #expect(Set(unchanged).isSubset(of: Set(try Self.lines(audit))), "the refused erase changed the log")
             sandbox.clearFaults()
             try await eventuallyTrue(timeout: .seconds(30)) { try Self.records(audit).contains { $0.event == owed && $0.outcome == .applied } }
 
@@ -177,6 +178,13 @@ struct EraseProcessTests {
             let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
             _ = try await Self.send(["144", "145"], updates: 4, port: port, source: source, audit: audit)
             #expect(serve.terminate() == 0)
+            // One more update of 144 with rotation off, so the live file surely holds some of its
+            // lines (the erase then rotates it first) whatever the rotations above left there.
+            try yaml.replacingOccurrences(of: ", rotate_bytes: 1200", with: ", rotate_bytes: 0").write(toFile: config, atomically: true, encoding: .utf8)
+            let again = try ServeProcess.start(config: config, log: directory.file("serve-again.log"), port: port)
+            _ = try await Self.send(["144"], updates: 1, port: port, source: source, audit: audit, ending: 9)
+            #expect(again.terminate() == 0)
+            #expect(String(decoding: try FileBytes.read(audit), as: UTF8.self).contains(#""contact":"144""#))
             let before = try Self.others(try Self.lines(audit), contact: "144")
 
             let killed = try await Self.erase(["--contact", "144"], config: config, crashAt: point)
@@ -185,18 +193,18 @@ struct EraseProcessTests {
             #expect(try Self.others(try Self.lines(audit), contact: "144") == before)
             #expect(!(try Self.records(audit)).contains { $0.outcome == .erased })
 
-            let again = try await Self.erase(["--contact", "144"], config: config)
-            #expect(again.status == 0, "\(point): \(again.output)\(again.error)")
-            #expect(again.output.contains("erased contact 144: 4 events,"), "\(point): \(again.output)")
+            let finished = try await Self.erase(["--contact", "144"], config: config)
+            #expect(finished.status == 0, "\(point): \(finished.output)\(finished.error)")
+            #expect(finished.output.contains("erased contact 144: 5 events,"), "\(point): \(finished.output)")
             try Self.expectErased(audit, directory: directory.path, contact: "144", others: before)
-            #expect(try Self.records(audit).filter { $0.outcome == .erased }.map(\.count) == [4])
+            #expect(try Self.records(audit).filter { $0.outcome == .erased }.map(\.count) == [5])
             #expect(!(try FileManager.default.contentsOfDirectory(atPath: directory.path)).contains { $0.hasSuffix(".erasing") })
 
             // Recovery reads the erased lines: the next start serves, and a third run finds it done.
             let restarted = try ServeProcess.start(config: config, log: directory.file("serve2.log"), port: port)
             #expect(restarted.terminate() == 0)
             let third = try await Self.erase(["--contact", "144"], config: config)
-            #expect(third.output.contains("erased contact 144: 4 events, 0 lines in 0 files ("), "\(third.output)")
+            #expect(third.output.contains("erased contact 144: 5 events, 0 lines in 0 files ("), "\(third.output)")
         }
     }
 
