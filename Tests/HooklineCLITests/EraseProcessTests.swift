@@ -25,6 +25,28 @@ struct EraseProcessTests {
         """
     }
 
+    /// A `hookline serve` of `yaml(…)` (with `payloads` when given): where its configuration
+    /// is, the source senders sign as, and its audit log.
+    struct Served {
+        let port: Int
+        let config: String
+        let yaml: String
+        let source: SourceSettings
+        let audit: String
+        let process: ServeProcess
+    }
+
+    static func serve(_ directory: TemporaryDirectory, sandbox: SandboxCRM, store: String?, payloads: String? = nil) throws -> Served {
+        let port = try ServeProcessTests.freePort()
+        let config = directory.file("hookline.yaml")
+        var yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: store)
+        if let payloads { yaml = yaml.replacingOccurrences(of: "rotate_bytes: 1200}", with: "rotate_bytes: 1200, payloads: \(payloads)}") }
+        try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+        let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
+        let process = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+        return Served(port: port, config: config, yaml: yaml, source: source, audit: directory.file("audit.jsonl"), process: process)
+    }
+
     /// A contact update whose values name the contact and the update (`person144-2@…`).
     static func body(_ contact: String, _ sequence: Int) -> [UInt8] {
         Array(#"{"type":"contact.updated","data":{"id":"\#(contact)","email":"person\#(contact)-\#(sequence)@example.com","first_name":"Name\#(contact)x\#(sequence)"}}"#.utf8)
@@ -96,13 +118,8 @@ struct EraseProcessTests {
     func throughTheSocket() async throws {
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let config = directory.file("hookline.yaml")
-            let yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: nil)
-            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
-            let audit = directory.file("audit.jsonl")
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+            let served = try Self.serve(directory, sandbox: sandbox, store: nil)
+            let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
             defer { serve.kill() }
             // One update of 144 fails, and the target's answer quotes the contact's email.
             sandbox.inject(.status(422, on: "/omnichannel/contacts/144", body: ["error": "email person144-1@example.com is taken"]))
@@ -169,13 +186,8 @@ struct EraseProcessTests {
     func killedAndRunAgain(point: String) async throws {
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let config = directory.file("hookline.yaml")
-            let yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: nil)
-            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
-            let audit = directory.file("audit.jsonl")
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+            let served = try Self.serve(directory, sandbox: sandbox, store: nil)
+            let (port, config, yaml, source, audit, serve) = (served.port, served.config, served.yaml, served.source, served.audit, served.process)
             _ = try await Self.send(["144", "145"], updates: 4, port: port, source: source, audit: audit)
             #expect(serve.terminate() == 0)
             // One more update of 144 with rotation off, so the live file surely holds some of its
@@ -215,13 +227,8 @@ struct EraseProcessTests {
         let storeLine = "store: {kind: postgres, url: \"\(cluster.url(database))\", lease: 3s}"
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let config = directory.file("hookline.yaml")
-            let yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: storeLine)
-            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
-            let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
-            let audit = directory.file("audit.jsonl")
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+            let served = try Self.serve(directory, sandbox: sandbox, store: storeLine)
+            let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
             defer { serve.kill() }
             _ = try await Self.send(["144", "145"], updates: 3, port: port, source: source, audit: audit)
             let before = try Self.others(try Self.lines(audit), contact: "144")

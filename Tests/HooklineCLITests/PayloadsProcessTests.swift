@@ -24,16 +24,10 @@ struct PayloadsProcessTests {
         }
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let port = try ServeProcessTests.freePort()
-            let config = directory.file("hookline.yaml")
-            let yaml = EraseProcessTests.yaml(port: port, directory: directory.path, sandbox: sandbox, store: storeLine)
-                .replacingOccurrences(of: "rotate_bytes: 1200}", with: "rotate_bytes: 1200, payloads: \(keeping)}")
-            try yaml.write(toFile: config, atomically: true, encoding: .utf8)
+            let served = try EraseProcessTests.serve(directory, sandbox: sandbox, store: storeLine, payloads: keeping)
+            let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
             let check = try await ServeProcessTests.run(["check-config", config], environment: [:])
             #expect(check.output.contains("  payloads   whole in the "), "\(check.output)")
-            let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
-            let audit = directory.file("audit.jsonl")
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
             defer { serve.kill() }
             sandbox.inject(.status(422, on: "/omnichannel/contacts/144"))
             let events = try await EraseProcessTests.send(["144", "145"], updates: 3, port: port, source: source, audit: audit)

@@ -64,23 +64,12 @@ struct EraseCommand: AsyncParsableCommand {
             throw CommandFailure.usage(
                 "no source named '\(source)' in \(config) (sources: \(configuration.sources.map(\.name).joined(separator: ", ")))")
         }
-        let who = by ?? "shell:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        let who = actingUser(by)
         let erasure = ContactErasure(contact: contact, source: source, reason: reason, at: .now())
-        let socket = configuration.audit.path + ".sock"
-        let report: ErasureReport
-        do {
-            report = try await ControlClient.erase(erasure, by: who, dryRun: dryRun, socket: socket)
-        } catch is ControlClient.Unreachable {
-            report = try await withInProcessHookline(configuration, workers: false) { running in
-                do {
-                    return try await running.store.erase(erasure, by: who, dryRun: dryRun)
-                } catch {
-                    throw CommandFailure.runtime("\(error)")
-                }
-            }
-        } catch {
-            throw CommandFailure.runtime("\(error)")
-        }
+        let dryRun = self.dryRun
+        let report = try await onRunningOrInProcess(
+            configuration, socket: { try await ControlClient.erase(erasure, by: who, dryRun: dryRun, socket: configuration.audit.path + ".sock") },
+            inProcess: { try await $0.store.erase(erasure, by: who, dryRun: dryRun) })
         try show(report)
     }
 

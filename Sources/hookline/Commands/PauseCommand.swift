@@ -56,23 +56,11 @@ struct PauseOptions: ParsableArguments {
             throw CommandFailure.usage(
                 "no target named '\(target)' in \(config) (targets: \(configuration.targets.map(\.name).joined(separator: ", ")))")
         }
-        let who = by ?? "shell:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-        let socket = configuration.audit.path + ".sock"
-        let changed: Bool
-        do {
-            changed = try await ControlClient.pause(target, by: who, resume: resume, socket: socket)
-        } catch is ControlClient.Unreachable {
-            // No Hookline runs on this log: write it through the store here.
-            changed = try await withInProcessHookline(configuration, workers: false) { running in
-                do {
-                    return try await resume ? running.store.resume(target, by: who) : running.store.pause(target, by: who)
-                } catch {
-                    throw CommandFailure.runtime("\(error)")
-                }
-            }
-        } catch {
-            throw CommandFailure.runtime("\(error)")
-        }
+        let who = actingUser(by)
+        let name = target
+        let changed = try await onRunningOrInProcess(
+            configuration, socket: { try await ControlClient.pause(name, by: who, resume: resume, socket: configuration.audit.path + ".sock") },
+            inProcess: { running in try await resume ? running.store.resume(name, by: who) : running.store.pause(name, by: who) })
         let verb = resume ? "resumed" : "paused"
         Console.show(changed ? "\(target) \(verb) (by \(who))" : "\(target) was already \(resume ? "running" : "paused"); nothing changed")
     }

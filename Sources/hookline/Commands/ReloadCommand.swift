@@ -42,7 +42,7 @@ struct ReloadCommand: AsyncParsableCommand {
             guard let path = Self.auditPath(inFile: config) else { throw CommandFailure.usage("\(error)") }
             socket = path + ".sock"
         }
-        let who = by ?? "shell:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        let who = actingUser(by)
         let answer: JSONValue
         do {
             answer = try await ControlClient.reload(by: who, socket: socket)
