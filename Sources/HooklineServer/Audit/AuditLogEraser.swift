@@ -129,7 +129,7 @@ package enum AuditLogEraser {
     static let chunk = 1 << 20
 
     /// Calls `body` with every line of `file` in order, empty ones too, and whether it ends in a
-    /// newline (only the last one may not).
+    /// newline (only the last one may not). Newlines are found with `memchr`, a chunk at a time.
     private static func forEachLine(
         in file: String, _ body: ([UInt8], Bool) throws(FileError) -> Void
     ) throws(FileError) {
@@ -141,17 +141,27 @@ package enum AuditLogEraser {
             let count = try SystemCalls.read(descriptor, into: &buffer, path: file, operation: "read the audit log")
             if count == 0 { break }
             var start = 0
-            for index in 0..<count where buffer[index] == 0x0A {
+            var ends: [Int] = []
+            buffer.withUnsafeBytes { bytes in
+                guard let base = bytes.baseAddress else { return }
+                while start < count, let newline = memchr(base + start, 0x0A, count - start) {
+                    let index = base.distance(to: UnsafeRawPointer(newline))
+                    ends.append(index)
+                    start = index + 1
+                }
+            }
+            var from = 0
+            for end in ends {
                 if pending.isEmpty {
-                    try body(Array(buffer[start..<index]), true)
+                    try body(Array(buffer[from..<end]), true)
                 } else {
-                    pending.append(contentsOf: buffer[start..<index])
+                    pending.append(contentsOf: buffer[from..<end])
                     try body(pending, true)
                     pending.removeAll(keepingCapacity: true)
                 }
-                start = index + 1
+                from = end + 1
             }
-            pending.append(contentsOf: buffer[start..<count])
+            pending.append(contentsOf: buffer[from..<count])
         }
         if !pending.isEmpty { try body(pending, false) }
     }

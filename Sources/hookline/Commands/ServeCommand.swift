@@ -5,6 +5,10 @@ import HooklineServer
 import Logging
 import ServiceLifecycle
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `hookline serve --config FILE`: run as a webhook endpoint until SIGTERM/SIGINT.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -22,6 +26,9 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func run() async throws {
+        // A SIGHUP before the reload service listens for it (during recovery) is ignored rather
+        // than ending the process, its default; the file is read at start anyway.
+        signal(SIGHUP, SIG_IGN)
         let configuration: HooklineConfiguration
         let hash: String
         do {

@@ -13,8 +13,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
     private let queue: JobQueue
     package let recovery: RecoveryReport
     private let logger: Logger
-    /// Each limited target's limiter, made on first use: every caller shares it.
-    /// Each target's limiter, with the settings it was made for (a reload may change them).
+    /// Each limited target's limiter, made on first use: every caller shares it. Kept with the
+    /// settings it was made for: a reload that changes them gets a new one.
     private let limiters = Mutex<[String: (RateLimitSettings, LocalRateLimiter)]>([:])
     /// The alerts sent, oldest first (`sentAlertsKept` at most).
     private let sent = Mutex<[SentAlert]>([])
@@ -236,7 +236,7 @@ package final class FileStore: Store, ThinFetchCoalescing {
         }
     }
 
-    // MARK: Life
+    // MARK: Personal data
 
     package func erase(_ erasure: ContactErasure, by: String, dryRun: Bool) async throws -> ErasureReport {
         var report = ErasureReport(contact: erasure.contact, source: erasure.source, dryRun: dryRun)
@@ -252,6 +252,8 @@ package final class FileStore: Store, ThinFetchCoalescing {
         try await journal.writer.erase(erasure, by: by, dryRun: dryRun, indexer: indexer, into: &report)
         return report
     }
+
+    // MARK: Life
 
     package var failure: JournalFailure? { journal.failure }
 
