@@ -22,20 +22,32 @@ struct ServeProcessTests {
         return candidate
     }
 
+    /// A port nothing listens on, for a `hookline serve` to bind: taken in turn from 20000–31999,
+    /// below Linux's ephemeral range (32768–60999). A port the kernel picked (bind to port 0) is
+    /// one it may also give the next outgoing connection — a test's client, the sandbox's — and
+    /// the serve then fails with "address already in use"; these are only ever handed out here.
     static func freePort() throws -> Int {
+        for _ in 0..<12_000 {
+            let candidate = 20_000 + nextPort.add(1, ordering: .relaxed).newValue % 12_000
+            if canBind(candidate) { return candidate }
+        }
+        throw ProcessTestError("could not find a free port")
+    }
+
+    /// Where `freePort` goes on: a start that differs between test processes run together.
+    private static let nextPort = Atomic<Int>(Int(getpid()) * 97 % 12_000)
+
+    private static func canBind(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(descriptor, pointer, length) == 0 && getsockname(descriptor, pointer, &length) == 0
-            }
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
         }
-        guard bound else { throw ProcessTestError("could not find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     static let secrets = [
