@@ -69,7 +69,7 @@ final class ControlServer: Sendable {
     /// A pause names one of the configured targets (`reloader`'s, as they are now).
     func serve(with redriver: Redriver, reloader: Reloader, logger: Logger) async {
         for await call in calls {
-            let targets = Set(reloader.live.configuration.targets.map(\.name))
+            let targets = Set(reloader.configuration.targets.map(\.name))
             do {
                 switch call.work {
                 case .records(let records):

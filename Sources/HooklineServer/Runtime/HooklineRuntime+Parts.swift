@@ -44,7 +44,7 @@ extension HooklineRuntime {
                 alerts: alerts, tracing: tracing, logger: logger)
             let redriver = Redriver(events: events, store: store, tracing: tracing)
             let reloader = Reloader(
-                live: LiveConfiguration(configuration), source: options.configurationSource,
+                configuration: configuration, source: options.configurationSource,
                 parts: Reloader.Parts(ingest: ingest, runner: runner, redriver: redriver, alerts: alerts, store: store, transport: transport),
                 metrics: metrics, logger: logger)
 

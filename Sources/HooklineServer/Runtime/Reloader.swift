@@ -17,18 +17,6 @@ package struct ConfigurationSource: Sendable {
     }
 }
 
-/// The configuration a running Hookline uses now: what the parts that read it per request, per
-/// attempt or per page (the console, the control socket, the alert rules) see.
-package final class LiveConfiguration: Sendable {
-    private let current: Mutex<HooklineConfiguration>
-
-    init(_ configuration: HooklineConfiguration) { current = Mutex(configuration) }
-
-    package var configuration: HooklineConfiguration { current.withLock { $0 } }
-
-    func replace(with configuration: HooklineConfiguration) { current.withLock { $0 = configuration } }
-}
-
 /// A value a reload replaces, shared by whoever holds the box.
 final class LiveValue<Value: Sendable>: Sendable {
     private let value: Mutex<Value>
@@ -71,7 +59,9 @@ package final class Reloader: Sendable {
         }
     }
 
-    let live: LiveConfiguration
+    /// The configuration in use now: what the parts that read it per request, per attempt or
+    /// per page (the console, the control socket, the alert rules) see.
+    private let live: LiveValue<HooklineConfiguration>
     private let source: ConfigurationSource?
     private let parts: Parts
     private let metrics: HooklineMetrics
@@ -89,14 +79,16 @@ package final class Reloader: Sendable {
         let transport: TargetTransport
     }
 
-    init(live: LiveConfiguration, source: ConfigurationSource?, parts: Parts, metrics: HooklineMetrics, logger: Logger) {
-        self.live = live
+    init(configuration: HooklineConfiguration, source: ConfigurationSource?, parts: Parts, metrics: HooklineMetrics, logger: Logger) {
+        self.live = LiveValue(configuration)
         self.source = source
         self.parts = parts
         self.metrics = metrics
         self.logger = logger
         if let source { metrics.configuration(loaded: source.hash) }
     }
+
+    package var configuration: HooklineConfiguration { live.current }
 
     /// Reads the configuration again and applies it, or says why not. `trigger` names what asked
     /// (`SIGHUP`, `hookline reload`), for the log.
@@ -131,7 +123,7 @@ package final class Reloader: Sendable {
         } catch {
             return .invalid("\(error)")
         }
-        let changes = ConfigurationChanges.between(live.configuration, next)
+        let changes = ConfigurationChanges.between(live.current, next)
         guard changes.needingRestart.isEmpty else { return .refused(changes.needingRestart) }
         metrics.configuration(loaded: hash)
         guard !changes.applied.isEmpty else { return .unchanged }

@@ -6,7 +6,7 @@ import NIOCore
 /// callback, and what tests and in-process commands (replay, redrive, demo) talk to.
 package struct RunningHookline: Sendable {
     /// The configuration in use now (a reload replaces it).
-    package var configuration: HooklineConfiguration { reloader.live.configuration }
+    package var configuration: HooklineConfiguration { reloader.configuration }
     /// Reads the configuration again and applies it (`SIGHUP`, `hookline reload`).
     package let reloader: Reloader
     /// Everything kept: the audit log and the in-memory queue, or the shared database.
