@@ -9,20 +9,7 @@ package enum ConfigurationLoader {
         file: String,
         environment: [String: String]
     ) throws(ConfigurationError) -> HooklineConfiguration {
-        let root: Node
-        do {
-            guard let composed = try Yams.compose(yaml: yaml) else {
-                throw ConfigurationError(file: file, path: "", problem: "the file is empty; at least one source is required")
-            }
-            root = composed
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            throw ConfigurationError(file: file, path: "", problem: "not valid YAML: \(yamlProblem(error))")
-        } catch {
-            throw ConfigurationError(file: file, path: "", problem: "not valid YAML")
-        }
-        let top = try YAMLSection(root, path: "", file: file, environment: environment)
+        let top = try YAMLSection(compose(yaml, file: file), path: "", file: file, environment: environment)
         try top.checkKeys(["server", "audit", "queue", "retry", "store", "sources", "targets", "routes", "alerts", "console", "tracing"])
 
         var configuration = HooklineConfiguration()
@@ -95,6 +82,29 @@ package enum ConfigurationLoader {
         settings.trustedProxies = try cidrs(section, "trusted_proxies")
         if let value = try section.bool("proxy_protocol") { settings.proxyProtocol = value }
         return settings
+    }
+
+    /// The YAML document of `yaml`, or an error naming `file`.
+    private static func compose(_ yaml: String, file: String) throws(ConfigurationError) -> Node {
+        do {
+            guard let composed = try Yams.compose(yaml: yaml) else {
+                throw ConfigurationError(file: file, path: "", problem: "the file is empty; at least one source is required")
+            }
+            return composed
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, path: "", problem: "not valid YAML: \(yamlProblem(error))")
+        } catch {
+            throw ConfigurationError(file: file, path: "", problem: "not valid YAML")
+        }
+    }
+
+    /// `audit.path` of `yaml` alone (or its default), when the rest of the file may not load:
+    /// what finds a running Hookline's control socket to tell it that its file is wrong.
+    package static func auditPath(yaml: String, file: String, environment: [String: String]) throws(ConfigurationError) -> String {
+        let top = try YAMLSection(compose(yaml, file: file), path: "", file: file, environment: environment)
+        return try top.section("audit")?.string("path") ?? AuditSettings().path
     }
 
     private static func audit(_ section: YAMLSection) throws(ConfigurationError) -> AuditSettings {

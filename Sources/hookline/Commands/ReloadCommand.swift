@@ -39,7 +39,10 @@ struct ReloadCommand: AsyncParsableCommand {
         do {
             socket = try ConfigurationFile.read(config).configuration.audit.path + ".sock"
         } catch {
-            guard let path = Self.auditPath(inFile: config) else { throw CommandFailure.usage("\(error)") }
+            // A file that does not load still names its audit log, most likely.
+            guard let text = try? FileBytes.readText(config),
+                let path = try? ConfigurationLoader.auditPath(yaml: text, file: config, environment: ProcessEnvironment.current)
+            else { throw CommandFailure.usage("\(error)") }
             socket = path + ".sock"
         }
         let who = actingUser(by)
@@ -63,25 +66,5 @@ struct ReloadCommand: AsyncParsableCommand {
         default:
             throw CommandFailure.runtime("not reloaded: \(answer["error"]?.stringValue ?? "the running Hookline refused it"); nothing was changed")
         }
-    }
-
-    /// `audit.path` from a file that does not load (its error is the running Hookline's to
-    /// report): the first `path:` under `audit`, or the default.
-    static func auditPath(inFile file: String) -> String? {
-        guard let text = try? FileBytes.readText(file) else { return nil }
-        var inAudit = false
-        for line in text.split(separator: "\n") {
-            if line.hasPrefix("audit:") {
-                if let range = line.range(of: "path:") {
-                    return String(line[range.upperBound...].split(separator: ",")[0].trimmingCharacters(in: CharacterSet(charactersIn: " \"'}")))
-                }
-                inAudit = true
-            } else if inAudit, line.hasPrefix(" "), let range = line.range(of: "path:") {
-                return String(line[range.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: " \"'")))
-            } else if !line.hasPrefix(" ") {
-                inAudit = false
-            }
-        }
-        return AuditSettings().path
     }
 }

@@ -99,3 +99,15 @@ struct AlertBookReplacingTests {
         #expect(fresh.attempt(at: "omni", succeeded: false, now: now).map(\.rule) == ["streak"])
     }
 }
+
+@Suite("The audit path of a file that does not load")
+struct AuditPathOnlyTests {
+    @Test("read from audit.path even when another key is wrong; the default without one; a file that is not YAML is an error")
+    func auditPath() throws {
+        let broken = "audit: {path: /var/lib/hookline/audit.jsonl}\nsources: [{name: standard, kind: nonsense}]\n"
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(yaml: broken, file: "h.yaml", environment: [:]) }
+        #expect(try ConfigurationLoader.auditPath(yaml: broken, file: "h.yaml", environment: [:]) == "/var/lib/hookline/audit.jsonl")
+        #expect(try ConfigurationLoader.auditPath(yaml: "sources: []\n", file: "h.yaml", environment: [:]) == AuditSettings().path)
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.auditPath(yaml: "audit: [", file: "h.yaml", environment: [:]) }
+    }
+}
