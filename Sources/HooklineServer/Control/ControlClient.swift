@@ -14,6 +14,10 @@ package enum ControlClient {
         package let description: String
     }
 
+    /// The control socket of the Hookline writing the audit log at `auditPath`
+    /// (`ControlServer.socketPath`).
+    package static func socket(forAuditLog auditPath: String) -> String { auditPath + ".sock" }
+
     /// Sends `records` to the Hookline listening on `socket`; its results, or `Unreachable` when
     /// no Hookline is listening there.
     package static func redrive(_ records: [AuditRecord], socket: String) async throws -> [RedriveResult] {

@@ -42,7 +42,7 @@ final class ControlServer: Sendable {
 
     /// The socket path for an audit log, or nil when it would be too long for a Unix socket.
     static func socketPath(forAuditLog auditPath: String) -> String? {
-        let path = auditPath + ".sock"
+        let path = ControlClient.socket(forAuditLog: auditPath)
         return path.utf8.count < 100 ? path : nil
     }
 

@@ -68,7 +68,7 @@ struct EraseCommand: AsyncParsableCommand {
         let erasure = ContactErasure(contact: contact, source: source, reason: reason, at: .now())
         let dryRun = self.dryRun
         let report = try await onRunningOrInProcess(
-            configuration, socket: { try await ControlClient.erase(erasure, by: who, dryRun: dryRun, socket: configuration.audit.path + ".sock") },
+            configuration, socket: { try await ControlClient.erase(erasure, by: who, dryRun: dryRun, socket: ControlClient.socket(forAuditLog: configuration.audit.path)) },
             inProcess: { try await $0.store.erase(erasure, by: who, dryRun: dryRun) })
         try show(report)
     }

@@ -59,7 +59,7 @@ struct PauseOptions: ParsableArguments {
         let who = actingUser(by)
         let name = target
         let changed = try await onRunningOrInProcess(
-            configuration, socket: { try await ControlClient.pause(name, by: who, resume: resume, socket: configuration.audit.path + ".sock") },
+            configuration, socket: { try await ControlClient.pause(name, by: who, resume: resume, socket: ControlClient.socket(forAuditLog: configuration.audit.path)) },
             inProcess: { running in try await resume ? running.store.resume(name, by: who) : running.store.pause(name, by: who) })
         let verb = resume ? "resumed" : "paused"
         Console.show(changed ? "\(target) \(verb) (by \(who))" : "\(target) was already \(resume ? "running" : "paused"); nothing changed")

@@ -60,7 +60,7 @@ struct RedriveCommand: AsyncParsableCommand {
             throw CommandFailure.usage(error.message)
         }
         let configuration = try config.map { try ConfigurationFile.load($0) }
-        let socket = (configuration?.audit.path ?? file ?? "") + ".sock"
+        let socket = ControlClient.socket(forAuditLog: configuration?.audit.path ?? file ?? "")
         let work: Work
         if let file {
             var selection = RedriveSelection()

@@ -37,13 +37,13 @@ struct ReloadCommand: AsyncParsableCommand {
         // itself, and says what is wrong with it if anything is.
         let socket: String
         do {
-            socket = try ConfigurationFile.read(config).configuration.audit.path + ".sock"
+            socket = ControlClient.socket(forAuditLog: try ConfigurationFile.read(config).configuration.audit.path)
         } catch {
             // A file that does not load still names its audit log, most likely.
             guard let text = try? FileBytes.readText(config),
                 let path = try? ConfigurationLoader.auditPath(yaml: text, file: config, environment: ProcessEnvironment.current)
             else { throw CommandFailure.usage("\(error)") }
-            socket = path + ".sock"
+            socket = ControlClient.socket(forAuditLog: path)
         }
         let who = actingUser(by)
         let answer: JSONValue
