@@ -97,22 +97,16 @@ package enum AuditLogEraser {
     /// Removes what a run cut short left beside the log's files; returns how many.
     @discardableResult
     package static func removeLeftovers(of path: String) -> Int {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let names = (try? SystemCalls.names(in: directory.isEmpty ? "/" : directory)) ?? []
+        let (directory, base) = FileParts.split(path)
         var removed = 0
-        for name in names where name.hasPrefix(".\(base)") && name.hasSuffix(".erasing") {
+        for name in FileParts.siblings(of: path) where name.hasPrefix(".\(base)") && name.hasSuffix(".erasing") {
             if (try? SystemCalls.unlink("\(directory)/\(name)")) == true { removed += 1 }
         }
         return removed
     }
 
     /// `<dir>/.<name>.erasing`: hidden, so no glob of the log's archives takes it for one.
-    static func leftoverPath(of file: String) -> String {
-        guard let slash = file.lastIndex(of: "/") else { return ".\(file).erasing" }
-        return "\(file[...slash]).\(file[file.index(after: slash)...]).erasing"
-    }
+    static func leftoverPath(of file: String) -> String { FileParts.hidden(beside: file, suffix: ".erasing") }
 
     private static func record(_ change: ContactErasure.LineChange, in scan: inout FileScan) {
         switch change {

@@ -46,10 +46,7 @@ package final class AuditIndexer: Sendable {
 
     /// `<dir>/.<name>.idx`: hidden, so a glob of the log's archives (`audit.jsonl.*`) never
     /// takes an index for one.
-    package static func indexPath(of log: String) -> String {
-        guard let slash = log.lastIndex(of: "/") else { return ".\(log).idx" }
-        return "\(log[...slash]).\(log[log.index(after: slash)...]).idx"
-    }
+    package static func indexPath(of log: String) -> String { FileParts.hidden(beside: log, suffix: ".idx") }
 
     /// The index of `segment` (a log file's path) as far as it is written, if any.
     package func index(of segment: String) -> AuditIndexFile? { published.withLock { $0[segment] } }

@@ -21,11 +21,8 @@ struct AuditLogHistory: Sendable {
 
     /// The live file, then the archives, newest first, as (cursor name, path).
     func segments() -> [(name: String, path: String)] {
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let names = (try? SystemCalls.names(in: directory.isEmpty ? "/" : directory)) ?? []
-        let archives = names.filter {
+        let (directory, base) = FileParts.split(path)
+        let archives = FileParts.siblings(of: path).filter {
             $0.hasPrefix(base + ".") && $0.dropFirst(base.count + 1).first?.isNumber == true
         }.sorted(by: >)
         return [("-", path)] + archives.map { (String($0.dropFirst(base.count + 1)), "\(directory)/\($0)") }
