@@ -42,7 +42,7 @@ struct CrashTests {
             let sender = Task {
                 try await harness.send(updates: Self.updates) { count in
                     if count >= killAfter, !killed.exchange(true, ordering: .relaxed) {
-                        harness.kill()
+                        await harness.kill()
                         try? await harness.startServer()
                     }
                 }
@@ -51,7 +51,7 @@ struct CrashTests {
             let wasKilled = killed.load(ordering: .relaxed)
             #expect(wasKilled)
             try await Self.settle(harness)
-            let stopped = harness.terminate()
+            let stopped = await harness.terminate()
             #expect(stopped.status == 0)
             try Self.checkPromises(harness)
             let recovered = try harness.records().filter { $0.outcome == .recovered }.count
@@ -72,7 +72,7 @@ struct CrashTests {
             let sender = Task {
                 try await harness.send(updates: Self.updates) { count in
                     if count == 60 {
-                        let result = harness.terminate()
+                        let result = await harness.terminate()
                         stopped.withLock { $0 = result }
                         let afterStop = (try? harness.records()) ?? []
                         // Everything journaled is either finished or named in a pending line.
@@ -89,7 +89,7 @@ struct CrashTests {
             #expect(result.status == 0, "SIGTERM exits 0")
             #expect(result.seconds < 6, "drained within drain_timeout (took \(result.seconds) s)")
             try await Self.settle(harness)
-            _ = harness.terminate()
+            _ = await harness.terminate()
             try Self.checkPromises(harness)
         } catch {
             await harness.cleanUp()

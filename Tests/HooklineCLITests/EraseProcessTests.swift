@@ -36,14 +36,14 @@ struct EraseProcessTests {
         let process: ServeProcess
     }
 
-    static func serve(_ directory: TemporaryDirectory, sandbox: SandboxCRM, store: String?, payloads: String? = nil) throws -> Served {
+    static func serve(_ directory: TemporaryDirectory, sandbox: SandboxCRM, store: String?, payloads: String? = nil) async throws -> Served {
         let port = try ServeProcessTests.freePort()
         let config = directory.file("hookline.yaml")
         var yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: store)
         if let payloads { yaml = yaml.replacingOccurrences(of: "rotate_bytes: 1200}", with: "rotate_bytes: 1200, payloads: \(payloads)}") }
         try yaml.write(toFile: config, atomically: true, encoding: .utf8)
         let source = try ConfigurationLoader.load(yaml: yaml, file: config, environment: [:]).sources[0]
-        let process = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+        let process = try await ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
         return Served(port: port, config: config, yaml: yaml, source: source, audit: directory.file("audit.jsonl"), process: process)
     }
 
@@ -118,9 +118,9 @@ struct EraseProcessTests {
     func throughTheSocket() async throws {
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let served = try Self.serve(directory, sandbox: sandbox, store: nil)
+            let served = try await Self.serve(directory, sandbox: sandbox, store: nil)
             let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
-            defer { serve.kill() }
+            defer { serve.killNow() }
             // One update of 144 fails, and the target's answer quotes the contact's email.
             sandbox.inject(.status(422, on: "/omnichannel/contacts/144", body: ["error": "email person144-1@example.com is taken"]))
             let events = try await Self.send(["144", "145", "146"], updates: 3, port: port, source: source, audit: audit)
@@ -176,7 +176,7 @@ struct EraseProcessTests {
             try await eventuallyTrue { try Self.records(audit).contains { $0.event == later.eventID && $0.outcome == .applied } }
             #expect(try Self.records(audit).first { $0.event == later.eventID && $0.outcome == .received }?.payload == Self.body("144", 7))
             #expect(events["144"]?.count == 3)
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
         }
     }
 
@@ -186,16 +186,16 @@ struct EraseProcessTests {
     func killedAndRunAgain(point: String) async throws {
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let served = try Self.serve(directory, sandbox: sandbox, store: nil)
+            let served = try await Self.serve(directory, sandbox: sandbox, store: nil)
             let (port, config, yaml, source, audit, serve) = (served.port, served.config, served.yaml, served.source, served.audit, served.process)
             _ = try await Self.send(["144", "145"], updates: 4, port: port, source: source, audit: audit)
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
             // One more update of 144 with rotation off, so the live file surely holds some of its
             // lines (the erase then rotates it first) whatever the rotations above left there.
             try yaml.replacingOccurrences(of: ", rotate_bytes: 1200", with: ", rotate_bytes: 0").write(toFile: config, atomically: true, encoding: .utf8)
-            let again = try ServeProcess.start(config: config, log: directory.file("serve-again.log"), port: port)
+            let again = try await ServeProcess.start(config: config, log: directory.file("serve-again.log"), port: port)
             _ = try await Self.send(["144"], updates: 1, port: port, source: source, audit: audit, ending: 9)
-            #expect(again.terminate() == 0)
+            #expect(await again.terminate() == 0)
             #expect(String(decoding: try FileBytes.read(audit), as: UTF8.self).contains(#""contact":"144""#))
             let before = try Self.others(try Self.lines(audit), contact: "144")
 
@@ -213,8 +213,8 @@ struct EraseProcessTests {
             #expect(!(try FileManager.default.contentsOfDirectory(atPath: directory.path)).contains { $0.hasSuffix(".erasing") })
 
             // Recovery reads the erased lines: the next start serves, and a third run finds it done.
-            let restarted = try ServeProcess.start(config: config, log: directory.file("serve2.log"), port: port)
-            #expect(restarted.terminate() == 0)
+            let restarted = try await ServeProcess.start(config: config, log: directory.file("serve2.log"), port: port)
+            #expect(await restarted.terminate() == 0)
             let third = try await Self.erase(["--contact", "144"], config: config)
             #expect(third.output.contains("erased contact 144: 5 events, 0 lines in 0 files ("), "\(third.output)")
         }
@@ -227,9 +227,9 @@ struct EraseProcessTests {
         let storeLine = "store: {kind: postgres, url: \"\(cluster.url(database))\", lease: 3s}"
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let served = try Self.serve(directory, sandbox: sandbox, store: storeLine)
+            let served = try await Self.serve(directory, sandbox: sandbox, store: storeLine)
             let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
-            defer { serve.kill() }
+            defer { serve.killNow() }
             _ = try await Self.send(["144", "145"], updates: 3, port: port, source: source, audit: audit)
             let before = try Self.others(try Self.lines(audit), contact: "144")
 
@@ -243,12 +243,12 @@ struct EraseProcessTests {
             #expect(rows.components(separatedBy: "144|0|request #4711").count - 1 == 3, "\(rows)")
             #expect(rows.components(separatedBy: "145|").count - 1 == 3 && !rows.contains("145|0|"), "\(rows)")
             // The console's event shows the erasure, not a payload.
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
 
             // Killed once the database's part is committed: the next run finds it done and erases the log.
-            let restarted = try ServeProcess.start(config: config, log: directory.file("serve2.log"), port: port)
+            let restarted = try await ServeProcess.start(config: config, log: directory.file("serve2.log"), port: port)
             _ = try await Self.send(["147"], updates: 2, port: port, source: source, audit: audit, ending: 8)
-            #expect(restarted.terminate() == 0)
+            #expect(await restarted.terminate() == 0)
             let others = try Self.others(try Self.lines(audit), contact: "147")
             let killed = try await Self.erase(["--contact", "147"], config: config, crashAt: "erase.after-database")
             #expect(killed.status == 9, "\(killed.output)\(killed.error)")

@@ -46,8 +46,8 @@ struct FleetFreezeTests {
             try await sender.value
             fleet.sandbox.clearFaults()
             try await FleetTests.settle(fleet)
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
 
             var regressions: [String: [(applied: Int, after: Int)]] = [:]
             var wrongFinal: [String: Int?] = [:]

@@ -116,10 +116,9 @@ final class FleetHarness: Sendable {
     func serveLog(_ index: Int) -> String { (try? String(contentsOfFile: "\(directory)/serve-\(index).log", encoding: .utf8)) ?? "" }
 
     /// SIGKILL instance `index`: no chance to flush, drain or give its leases back.
-    func kill(_ index: Int) {
+    func kill(_ index: Int) async {
         guard let process = processes.withLock({ $0[index] }) else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.killed()
     }
 
     /// SIGSTOP instance `index`: it holds its leases, connections and jobs, and does nothing —
@@ -138,11 +137,9 @@ final class FleetHarness: Sendable {
     }
 
     /// SIGTERM instance `index`; its exit status.
-    func terminate(_ index: Int) -> Int32 {
+    func terminate(_ index: Int) async -> Int32 {
         guard let process = processes.withLock({ $0[index] }) else { return -1 }
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+        return await process.terminated()
     }
 
     /// Sends `updates` updates to every contact, each delivery to a random instance.
@@ -238,10 +235,7 @@ final class FleetHarness: Sendable {
         for index in ports.indices { thaw(index) }
         for proxy in Array(databaseProxies.values) + Array(targetProxies.values) { proxy.stop() }
         for process in processes.withLock({ $0 }) {
-            if let process, process.isRunning {
-                Glibc.kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
+            if let process { await process.killed() }
         }
         await sandbox.stop()
         if ProcessInfo.processInfo.environment["HOOKLINE_KEEP_FLEET"] == nil { try? FileManager.default.removeItem(atPath: directory) }

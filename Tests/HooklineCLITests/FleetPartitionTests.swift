@@ -39,8 +39,8 @@ struct FleetPartitionTests {
             }
             try await sender.value
             try await FleetTests.settle(fleet)
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
 
             for cut in cuts {
                 let lastCall = try #require(cut.lastCall)
@@ -86,8 +86,8 @@ struct FleetPartitionTests {
             try await sender.value
             try await FleetTests.settle(fleet)
             try await eventuallyTrue { fleet.serveLog(0).contains("another instance adopted this one's outbox") }
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
 
             let records = try fleet.records()
             #expect(LogPromises.fleetProblems(records).isEmpty, "\(LogPromises.fleetProblems(records).prefix(5))")

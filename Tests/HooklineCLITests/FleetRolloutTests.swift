@@ -32,7 +32,7 @@ struct FleetRolloutTests {
                 }
             }
             // The newer instance stops (its turn in the rollout) with the new target's lanes unfinished.
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(1) == 0)
             let route = #"hookline_lanes_unclaimable{route="standard → omnichannel_b"}"#
             try await eventuallyTrue(timeout: .seconds(20)) { (try await fleet.metric(0, route) ?? 0) > 0 }
             #expect(fleet.serveLog(0).contains("lanes wait for a route this instance is not configured with"))
@@ -46,8 +46,8 @@ struct FleetRolloutTests {
             try await fleet.start(1)
             try await FleetTests.settle(fleet)
             try await eventuallyTrue(timeout: .seconds(20)) { (try await fleet.metric(0, route) ?? 0) == 0 }
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
             let records = try fleet.records()
             #expect(records.filter { $0.outcome == .failed }.isEmpty, "\(records.filter { $0.outcome == .failed }.prefix(3).map { $0.error ?? "" })")
             #expect(LogPromises.fleetProblems(records).isEmpty)
@@ -72,7 +72,7 @@ struct FleetRolloutTests {
                 Int(try await fleet.cluster.query("SELECT count(*) FROM hookline_lanes WHERE holder = '\(dead)'", database: fleet.database).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
             }
             try await eventuallyTrue { try await held() > 0 }
-            fleet.kill(0)
+            await fleet.kill(0)
             let killed = ContinuousClock.now
             let heldAtKill = try await held()
             try await eventuallyTrue(timeout: .seconds(20)) { try await held() == 0 }
@@ -85,8 +85,8 @@ struct FleetRolloutTests {
             // Back again, it copies what it had committed and not yet written into its log.
             try await fleet.start(0)
             try await FleetTests.settle(fleet, timeout: .seconds(120))
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
             #expect(LogPromises.fleetProblems(try fleet.records()).isEmpty)
         } catch {
             await fleet.cleanUp()

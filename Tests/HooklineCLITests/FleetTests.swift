@@ -62,13 +62,13 @@ struct FleetTests {
             for threshold in [30, 70, 110, 150] {
                 try await eventuallyTrue(timeout: .seconds(60)) { fleet.acknowledged.withLock { $0.count } >= threshold }
                 let victim = Int.random(in: 0...1)
-                fleet.kill(victim)
+                await fleet.kill(victim)
                 try await fleet.start(victim)
             }
             try await sender.value
             try await Self.settle(fleet)
-            #expect(fleet.terminate(0) == 0)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
             try Self.checkPromises(fleet)
             let takeovers = try fleet.records().filter { $0.reason == "lease_takeover" }.count
             print("fleet: 4 SIGKILLs, \(takeovers) lanes taken over after their lease ran out")
@@ -97,7 +97,7 @@ struct FleetTests {
             // slow before the kill (a psql under CI's load) could let it finish every lane first,
             // leaving nothing to take over.
             let killed = ContinuousClock.now
-            fleet.kill(0)
+            await fleet.kill(0)
             fleet.sandbox.clearFaults()
             let before = fleet.sandbox.requests(pathPrefix: "/omnichannel").count
             // A dead instance keeps its leases until they run out: this is what it held.
@@ -132,7 +132,7 @@ struct FleetTests {
             #expect((value("hookline_db_pool_connections") ?? 0) >= 1)
             #expect(value("hookline_db_pool_in_use") != nil)
             #expect((value(#"hookline_db_query_duration_seconds_count{query="claim"}"#) ?? 0) >= 1)
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(1) == 0)
         } catch {
             await fleet.cleanUp()
             throw error
@@ -148,7 +148,7 @@ struct FleetTests {
             try await fleet.start(1)
             let sender = Task { try await fleet.send(updates: 20) { _ in } }
             try await eventuallyTrue(timeout: .seconds(60)) { fleet.acknowledged.withLock { $0.count } >= 40 }
-            fleet.kill(0)
+            await fleet.kill(0)
             let gone = try String(contentsOfFile: fleet.auditPath(0) + ".instance", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             // Its sessions end once the server sees the connections close; then nothing more of it commits.
             try await eventuallyTrue {
@@ -175,7 +175,7 @@ struct FleetTests {
             let acknowledged = fleet.acknowledged.withLock { Set($0.values) }
             #expect(acknowledged.isSubset(of: received), "\(acknowledged.subtracting(received).prefix(3))")
             print("fleet: the gone instance left \(left.count) lines in the outbox; all are in the other's log")
-            #expect(fleet.terminate(1) == 0)
+            #expect(await fleet.terminate(1) == 0)
         } catch {
             await fleet.cleanUp()
             throw error
@@ -216,7 +216,7 @@ struct FleetTests {
                 return acknowledged.isSubset(of: received) && LogPromises.fleetProblems(records).isEmpty
             }
             #expect(try await HTTPGet.status("\(url)/readyz") == 200, "ready again")
-            #expect(fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(0) == 0)
             let records = try fleet.records()
             #expect(LogPromises.fleetProblems(records).isEmpty)
             for contact in FleetHarness.contacts { #expect(fleet.appliedNames(contact).last == 15, "\(contact) ends at its last update") }

@@ -39,10 +39,7 @@ struct HostileProcessTests {
         process.arguments = ["serve", "--config", config]
         process.standardError = FileHandle(forWritingAtPath: "/dev/null")
         try process.run()
-        defer {
-            process.terminate()
-            process.waitUntilExit()
-        }
+        defer { process.killNow() }
         try await eventuallyTrue { (try? await HTTPGet.status("http://127.0.0.1:\(port)/healthz")) == 200 }
         // Warm up every path once, so the baseline includes what any first request allocates.
         _ = try await HTTPGet.status("http://127.0.0.1:\(port)/metrics")

@@ -52,19 +52,17 @@ final class LoadHarness: Sendable {
     }
 
     /// SIGKILL: no chance to flush, drain or say goodbye.
-    func kill() {
+    func kill() async {
         guard let process = process.withLock({ $0 }) else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        await process.killed()
     }
 
     /// SIGTERM, and the process's exit status and how long it took to exit.
-    func terminate() -> (status: Int32, seconds: Double) {
+    func terminate() async -> (status: Int32, seconds: Double) {
         guard let process = process.withLock({ $0 }) else { return (-1, 0) }
         let started = ContinuousClock.now
-        process.terminate()
-        process.waitUntilExit()
-        return (process.terminationStatus, (ContinuousClock.now - started).secondsValue)
+        let status = await process.terminated()
+        return (status, (ContinuousClock.now - started).secondsValue)
     }
 
     /// The configuration of a harness instance: one standard source routed to the sandbox's
@@ -144,10 +142,7 @@ final class LoadHarness: Sendable {
     }
 
     func cleanUp() async {
-        if let process = process.withLock({ $0 }), process.isRunning {
-            Glibc.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        if let process = process.withLock({ $0 }) { await process.killed() }
         await sandbox.stop()
         try? FileManager.default.removeItem(atPath: directory)
     }

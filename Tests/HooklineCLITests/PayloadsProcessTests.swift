@@ -24,11 +24,11 @@ struct PayloadsProcessTests {
         }
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
-            let served = try EraseProcessTests.serve(directory, sandbox: sandbox, store: storeLine, payloads: keeping)
+            let served = try await EraseProcessTests.serve(directory, sandbox: sandbox, store: storeLine, payloads: keeping)
             let (port, config, source, audit, serve) = (served.port, served.config, served.source, served.audit, served.process)
             let check = try await ServeProcessTests.run(["check-config", config], environment: [:])
             #expect(check.output.contains("  payloads   whole in the "), "\(check.output)")
-            defer { serve.kill() }
+            defer { serve.killNow() }
             sandbox.inject(.status(422, on: "/omnichannel/contacts/144"))
             let events = try await EraseProcessTests.send(["144", "145"], updates: 3, port: port, source: source, audit: audit)
             let failed = try #require(events["144"]?.first)
@@ -83,7 +83,7 @@ struct PayloadsProcessTests {
             if store == "postgres" {
                 #expect(fromStore.output.contains(keeping == "redacted" ? "kept redacted (audit.payloads: redacted)" : "was not kept (audit.payloads: none)"), "\(fromStore.output)\(fromStore.error)")
             }
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
         }
     }
 }

@@ -67,8 +67,8 @@ struct ReloadProcessTests {
                 try yaml.write(toFile: config, atomically: true, encoding: .utf8)
             }
             try write([LoadHarness.secret], false, 20)
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
-            defer { serve.kill() }
+            let serve = try await ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+            defer { serve.killNow() }
 
             let tally = Tally(signer: try Self.source(secret: LoadHarness.secret))
             let pid = serve.process.processIdentifier
@@ -158,7 +158,7 @@ struct ReloadProcessTests {
             #expect(metrics.body.contains(#"hookline_config_reloads_total{result="unchanged"} 1"#))
             let hash = Hex.encode(SHA256Digest.hash(try FileBytes.read(config)))
             #expect(metrics.body.contains(#"hookline_config_info{sha256="\#(hash)"} 1"#))
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
         }
     }
 }
@@ -196,8 +196,8 @@ extension ReloadProcessTests {
                     """.write(toFile: config, atomically: true, encoding: .utf8)
             }
             try write(token: "hlc_first_token")
-            let serve = try ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
-            defer { serve.kill() }
+            let serve = try await ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)
+            defer { serve.killNow() }
             let url = "http://127.0.0.1:\(port)/webhooks/standard"
             let first = try Self.source(secret: LoadHarness.secret)
             let second = try Self.source(secret: Self.secondSecret)
@@ -221,7 +221,7 @@ extension ReloadProcessTests {
             let missing = try await ServeProcessTests.run(["reload", "--config", config], environment: [:])
             #expect(missing.status == 1 && missing.error.contains("cannot read the file \(secretFile)"), "\(missing.output)\(missing.error)")
             #expect(try await WebhookDeliverer().deliver(LoadHarness.body("c1", 4), to: url, source: second).status == 202)
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
         }
     }
 }

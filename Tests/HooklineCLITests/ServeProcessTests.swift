@@ -137,10 +137,9 @@ struct ServeProcessTests {
         #expect(answer.status == 202)
         #expect(answer.outcome == "accepted")
 
-        process.terminate()  // SIGTERM
-        process.waitUntilExit()
+        let status = await process.terminated()  // SIGTERM
         #expect(process.terminationReason == .exit)
-        #expect(process.terminationStatus == 0)
+        #expect(status == 0)
         let log = String(decoding: try FileBytes.read("\(directory)/audit.jsonl"), as: UTF8.self)
         #expect(log.contains(#""outcome":"received""#))
         let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

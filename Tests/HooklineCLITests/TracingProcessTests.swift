@@ -63,12 +63,12 @@ struct TracingProcessTests {
     )
     func endToEnd() async throws {
         let directory = try TemporaryDirectory()
-        let receiver = try OTLPReceiver.start(out: directory.file("spans.jsonl"))
+        let receiver = try await OTLPReceiver.start(out: directory.file("spans.jsonl"))
         defer { receiver.stop() }
         try await withSandboxCRM { sandbox in
             let (port, configuration) = try Self.configure(directory, receiver: receiver, sandbox: sandbox)
-            let serve = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
-            defer { serve.kill() }
+            let serve = try await ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
+            defer { serve.killNow() }
 
             // The first call fails, the second gets through.
             sandbox.inject(.status(503, on: "/omnichannel/contacts/144", count: 1))
@@ -91,7 +91,7 @@ struct TracingProcessTests {
                     && RedriveProcessTests.outcomes(directory.file("audit.jsonl"), event: outsider.eventID).last == .applied
                     && RedriveProcessTests.outcomes(directory.file("audit.jsonl"), event: malformed.eventID).last == .applied
             }
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
 
             let spans = try receiver.spans()
             let trace = spans.filter { $0.traceID == Self.senderTrace }
@@ -174,25 +174,25 @@ struct TracingProcessTests {
     @Test("a crash between accept and apply: after SIGKILL and a restart, the attempts still join the original trace")
     func crashBetweenAcceptAndApply() async throws {
         let directory = try TemporaryDirectory()
-        let receiver = try OTLPReceiver.start(out: directory.file("spans.jsonl"))
+        let receiver = try await OTLPReceiver.start(out: directory.file("spans.jsonl"))
         defer { receiver.stop() }
         try await withSandboxCRM { sandbox in
             let (port, configuration) = try Self.configure(directory, receiver: receiver, sandbox: sandbox)
             // The target holds every call, so the event is accepted and still owed when the process dies.
             sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(30)), count: .max))
-            let first = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve-1.log"), port: port)
+            let first = try await ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve-1.log"), port: port)
             let accepted = try await WebhookDeliverer().deliver(
                 LoadHarness.body("144", 1), to: "http://127.0.0.1:\(port)/webhooks/standard", source: configuration.sources[0],
                 extraHeaders: [HeaderField(name: "traceparent", value: Self.senderParent)])
             #expect(accepted.status == 202)
             try await eventuallyTrue { !sandbox.requests(pathPrefix: "/omnichannel/contacts/144").isEmpty }
-            first.kill()
+            await first.kill()
 
             sandbox.clearFaults()
-            let second = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve-2.log"), port: port)
-            defer { second.kill() }
+            let second = try await ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve-2.log"), port: port)
+            defer { second.killNow() }
             try await eventuallyTrue { try RedriveProcessTests.outcomes(directory.file("audit.jsonl"), event: accepted.eventID).last == .applied }
-            #expect(second.terminate() == 0)
+            #expect(await second.terminate() == 0)
 
             // The first process's spans may be lost with it; the second's join the trace the event kept.
             let trace = try receiver.spans().filter { $0.traceID == Self.senderTrace }
@@ -210,7 +210,7 @@ struct TracingProcessTests {
         let cluster = try await PostgresCluster.shared()
         let database = cluster.url(try await cluster.createDatabase())
         let first = try TemporaryDirectory(), second = try TemporaryDirectory()
-        let receiver = try OTLPReceiver.start(out: first.file("spans.jsonl"))
+        let receiver = try await OTLPReceiver.start(out: first.file("spans.jsonl"))
         defer { receiver.stop() }
         try await withSandboxCRM { sandbox in
             let store = "store: {kind: postgres, url: \"\(database)\", lease: 3s}"
@@ -224,21 +224,21 @@ struct TracingProcessTests {
             // The accepting instance has no route to apply with (its workers are paused below),
             // so the other one applies: instance A accepts, then stops before applying.
             sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(30)), count: .max))
-            let accepting = try ServeProcess.start(config: first.file("hookline.yaml"), log: first.file("serve.log"), port: ports[0])
+            let accepting = try await ServeProcess.start(config: first.file("hookline.yaml"), log: first.file("serve.log"), port: ports[0])
             let accepted = try await WebhookDeliverer().deliver(
                 LoadHarness.body("144", 1), to: "http://127.0.0.1:\(ports[0])/webhooks/standard", source: configuration.sources[0],
                 extraHeaders: [HeaderField(name: "traceparent", value: Self.senderParent)])
             #expect(accepted.status == 202)
             try await eventuallyTrue { !sandbox.requests(pathPrefix: "/omnichannel/contacts/144").isEmpty }
-            accepting.kill()
+            await accepting.kill()
             sandbox.clearFaults()
             // The other instance takes the lane over once the lease runs out, and applies.
-            let applying = try ServeProcess.start(config: second.file("hookline.yaml"), log: second.file("serve.log"), port: ports[1])
-            defer { applying.kill() }
+            let applying = try await ServeProcess.start(config: second.file("hookline.yaml"), log: second.file("serve.log"), port: ports[1])
+            defer { applying.killNow() }
             try await eventuallyTrue(timeout: .seconds(30)) {
                 try RedriveProcessTests.outcomes(second.file("audit.jsonl"), event: accepted.eventID).last == .applied
             }
-            #expect(applying.terminate() == 0)
+            #expect(await applying.terminate() == 0)
 
             let trace = try receiver.spans().filter { $0.traceID == Self.senderTrace }
             let attempt = try #require(trace.first { $0.kind == "consumer" && $0.attributes["hookline.outcome"] as? String == "applied" })
@@ -254,7 +254,7 @@ struct TracingProcessTests {
 struct ServeProcess {
     let process: Process
 
-    static func start(config: String, log: String, port: Int, environment: [String: String] = [:]) throws -> ServeProcess {
+    static func start(config: String, log: String, port: Int, environment: [String: String] = [:]) async throws -> ServeProcess {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ServeProcessTests.binary())
         process.arguments = ["serve", "--config", config, "--log-format", "json", "--log-level", "debug"]
@@ -270,25 +270,20 @@ struct ServeProcess {
         while ContinuousClock.now < deadline {
             if (try? String(contentsOfFile: log, encoding: .utf8))?.contains("\"listening\"") == true { return serving }
             guard process.isRunning else { break }
-            usleep(20_000)
+            try await Task.sleep(for: .milliseconds(20))
         }
-        serving.kill()
+        await serving.kill()
         throw ProcessTestError("hookline serve did not start listening on \(port): \((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
     }
 
-    func kill() {
-        guard process.isRunning else { return }
-        Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
-    }
+    /// SIGKILL, and waits for it to be gone.
+    func kill() async { await process.killed() }
 
-    /// SIGTERM; the exit status.
-    func terminate() -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
+    /// SIGKILL without waiting: for a `defer`, when a test ends early.
+    func killNow() { process.killNow() }
+
+    /// SIGTERM; the exit status, once it has drained and exited.
+    func terminate() async -> Int32 { await process.terminated() }
 }
 
 /// The Python OTLP receiver as a child process, and the spans it wrote.
@@ -308,7 +303,7 @@ struct OTLPReceiver {
         let links: [(traceID: String, spanID: String)]
     }
 
-    static func start(out: String) throws -> OTLPReceiver {
+    static func start(out: String) async throws -> OTLPReceiver {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Tracing/otlp_receiver.py").path
         let process = Process()
@@ -318,10 +313,13 @@ struct OTLPReceiver {
         process.standardOutput = output
         process.standardInput = input
         try process.run()
-        // Its first line says where it listens.
-        var line = Data()
-        while let byte = try output.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
-        let text = String(decoding: line, as: UTF8.self)
+        // Its first line says where it listens (read on a thread of its own: Python takes a while).
+        let reading = output.fileHandleForReading
+        let text = try await offThePool {
+            var line = Data()
+            while let byte = try reading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+            return String(decoding: line, as: UTF8.self)
+        }
         guard text.hasPrefix("listening on "), let port = Int(text.dropFirst("listening on ".count)) else {
             process.terminate()
             throw ProcessTestError("the OTLP receiver did not start (is opentelemetry-proto installed?): \(text)")
@@ -343,8 +341,8 @@ struct OTLPReceiver {
         }
     }
 
+    /// Its input closed, it writes what it has and exits on its own (Foundation reaps it).
     func stop() {
         try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
     }
 }

@@ -44,8 +44,8 @@ struct WhoMayCallProcessTests {
             let check = try await ServeProcessTests.run(["check-config", directory.file("hookline.yaml")], environment: [:])
             #expect(check.output.contains("  proxies    X-Forwarded-For names the client only from 127.0.0.1/32"), "\(check.output)")
             #expect(check.output.contains("             only from 203.0.113.0/24; others are refused 403"))
-            let serve = try ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
-            defer { serve.kill() }
+            let serve = try await ServeProcess.start(config: directory.file("hookline.yaml"), log: directory.file("serve.log"), port: port)
+            defer { serve.killNow() }
             let url = "http://127.0.0.1:\(port)/webhooks/standard"
             let allowed = try await WebhookDeliverer().deliver(
                 LoadHarness.body("144", 1), to: url, source: source, extraHeaders: [HeaderField(name: "X-Forwarded-For", value: "6.6.6.6, 203.0.113.9")])
@@ -54,7 +54,7 @@ struct WhoMayCallProcessTests {
                 LoadHarness.body("144", 2), to: url, source: source, extraHeaders: [HeaderField(name: "X-Forwarded-For", value: "203.0.113.9, 198.51.100.4")])
             #expect(refused.status == 403)
             try await eventuallyTrue { try RedriveProcessTests.outcomes(directory.file("audit.jsonl"), event: allowed.eventID).last == .applied }
-            #expect(serve.terminate() == 0)
+            #expect(await serve.terminate() == 0)
 
             var lines: [AuditRecord] = []
             _ = try AuditLogReader.forEachRecord(in: directory.file("audit.jsonl")) { lines.append($0) }

@@ -172,15 +172,6 @@ package final class PostgresCluster: Sendable {
     }
 }
 
-/// Runs blocking work (a child process to its end) on a thread of its own: the cooperative
-/// pool's threads (two, on two cores) are every other test's too.
-package func offThePool<Value: Sendable>(_ body: @escaping @Sendable () throws -> Value) async throws -> Value {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Swift.Result { try body() }) }
-        thread.start()
-    }
-}
-
 /// Stops the cluster and removes its files when the test process exits.
 private enum ClusterCleanup {
     private static let commands = Mutex<[String]>([])

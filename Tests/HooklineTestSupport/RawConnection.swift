@@ -130,12 +130,6 @@ package final class RawConnection: @unchecked Sendable {
 }
 
 /// Runs blocking work on a new thread and resumes with its result.
-private func offThePool<Result: Sendable>(_ work: @escaping @Sendable () -> Result) async -> Result {
-    await withCheckedContinuation { continuation in
-        Thread { continuation.resume(returning: work()) }.start()
-    }
-}
-
 package struct RawConnectionError: Error {
     package let what: String
 }

@@ -129,16 +129,17 @@ struct DurabilityTests {
     @Test("stopping with calls in flight drains within the deadline, writes pending lines, and the next start finishes them once")
     func drain() async throws {
         try await withSandboxCRM { sandbox in
-            // Calls that would take 20 s (inside a 60 s call timeout, so none is retried meanwhile
-            // and exactly three are in flight): a stop well under that was cut short by the 300 ms
-            // drain deadline, however loaded the machine running the tests is. (With the usual 2 s
+            // Calls that would take 60 s (inside a 120 s call timeout, so none is retried meanwhile
+            // and exactly three are in flight). Had the stop waited for them, it would end no
+            // sooner than the first call's answer; cut short by the 300 ms drain deadline, it ends
+            // well before, however loaded the machine running the tests is. (With the usual 2 s
             // timeout, a loaded suite could see a retry before the third call, never exactly three.)
-            sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.seconds(20)), count: .max))
+            let callTime = Duration.seconds(60)
+            sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(callTime), count: .max))
             let directory = try TemporaryDirectory()
             func yaml(_ audit: String, _ base: String) -> String {
-                TestConfiguration.yaml(auditPath: audit, targetBase: base, routes: Self.omnichannelOnly, drainTimeout: "300ms", targetTimeout: "60s")
+                TestConfiguration.yaml(auditPath: audit, targetBase: base, routes: Self.omnichannelOnly, drainTimeout: "300ms", targetTimeout: "120s")
             }
-            var stopping = ContinuousClock.now
             let events = try await withApplyingHookline(to: sandbox, directory: directory, yaml: yaml) { first in
                 var events: [String] = []
                 for (contact, name) in [("144", "a"), ("2279", "b"), ("48213", "c")] {
@@ -146,10 +147,11 @@ struct DurabilityTests {
                 }
                 // However slowly a loaded two-core suite gets the calls going (10 s was once not enough).
                 try await eventually(timeout: .seconds(30), "three calls in flight") { sandbox.requests(pathPrefix: "/omnichannel").count == 3 }
-                stopping = ContinuousClock.now
                 return events
             }
-            #expect(ContinuousClock.now - stopping < .seconds(8), "the drain deadline cut the slow calls short")
+            let stopped = ContinuousClock.now
+            let firstAnswer = try #require(sandbox.requests(pathPrefix: "/omnichannel").map(\.receivedAt).min()) + callTime
+            #expect(stopped < firstAnswer - .seconds(10), "the drain deadline cut the slow calls short (stopped \(firstAnswer - stopped) before the first answer)")
             let afterStop = try AuditLogReading.records(directory.file("audit.jsonl"))
             #expect(afterStop.filter(\.outcome.endsTargetJob).isEmpty, "an abandoned call writes no terminal line")
             #expect(Set(afterStop.filter { $0.outcome == .pending }.compactMap(\.event)) == Set(events))
