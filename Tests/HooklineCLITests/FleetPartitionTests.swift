@@ -23,10 +23,19 @@ struct FleetPartitionTests {
             fleet.sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.milliseconds(150)), count: .max, chance: 0.5))
             try await fleet.start(0)
             try await fleet.start(1)
-            let sender = Task { try await fleet.send(updates: Self.updates) { _ in } }
             let total = FleetFreezeTests.contacts.count * Self.updates
+            let shares = [0.2, 0.55]
+            // The senders wait at the second share until the first cut has ended, so there is
+            // still work for instance 0 to be applying when it is cut again (on a loaded machine
+            // the other instance once took everything in during the first cut's 8 s).
+            let firstCutEnded = CompletionSignal()
+            let sender = Task {
+                try await fleet.send(updates: Self.updates) { count in
+                    if count >= Int(Double(total) * shares[1]) { await firstCutEnded.wait() }
+                }
+            }
             var cuts: [(at: ContinuousClock.Instant, lastCall: ContinuousClock.Instant?)] = []
-            for share in [0.2, 0.55] {
+            for share in shares {
                 try await eventuallyTrue(timeout: .seconds(90)) { fleet.acknowledged.withLock { $0.count } >= Int(Double(total) * share) }
                 // Instance 0 is applying when it is cut off.
                 try await eventuallyTrue { (fleet.targetProxies[0]?.lastUpstreamBytes).map { .now - $0 < .milliseconds(200) } ?? false }
@@ -36,6 +45,7 @@ struct FleetPartitionTests {
                 try await Task.sleep(for: .seconds(8))
                 cuts.append((cutAt, fleet.targetProxies[0]?.lastUpstreamBytes))
                 fleet.databaseProxies[0]?.restore()
+                firstCutEnded.signal()
             }
             try await sender.value
             try await FleetTests.settle(fleet)

@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A one-shot signal tasks can wait for; a waiting task that is cancelled stops waiting.
-final class CompletionSignal: Sendable {
+package final class CompletionSignal: Sendable {
     private struct State: Sendable {
         var done = false
         var waiters = Waiters()
@@ -9,7 +9,9 @@ final class CompletionSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    package init() {}
+
+    package func signal() {
         let waiters = state.withLock { state in
             state.done = true
             return state.waiters.removeAll()
@@ -18,7 +20,7 @@ final class CompletionSignal: Sendable {
     }
 
     /// Returns once signalled, or once the calling task is cancelled.
-    func wait() async {
+    package func wait() async {
         await state.wait(among: \.waiters) { $0.done }
     }
 }
