@@ -182,6 +182,16 @@ final class FleetHarness: Sendable {
         return AuditLogMerge.merged(logs + also)
     }
 
+    /// The lines of `instance`'s log files (archives first) that mention `text`, as they are.
+    func linesMentioning(_ text: String, instance: Int) -> [Substring] {
+        let base = "audit-\(instance).jsonl"
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasPrefix(base + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".instance") }.sorted()
+        return (names.map { "\(directory)/\($0)" } + [auditPath(instance)]).flatMap { path in
+            ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(text) }
+        }
+    }
+
     /// The lines `instance` committed to the shared outbox and had not written to its own log
     /// (a SIGKILL can come between the two): what its restart, or its adoption by another
     /// instance after `store.adopt_after`, copies into a log.

@@ -41,12 +41,22 @@ struct FleetTests {
             let outbox = (try? await fleet.cluster.query("SELECT instance, count(*) FROM hookline_outbox GROUP BY instance", database: fleet.database)) ?? "?"
             let lanes = (try? await fleet.cluster.query("SELECT lane, holder, lease_until > now() FROM hookline_lanes", database: fleet.database)) ?? "?"
             let logs = fleet.ports.indices.map { "serve \($0):\n" + fleet.serveLog($0).split(separator: "\n").suffix(8).joined(separator: "\n") }
+            // Every line about the first problems' events, in each instance's log and process log.
+            let events = problems.prefix(2).compactMap { $0.split(separator: "→").first.map(String.init) }
+            let lines = events.flatMap { event in
+                fleet.ports.indices.flatMap { instance in
+                    fleet.linesMentioning(event, instance: instance).map { "audit \(instance): \($0.prefix(400))" }
+                        + fleet.serveLog(instance).split(separator: "\n").filter { $0.contains(event) }.map { "serve \(instance): \($0.prefix(400))" }
+                }
+            }
             throw ProcessTestError(
                 """
                 the fleet did not settle (\(problems.count) problems): \(problems.prefix(3))
                 outbox rows by instance: \(outbox)
                 lanes with work: \(lanes.prefix(1000))
                 \(logs.joined(separator: "\n"))
+                the lines of \(events.joined(separator: ", ")):
+                \(lines.joined(separator: "\n"))
                 """)
         }
     }
