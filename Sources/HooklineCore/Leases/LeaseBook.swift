@@ -32,10 +32,15 @@ package struct LeaseRenewal: Sendable, Hashable {
     package var lost: [LaneClaim] = []
     /// Of those, the ones claimed ahead of the workers: to be dropped from the queue unstarted.
     package var lostAhead: [LaneClaim] = []
+    /// Claims the store no longer holds whose job a worker was finishing or parking meanwhile:
+    /// that commit ended them (a takeover, if it was one, comes back to the worker as `fenced`).
+    /// Not lost, and not renewed again.
+    package var endedMeanwhile: [LaneClaim] = []
 
-    package init(lost: [LaneClaim] = [], lostAhead: [LaneClaim] = []) {
+    package init(lost: [LaneClaim] = [], lostAhead: [LaneClaim] = [], endedMeanwhile: [LaneClaim] = []) {
         self.lost = lost
         self.lostAhead = lostAhead
+        self.endedMeanwhile = endedMeanwhile
     }
 }
 
@@ -55,6 +60,8 @@ package struct LeaseBook: Sendable {
         var validUntil: MonotonicTime
         /// In a worker's hands (else claimed ahead, waiting in the queue).
         var inHand: Bool
+        /// Its job's finish or park is being committed, which may end the claim in the store.
+        var ending = false
     }
 
     package let terms: LeaseTerms
@@ -96,6 +103,7 @@ package struct LeaseBook: Sendable {
             guard entry.token == claim.token else { return }
             entry.validUntil = max(entry.validUntil, validUntil)
             entry.inHand = false
+            entry.ending = false
             entries[claim.lane] = entry
         } else {
             entries[claim.lane] = Entry(token: claim.token, validUntil: validUntil, inHand: false)
@@ -122,6 +130,13 @@ package struct LeaseBook: Sendable {
         return permission
     }
 
+    /// A worker is committing the end of `claim`'s job (a finish or a park). That commit can end
+    /// the claim in the store a moment before its answer arrives here, so a renewal in between
+    /// that does not confirm the claim says nothing about a takeover.
+    package mutating func ending(_ claim: LaneClaim) {
+        if holds(claim) { entries[claim.lane]?.ending = true }
+    }
+
     /// The claim ended here — its job finished or parked, its lane given back, or its finish
     /// fenced: its lane is no longer renewed. A newer claim of the same lane is left alone.
     package mutating func ended(_ claim: LaneClaim) {
@@ -130,13 +145,16 @@ package struct LeaseBook: Sendable {
 
     /// A renewal of `asked`, sent at `sentAt`, came back with the claims the store still holds for
     /// this instance, each extended to a lease from when the renewal was sent. Asked claims it did
-    /// not confirm are lost.
+    /// not confirm are lost, unless their job's finish or park was being committed (`ending`).
     package mutating func renewed(asked: [LaneClaim], confirmed: Set<LaneClaim>, sentAt: MonotonicTime) -> LeaseRenewal {
         var outcome = LeaseRenewal()
         for claim in asked {
             guard let entry = entries[claim.lane], entry.token == claim.token else { continue }
             if confirmed.contains(claim) {
                 entries[claim.lane]?.validUntil = max(entry.validUntil, sentAt + terms.lease)
+            } else if entry.ending {
+                entries[claim.lane] = nil
+                outcome.endedMeanwhile.append(claim)
             } else {
                 entries[claim.lane] = nil
                 outcome.lost.append(claim)

@@ -80,6 +80,29 @@ struct LeaseBookTests {
         #expect(book.holds(again))
     }
 
+    @Test("a renewal that finds a claim gone while its job's finish or park was being committed reports no takeover; the claim is not renewed again")
+    func endedByItsOwnCommit() {
+        var book = LeaseBook(terms: Self.terms)
+        let finishing = LaneClaim(lane: "a", token: 1), taken = LaneClaim(lane: "b", token: 2)
+        for claim in [finishing, taken] {
+            book.claimed(claim, sentAt: Self.t0)
+            #expect(book.handOut(claim, callTimeout: .seconds(5), now: Self.t0) == .granted)
+        }
+        // The finish of lane a's job commits (the store deletes the lane) and a renewal asked for
+        // both reaches the store before the finish's answer is back here; lane b was taken over.
+        book.ending(finishing)
+        let renewal = book.renewed(asked: [finishing, taken], confirmed: [], sentAt: Self.t0 + .seconds(5))
+        #expect(renewal.lost == [taken], "only the claim whose job was not ending is a takeover")
+        #expect(renewal.endedMeanwhile == [finishing])
+        #expect(book.claims.isEmpty)
+        // The finish's answer then ends it (nothing left to do), or hands back the lane's next job
+        // under the same claim, which is held and renewed again from there.
+        book.ended(finishing)
+        book.claimed(finishing, sentAt: Self.t0 + .seconds(4))
+        #expect(book.claims == [finishing])
+        #expect(book.renewed(asked: [finishing], confirmed: [], sentAt: Self.t0 + .seconds(6)).lost == [finishing], "handed a next job, it is no longer ending")
+    }
+
     @Test("a failed renewal drops the claims ahead of the workers; a call in hand goes on only while its lease covers it")
     func failedRenewal() {
         var book = LeaseBook(terms: Self.terms)

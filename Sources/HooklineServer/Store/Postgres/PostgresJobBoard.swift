@@ -157,6 +157,7 @@ package final class PostgresJobBoard: Sendable {
     package func finish(_ job: Job, line: AuditRecord) async -> JobWrite {
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let ticket = job.ticket else { return .fenced }
+        state.withLock { $0.book.ending(ticket.claim) }
         let bytes = line.jsonLine
         guard let answer = await persist("finish", { try await finishes.finish(ticket, outcome: line.outcome.rawValue, line: bytes) }) else {
             state.withLock { $0.book.ended(ticket.claim) }
@@ -186,6 +187,7 @@ package final class PostgresJobBoard: Sendable {
     package func park(_ job: Job, until: MonotonicTime, line: AuditRecord?) async -> JobWrite {
         defer { state.withLock { $0.inFlight -= 1 } }
         guard let ticket = job.ticket else { return .fenced }
+        state.withLock { $0.book.ending(ticket.claim) }
         let now = MonotonicTime.now()
         let delay = max(0, until.since(now).secondsValue)
         let firstAgo = job.firstAttemptAt.map { max(0, now.since($0).secondsValue) }
