@@ -64,19 +64,21 @@ struct PayloadsProcessTests {
             // A redrive of the failed event from the files says its payload was not kept.
             // The event's opening as kept and its failure, as an operator would cut them from the
             // files (the whole log run together orders a rotation's carried lines unpredictably).
+            // Both lines are awaited in the files as read for the cut: while an archive is being
+            // written kept less, its `.whole` and its final copy are briefly both listed.
+            var cut: [[UInt8]] = []
             try await eventuallyTrue {
-                try EraseProcessTests.records(audit).contains { $0.event == failed && $0.outcome == .received && $0.payloadKept != nil }
-            }
-            let cut = try EraseProcessTests.lines(audit).filter { line in
-                guard let record = try? AuditRecord(jsonLine: line), record.event == failed else { return false }
-                return (record.outcome == .received && record.payloadKept != nil) || record.outcome == .failed
+                let lines = try EraseProcessTests.lines(audit).compactMap { line in (try? AuditRecord(jsonLine: line)).map { (line, $0) } }
+                    .filter { $0.1.event == failed }
+                cut = lines.filter { ($0.1.outcome == .received && $0.1.payloadKept != nil) || $0.1.outcome == .failed }.map(\.0)
+                return lines.contains { $0.1.outcome == .received && $0.1.payloadKept != nil } && lines.contains { $0.1.outcome == .failed }
             }
             let merged = directory.file("merged.jsonl")
             try Data(cut.map { $0 + [0x0A] }.joined()).write(to: URL(fileURLWithPath: merged))
             let fromFile = try await ServeProcessTests.run(["redrive", "--outcome", "failed", "--event", failed, merged, "--config", config], environment: [:])
             #expect(
                 fromFile.output.contains(keeping == "redacted" ? "kept redacted (audit.payloads: redacted)" : "was not kept (audit.payloads: none)"),
-                "\(fromFile.output)\(fromFile.error)")
+                "\(fromFile.output)\(fromFile.error)\nfrom \(cut.map { String(decoding: $0, as: UTF8.self).prefix(300) }.joined(separator: "\n"))")
             // On the database too. (A file store may still hold the opening whole in its live file,
             // where a redrive would rightly run.)
             let fromStore = try await ServeProcessTests.run(["redrive", "--outcome", "failed", "--event", failed, "--config", config], environment: [:])

@@ -28,9 +28,10 @@ package enum AuditLogEraser {
         package var changes: Bool { erasedLines > 0 }
     }
 
-    /// The live file and its archives, newest first.
+    /// The live file and its archives, newest first: every file that holds the log's lines, a
+    /// whole archive whose kept copy is already in place included (an erase reaches it too).
     package static func segments(of path: String) -> [String] {
-        AuditLogHistory(path: path).segments().map(\.path)
+        AuditLogHistory(path: path).segments(superseded: true).map(\.path)
     }
 
     /// What `file` holds of the contact, read without changing it.

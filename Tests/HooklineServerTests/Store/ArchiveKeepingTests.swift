@@ -45,6 +45,9 @@ struct ArchiveKeepingTests {
         // What a pass killed before its rename leaves: a hidden copy beside the final name.
         try Data("partial".utf8).write(to: URL(fileURLWithPath: directory.file(".audit.jsonl.20261204T100000000Z.erasing")))
         let kept = try FileBytes.read(final)
+        // Meanwhile the console's history reads the kept copy alone; an erase reaches both.
+        #expect(AuditLogHistory.files(of: log) == [log, final])
+        #expect(AuditLogEraser.segments(of: log) == [log, final + ".whole", final])
         #expect(try ArchiveKeeping.pass(log, keeping: PayloadKeeping.none, indexer: nil).isEmpty)
         #expect(!FileManager.default.fileExists(atPath: final + ".whole"))
         #expect(try FileBytes.read(final) == kept)

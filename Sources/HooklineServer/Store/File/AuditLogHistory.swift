@@ -11,7 +11,7 @@ import SystemPackage
 /// and the offset of the next line to read back from. A cursor into the live file taken before
 /// a rotation reads from the live file's new lines at that offset: at worst a page repeats or
 /// skips a little, nothing is changed.
-struct AuditLogHistory: Sendable {
+package struct AuditLogHistory: Sendable {
     let path: String
     /// The line indexes, when kept: lookups by event, contact and message use them.
     var indexer: AuditIndexer?
@@ -19,11 +19,20 @@ struct AuditLogHistory: Sendable {
     var budget: Int64 = 64 << 20
     static let chunk = 1 << 20
 
-    /// The live file, then the archives, newest first, as (cursor name, path).
-    func segments() -> [(name: String, path: String)] {
+    /// The files a reader of the log at `path` reads: the live file, then the archives, newest first.
+    package static func files(of path: String) -> [String] {
+        AuditLogHistory(path: path).segments().map(\.path)
+    }
+
+    /// The live file, then the archives, newest first, as (cursor name, path). An archive still
+    /// named `.whole` whose kept copy is already in place (`ArchiveKeeping` removes it next) is
+    /// left out, unless `superseded`: its lines would be read twice.
+    func segments(superseded: Bool = false) -> [(name: String, path: String)] {
         let (directory, base) = FileParts.split(path)
-        let archives = FileParts.siblings(of: path).filter {
-            $0.hasPrefix(base + ".") && $0.dropFirst(base.count + 1).first?.isNumber == true
+        let names = FileParts.siblings(of: path).filter { $0.hasPrefix(base + ".") && $0.dropFirst(base.count + 1).first?.isNumber == true }
+        let present = Set(names)
+        let archives = names.filter {
+            superseded || !($0.hasSuffix(ArchiveKeeping.suffix) && present.contains(String($0.dropLast(ArchiveKeeping.suffix.count))))
         }.sorted(by: >)
         return [("-", path)] + archives.map { (String($0.dropFirst(base.count + 1)), "\(directory)/\($0)") }
     }

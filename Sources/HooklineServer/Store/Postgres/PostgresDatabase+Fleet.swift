@@ -153,10 +153,10 @@ extension PostgresDatabase {
             guard !gone.isEmpty else { return }
             for name in gone { try await endSessions(of: name) }
             let adopted = try await journal.outbox.adopt(after: settings.adoptAfter)
-            guard adopted.lines > 0 else { return }
+            // Said even when they left no line: an instance silent that long is news to an operator.
             logger.notice(
-                "copied into this audit log the lines instances gone for store.adopt_after had committed but not written",
-                metadata: ["lines": "\(adopted.lines)", "instances": "\(adopted.from.sorted().joined(separator: ","))"])
+                "adopted instances gone for store.adopt_after: their database sessions are ended, and the lines they had committed but not written are copied into this audit log",
+                metadata: ["lines": "\(adopted.lines)", "instances": "\(Set(gone).union(adopted.from).sorted().joined(separator: ","))"])
         } catch {
             logger.warning("could not look for lines left by instances that are gone", metadata: ["error": "\(error)"])
         }
