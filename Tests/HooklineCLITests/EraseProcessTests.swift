@@ -224,7 +224,7 @@ struct EraseProcessTests {
     func postgres() async throws {
         let cluster = try await PostgresCluster.shared()
         let database = try await cluster.createDatabase()
-        let storeLine = "store: {kind: postgres, url: \"\(cluster.url(database))\", lease: 3s}"
+        let storeLine = cluster.storeLine(database)
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
             let served = try await Self.serve(directory, sandbox: sandbox, store: storeLine)

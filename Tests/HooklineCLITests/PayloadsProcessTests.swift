@@ -20,7 +20,7 @@ struct PayloadsProcessTests {
         if let cluster {
             let name = try await cluster.createDatabase()
             database = name
-            storeLine = "store: {kind: postgres, url: \"\(cluster.url(name))\", lease: 3s}"
+            storeLine = cluster.storeLine(name)
         }
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in

@@ -49,12 +49,7 @@ struct ReloadProcessTests {
 
     @Test("under signed load: a secret rotated, a target and route added, a retry changed, by reload and SIGHUP; refused and invalid files change nothing; no 5xx, nothing lost", arguments: ["file", "postgres"])
     func underLoad(store: String) async throws {
-        var postgres: String?
-        if store == "postgres" {
-            let cluster = try await PostgresCluster.shared()
-            postgres = "store: {kind: postgres, url: \"\(cluster.url(try await cluster.createDatabase()))\", lease: 5s}"
-        }
-        let storeLine = postgres
+        let storeLine = try await PostgresCluster.storeLine(for: store, lease: "5s")
         let directory = try TemporaryDirectory()
         try await withSandboxCRM(configuration: SandboxConfiguration(createUnknownContacts: true)) { sandbox in
             // Calls take a while, so attempts are in flight when each reload lands.
@@ -181,19 +176,13 @@ extension ReloadProcessTests {
             let secretFile = directory.file("standard.secret")
             try "\(LoadHarness.secret)\n".write(toFile: secretFile, atomically: true, encoding: .utf8)
             func write(token: String) throws {
-                try """
-                    server: {host: 127.0.0.1, port: \(port)}
-                    audit: {path: "\(directory.path)/audit.jsonl"}
-                    sources:
-                      - {name: standard, kind: standard, signature: {scheme: standard-webhooks, secret: "${file:\(secretFile)}"}}
-                    targets:
-                      - {name: omnichannel, kind: omnichannel, base_url: "\(sandbox.baseURL)/omnichannel", api_key: omni-key, timeout: 2s}
-                    routes:
-                      - {from: standard, to: omnichannel, contact_id: source_id}
+                let yaml = Self.yaml(port: port, directory: directory.path, sandbox: sandbox, store: nil, secrets: ["${file:\(secretFile)}"], second: false)
+                try (yaml + """
+
                     console:
                       listen: 127.0.0.1:\(consolePort)
                       tokens: [{name: ops, role: operator, sha256: "\(Hex.encode(SHA256Digest.hash(Array(token.utf8))))"}]
-                    """.write(toFile: config, atomically: true, encoding: .utf8)
+                    """).write(toFile: config, atomically: true, encoding: .utf8)
             }
             try write(token: "hlc_first_token")
             let serve = try await ServeProcess.start(config: config, log: directory.file("serve.log"), port: port)

@@ -30,11 +30,7 @@ struct WhoMayCallProcessTests {
 
     @Test("the forwarded client is allowed or refused, and named in the received and rejected lines and the log", arguments: ["file", "postgres"])
     func behindAProxy(store: String) async throws {
-        var storeLine: String?
-        if store == "postgres" {
-            let cluster = try await PostgresCluster.shared()
-            storeLine = "store: {kind: postgres, url: \"\(cluster.url(try await cluster.createDatabase()))\", lease: 3s}"
-        }
+        let storeLine = try await PostgresCluster.storeLine(for: store)
         let directory = try TemporaryDirectory()
         try await withSandboxCRM { sandbox in
             let port = try ServeProcessTests.freePort()

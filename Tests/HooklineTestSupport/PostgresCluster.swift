@@ -103,6 +103,19 @@ package final class PostgresCluster: Sendable {
     /// The URL Hookline's `store.url` takes for `database`.
     package func url(_ database: String) -> String { "postgres://postgres@127.0.0.1:\(port)/\(database)?sslmode=disable" }
 
+    /// The `store:` line of a configuration whose Hookline keeps its events in `database`.
+    package func storeLine(_ database: String, lease: String = "3s") -> String {
+        "store: {kind: postgres, url: \"\(url(database))\", lease: \(lease)}"
+    }
+
+    /// For a test run on each store (`file` or `postgres`): no `store:` line for the file store,
+    /// else the line of a new database on the shared cluster.
+    package static func storeLine(for store: String, lease: String = "3s") async throws -> String? {
+        guard store == "postgres" else { return nil }
+        let cluster = try await shared()
+        return cluster.storeLine(try await cluster.createDatabase(), lease: lease)
+    }
+
     private func sql(_ statement: String, database: String) throws -> String {
         try Self.run("\(binaries)/psql", ["-h", "127.0.0.1", "-p", "\(port)", "-U", "postgres", "-d", database, "-qAt", "-c", statement])
     }
