@@ -32,15 +32,10 @@ package struct LeaseRenewal: Sendable, Hashable {
     package var lost: [LaneClaim] = []
     /// Of those, the ones claimed ahead of the workers: to be dropped from the queue unstarted.
     package var lostAhead: [LaneClaim] = []
-    /// Claims the store no longer holds whose job a worker was finishing or parking meanwhile:
-    /// that commit ended them (a takeover, if it was one, comes back to the worker as `fenced`).
-    /// Not lost, and not renewed again.
-    package var endedMeanwhile: [LaneClaim] = []
 
-    package init(lost: [LaneClaim] = [], lostAhead: [LaneClaim] = [], endedMeanwhile: [LaneClaim] = []) {
+    package init(lost: [LaneClaim] = [], lostAhead: [LaneClaim] = []) {
         self.lost = lost
         self.lostAhead = lostAhead
-        self.endedMeanwhile = endedMeanwhile
     }
 }
 
@@ -152,11 +147,11 @@ package struct LeaseBook: Sendable {
             guard let entry = entries[claim.lane], entry.token == claim.token else { continue }
             if confirmed.contains(claim) {
                 entries[claim.lane]?.validUntil = max(entry.validUntil, sentAt + terms.lease)
-            } else if entry.ending {
-                entries[claim.lane] = nil
-                outcome.endedMeanwhile.append(claim)
             } else {
                 entries[claim.lane] = nil
+                // A claim whose finish or park was being committed ended by that commit (a
+                // takeover, if it was one, comes back to the worker as `fenced`): not lost.
+                guard !entry.ending else { continue }
                 outcome.lost.append(claim)
                 if !entry.inHand { outcome.lostAhead.append(claim) }
             }
