@@ -164,17 +164,21 @@ final class FleetHarness: Sendable {
             }, onAcknowledged: onAcknowledged)
     }
 
-    /// Every line of every instance's log and archives, merged by time.
+    /// `instance`'s log files: its archives, oldest first, then its live file.
+    func logFiles(of instance: Int) throws -> [String] {
+        let base = "audit-\(instance).jsonl"
+        let archives = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasPrefix(base + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".next") && !$0.hasSuffix(".instance") }.sorted()
+        return archives.map { "\(directory)/\($0)" } + [auditPath(instance)]
+    }
+
     /// Every instance's log (and `also`, as if more logs: a dead instance's outbox), merged as
     /// `hookline tail` merges them: a committed line in two of them counts once.
     func records(also: [[AuditRecord]] = []) throws -> [AuditRecord] {
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
         var logs: [[AuditRecord]] = []
         for instance in ports.indices {
-            let base = "audit-\(instance).jsonl"
             var records: [AuditRecord] = []
-            let archives = names.filter { $0.hasPrefix(base + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".next") && !$0.hasSuffix(".instance") }.sorted()
-            for path in archives.map({ "\(directory)/\($0)" }) + [auditPath(instance)] {
+            for path in try logFiles(of: instance) {
                 _ = try AuditLogReader.forEachRecord(in: path) { records.append($0) }
             }
             logs.append(records)
@@ -182,12 +186,9 @@ final class FleetHarness: Sendable {
         return AuditLogMerge.merged(logs + also)
     }
 
-    /// The lines of `instance`'s log files (archives first) that mention `text`, as they are.
+    /// The lines of `instance`'s log files that mention `text`, as they are.
     func linesMentioning(_ text: String, instance: Int) -> [Substring] {
-        let base = "audit-\(instance).jsonl"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
-            .filter { $0.hasPrefix(base + ".") && !$0.hasSuffix(".sock") && !$0.hasSuffix(".instance") }.sorted()
-        return (names.map { "\(directory)/\($0)" } + [auditPath(instance)]).flatMap { path in
+        ((try? logFiles(of: instance)) ?? []).flatMap { path in
             ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(text) }
         }
     }
