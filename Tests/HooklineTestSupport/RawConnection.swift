@@ -84,6 +84,29 @@ package final class RawConnection: @unchecked Sendable {
         return false
     }
 
+    /// Sends `text` one byte at a time, `every` apart, watching for the peer's close between
+    /// bytes; whether it closed, and when after the first byte. On a thread of its own, so a busy
+    /// cooperative pool does not slow the trickle or the moment the close is seen.
+    package func trickle(_ text: String, every: Duration, giveUpAfter: Duration) async -> (closed: Bool, elapsed: Duration) {
+        await offThePool { self.trickleBlocking(Array(text.utf8), every: every, giveUpAfter: giveUpAfter) }
+    }
+
+    private func trickleBlocking(_ bytes: [UInt8], every: Duration, giveUpAfter: Duration) -> (closed: Bool, elapsed: Duration) {
+        let started = ContinuousClock.now
+        let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
+        let pause = Int32(every.components.seconds * 1000 + every.components.attoseconds / 1_000_000_000_000_000)
+        var index = 0
+        while ContinuousClock.now - started < giveUpAfter {
+            if index < bytes.count {
+                guard send(bytes: [bytes[index]]) else { return (true, ContinuousClock.now - started) }
+                index += 1
+            }
+            var poller = pollfd(fd: descriptor, events: Int16(0x2000), revents: 0)
+            if poll(&poller, 1, pause) > 0, poller.revents & closed != 0 { return (true, ContinuousClock.now - started) }
+        }
+        return (false, ContinuousClock.now - started)
+    }
+
     /// Reads until the peer closes or `timeout` passes; returns what arrived.
     package func readUntilClosed() async -> (text: String, closed: Bool) {
         await offThePool { self.readUntilClosedBlocking() }
