@@ -24,7 +24,7 @@ struct FleetFreezeTests {
         sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.milliseconds(250)), count: .max, chance: 0.3))
     }
 
-    @Test("SIGSTOP past the lease, three times under load: no older update is applied after a newer one, every contact ends at its last update")
+    @Test("SIGSTOP past the lease, three times under load: no older update is applied after a newer one unless a late call says so, every contact ends at its last update")
     func freezes() async throws {
         // Lease 3 s, calls time out after 1 s: a call may start with more than 2 s of lease left.
         let fleet = try await FleetHarness(lease: "3s", targetDelay: .zero, targetTimeout: "1s", contacts: Self.contacts)
@@ -64,7 +64,13 @@ struct FleetFreezeTests {
             print(
                 "fleet freezes: 3 SIGSTOPs of 7 s (lease 3 s); \(regressionCount) older updates applied after newer ones; "
                     + "\(wrongFinal.count) contacts not at their last update; \(fenced) fenced lines; \(takeovers) lanes taken over")
-            #expect(regressionCount == 0, "older updates applied after newer ones: \(regressions.mapValues { $0.prefix(5).map { "\($0.applied) after \($0.after)" } })")
+            // A stop between a call's last lease check and its write (microseconds, but a thread
+            // preempted there can sit in it for milliseconds) lets that call out late: allowed only
+            // as the stalled instance says so and has the lane's newest update applied again.
+            let lateLines = records.filter { $0.outcome == .fenced && ($0.error ?? "").contains(JobRunner.lateMark) }
+            let unexplained = regressions.filter { contact, _ in !lateLines.contains { $0.contact == contact } }
+            print("fleet freezes: \(lateLines.count) calls went out late and were repaired: \(lateLines.compactMap(\.contact))")
+            #expect(unexplained.isEmpty, "older updates applied after newer ones, no late call said: \(unexplained.mapValues { $0.prefix(5).map { "\($0.applied) after \($0.after)" } })")
             for contact in Set(regressions.keys).union(wrongFinal.keys).sorted() { print(try fleet.history(of: contact)) }
             #expect(wrongFinal.isEmpty, "contacts not at their last acknowledged update: \(wrongFinal)")
             let acknowledged = fleet.acknowledged.withLock { $0 }
@@ -73,6 +79,57 @@ struct FleetFreezeTests {
             #expect(received.count == Set(received).count, "each message received once, over the fleet")
             let problems = LogPromises.fleetProblems(records)
             #expect(problems.isEmpty, "every acknowledged event ends once per target: \(problems.prefix(5))")
+        } catch {
+            await fleet.cleanUp()
+            throw error
+        }
+        await fleet.cleanUp()
+    }
+
+    @Test("stopped between a call's last lease check and its write: the call goes out late, the instance says so, and the lane's newest update is applied after it")
+    func stopInTheLastWindow() async throws {
+        let contact = "c_late_1"
+        let fleet = try await FleetHarness(lease: "3s", targetDelay: .zero, targetTimeout: "1s", contacts: [contact])
+        do {
+            // v1 reaches instance 0, alone; its call of v1 is permitted, then the process stops
+            // itself before the body is written — the window no lease check can close.
+            try await fleet.start(0, environment: ["HOOKLINE_STALL_AT": "call.before-write"])
+            let first = Task { try await fleet.send(updates: 1) { _ in } }
+            try await eventuallyTrue(timeout: .seconds(30)) { fleet.isStopped(0) }
+            // Instance 1 takes the lane over once instance 0's lease has run out and applies v1…v5.
+            try await fleet.start(1)
+            try await first.value
+            try await fleet.send(updates: 5) { _ in }
+            try await eventuallyTrue(timeout: .seconds(60)) { fleet.appliedNames(contact).last == 5 }
+            #expect(fleet.appliedNames(contact) == [1, 2, 3, 4, 5])
+            // Instance 0 carries on with its write: v1 reaches the target after v5. It says so, and
+            // has v5 queued again, which is applied after it.
+            fleet.thaw(0)
+            try await eventuallyTrue(timeout: .seconds(60)) {
+                let applied = fleet.appliedNames(contact)
+                guard let late = applied.lastIndex(of: 1), late > 4 else { return false }
+                return applied.last == 5 && applied.count > late + 1
+            }
+            try await FleetTests.settle(fleet)
+            let metric = try await fleet.metric(0, #"hookline_late_calls_total{target="omnichannel"}"#)
+            #expect(metric == 1, "instance 0 counted the late call")
+            #expect(await fleet.terminate(0) == 0)
+            #expect(await fleet.terminate(1) == 0)
+
+            let applied = fleet.appliedNames(contact)
+            #expect(applied.suffix(2) == [1, 5], "v1 late, then v5 again: \(applied)")
+            let records = try fleet.records()
+            let acknowledged = fleet.acknowledged.withLock { $0 }
+            let late = records.filter { $0.outcome == .fenced && $0.event == acknowledged["msg_\(contact)_1"] }
+            #expect(late.count == 1, "one fenced line for v1's late call: \(late)")
+            let queued = acknowledged["msg_\(contact)_5"] ?? "?"
+            #expect(late.first?.error?.contains(JobRunner.lateMark) == true, "\(late.first?.error ?? "no line")")
+            #expect(late.first?.error?.contains("the lane's newest event, \(queued), is queued again for omnichannel") == true)
+            let repairs = records.filter { $0.outcome == .redriven && $0.event == queued }
+            #expect(repairs.count == 1 && repairs.first?.by?.hasPrefix("hookline, after a late call of ") == true, "\(repairs)")
+            #expect(fleet.serveLog(0).contains("a call went out after this instance's lease on the lane stopped covering it"))
+            let problems = LogPromises.fleetProblems(records)
+            #expect(problems.isEmpty, "every acknowledged event ends once per target, the repair too: \(problems.prefix(5))")
         } catch {
             await fleet.cleanUp()
             throw error

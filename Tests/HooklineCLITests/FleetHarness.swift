@@ -81,11 +81,12 @@ final class FleetHarness: Sendable {
         self.source = source
     }
 
-    /// Starts instance `index` and waits until it answers.
-    func start(_ index: Int) async throws {
+    /// Starts instance `index` and waits until it answers; `environment` is added to the test's.
+    func start(_ index: Int, environment: [String: String] = [:]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try ServeProcessTests.binary())
         process.arguments = ["serve", "--config", configPath(index), "--log-format", "json"]
+        if !environment.isEmpty { process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
         // O_APPEND: every run of the instance adds to one log.
         let descriptor = Glibc.open("\(directory)/serve-\(index).log", O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { throw ProcessTestError("cannot open serve-\(index).log: errno \(errno)") }
@@ -127,6 +128,18 @@ final class FleetHarness: Sendable {
         guard let process = processes.withLock({ $0[index] }) else { return }
         frozen.withLock { _ = $0.insert(index) }
         Glibc.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Whether instance `index` is stopped (it stopped itself at a `HOOKLINE_STALL_AT` point, or
+    /// was frozen); once it is, the senders leave it alone as they do a frozen one.
+    func isStopped(_ index: Int) -> Bool {
+        guard let process = processes.withLock({ $0[index] }),
+            let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let afterName = stat.range(of: ") ")
+        else { return false }
+        let stopped = stat[afterName.upperBound...].hasPrefix("T")
+        if stopped { frozen.withLock { _ = $0.insert(index) } }
+        return stopped
     }
 
     /// SIGCONT instance `index`: it carries on from where it was stopped.

@@ -46,8 +46,9 @@ package struct LeaseRenewal: Sendable, Hashable {
 ///
 /// The book only ever believes in less lease than the store granted: a claim or renewal counts
 /// from when its request was *sent*, and the store sets the lease's end when it runs the request,
-/// which is later. What remains possible is stated in the README ("What a lease guarantees"): a
-/// stall that falls between the check and the write of the request to the socket.
+/// which is later. What remains possible is stated in `docs/fleet.md` ("What a lease
+/// guarantees"): a stall that falls between the check and the write of the request to the socket,
+/// which `covers` finds out right after the write.
 package struct LeaseBook: Sendable {
     private struct Entry: Sendable, Hashable {
         var token: Int64
@@ -111,6 +112,17 @@ package struct LeaseBook: Sendable {
         guard let left = left(claim, now: now) else { return .lost }
         let needed = terms.needed(forCallOf: callTimeout)
         return left > needed ? .granted : .expiring(left: left, needed: needed)
+    }
+
+    /// Whether a call with `callTimeout` whose request was written at `now` went out under its
+    /// lease: the lease must still cover the call's timeout, so the call is answered or abandoned
+    /// before another instance can take the lane. `permission` granted it with the timeout and the
+    /// margin left, a few microseconds earlier; a write this misses comes after a stall between
+    /// the check and the write (a SIGSTOP, a paused VM) that ate the margin and the slack, and may
+    /// have reached the target after the lane's new holder applied newer updates.
+    package func covers(_ claim: LaneClaim, callTimeout: Duration, writtenAt now: MonotonicTime) -> Bool {
+        guard let left = left(claim, now: now) else { return false }
+        return left >= callTimeout
     }
 
     /// A worker asks for the job claimed ahead under `claim`. Granted, it is in the worker's hands;

@@ -3,7 +3,7 @@ import HooklineCore
 /// Queues `redriven` records again: journals each (payload and all) before queuing its jobs, so
 /// a redrive survives a crash like any delivery. Attempts keep counting; the retry budget starts
 /// afresh.
-struct Redriver: Sendable {
+package struct Redriver: Sendable {
     /// The sources and routes now (a reload replaces them).
     private let live: LiveValue<EventJobs>
     let store: any Store
@@ -23,7 +23,7 @@ struct Redriver: Sendable {
 
     func redrive(_ records: [AuditRecord]) async -> [RedriveResult] {
         var results: [RedriveResult] = []
-        for var record in records {
+        for record in records {
             guard record.outcome == .redriven, let eventID = record.event else { continue }
             let owed: Set<String>
             do {
@@ -37,37 +37,53 @@ struct Redriver: Sendable {
             for target in record.targets ?? [] {
                 if owed.contains(target) { problems.append("\(target) is still in progress") } else { targets.append(target) }
             }
-            record.ts = .now()
-            // A new trace for the redrive, linked to the first: the attempts it causes are its children.
-            let span = tracing?.startRedrive(event: eventID, original: record.trace, by: record.by)
-            defer { span?.end() }
-            if let span, let tracing { record.trace = tracing.carrier(of: span.context) }
-            let restored: RestoredEvent
-            switch events.restore(record, owed: targets) {
-            case .success(let event): restored = event
-            case .failure(let failure):
-                results.append(RedriveResult(event: eventID, targets: [], problem: failure.description))
-                continue
-            }
-            problems += restored.unroutable.map { "no route from \(restored.event.source) to \($0) is configured" }
-            let jobs = restored.jobs
-            guard !jobs.isEmpty else {
-                results.append(RedriveResult(event: eventID, targets: [], problem: problems.joined(separator: "; ")))
-                continue
-            }
-            guard store.reserve(jobs.count) else {
-                results.append(RedriveResult(event: eventID, targets: [], problem: "the queue is full"))
-                continue
-            }
-            record.targets = jobs.map(\.target)
-            let outcome = await store.accept(record, jobs: jobs)
-            guard outcome == .durable else {
-                results.append(RedriveResult(event: eventID, targets: [], problem: "the redriven line was not kept: \(outcome)"))
-                continue
-            }
-            results.append(RedriveResult(event: eventID, targets: jobs.map(\.target), problem: problems.isEmpty ? nil : problems.joined(separator: "; ")))
+            results.append(await requeue(record, targets: targets, problems: problems))
         }
         return results
+    }
+
+    /// Queues `record`'s event again for `targets`, journaling the `redriven` line first.
+    private func requeue(_ record: AuditRecord, targets: [String], problems: [String]) async -> RedriveResult {
+        var record = record
+        var problems = problems
+        let eventID = record.event ?? ""
+        record.ts = .now()
+        // A new trace for the redrive, linked to the first: the attempts it causes are its children.
+        let span = tracing?.startRedrive(event: eventID, original: record.trace, by: record.by)
+        defer { span?.end() }
+        if let span, let tracing { record.trace = tracing.carrier(of: span.context) }
+        let restored: RestoredEvent
+        switch events.restore(record, owed: targets) {
+        case .success(let event): restored = event
+        case .failure(let failure): return RedriveResult(event: eventID, targets: [], problem: failure.description)
+        }
+        problems += restored.unroutable.map { "no route from \(restored.event.source) to \($0) is configured" }
+        let jobs = restored.jobs
+        guard !jobs.isEmpty else { return RedriveResult(event: eventID, targets: [], problem: problems.joined(separator: "; ")) }
+        guard store.reserve(jobs.count) else { return RedriveResult(event: eventID, targets: [], problem: "the queue is full") }
+        record.targets = jobs.map(\.target)
+        let outcome = await store.accept(record, jobs: jobs)
+        guard outcome == .durable else { return RedriveResult(event: eventID, targets: [], problem: "the redriven line was not kept: \(outcome)") }
+        return RedriveResult(event: eventID, targets: jobs.map(\.target), problem: problems.isEmpty ? nil : problems.joined(separator: "; "))
+    }
+
+    /// After a call of `job` went out late (its lease no longer covered it, `CallFence`) and its
+    /// lane had changed hands, the target may hold an older update than the lane's newest: queues
+    /// the newest event of the lane again for the target, owed or not, at the end of the lane, so
+    /// the target ends at it. Nil when there is nothing to do (the newest is `job`'s own event, or
+    /// the store has no lanes that change hands); else what was queued, or why not.
+    func repair(after job: Job, by: String) async -> RedriveResult? {
+        let newest: AuditRecord?
+        do {
+            newest = try await store.newestOpening(inLaneOf: job)
+        } catch {
+            return RedriveResult(event: "", targets: [], problem: "the lane's newest event cannot be read: \(error)")
+        }
+        guard var record = newest, let eventID = record.event, eventID != job.event.id else { return nil }
+        record.outcome = .redriven
+        record.targets = [job.target]
+        record.by = by
+        return await requeue(record, targets: [job.target], problems: [])
     }
 
     /// Redrives what the journal selects: the targets whose last outcome is in `outcomes`.

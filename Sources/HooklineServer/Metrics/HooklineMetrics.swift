@@ -222,6 +222,19 @@ package final class HooklineMetrics: Sendable, AuditWriteObserver {
         counter("hookline_fenced_total", [("target", target)]).increment()
     }
 
+    /// A call whose request was written after its lease stopped covering it (a stall between the
+    /// last lease check and the write).
+    package func lateCall(target: String) {
+        counter("hookline_late_calls_total", [("target", target)]).increment()
+    }
+
+    /// What was done about late calls of an attempt whose lane changed hands: the lane's newest
+    /// event `queued` again, `failed` to be, or `none` needed (the late call was the newest).
+    package func lateCallRepair(target: String, queued: Bool?) {
+        let result = queued.map { $0 ? "queued" : "failed" } ?? "none"
+        counter("hookline_late_call_repairs_total", [("target", target), ("result", result)]).increment()
+    }
+
     /// A lease renewal: whether it failed, and how many claims it found lost.
     package func leaseRenewal(failed: Bool, lost: Int) {
         if failed { counter("hookline_lease_renewals_failed_total", []).increment() }

@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -12,5 +14,21 @@ package enum CrashPoint {
     package static func reach(_ point: String) {
         guard let armed, armed == point else { return }
         kill(getpid(), SIGKILL)
+    }
+}
+
+/// A test hook for stalls: with `HOOKLINE_STALL_AT=<point>` in its environment, the process stops
+/// itself with SIGSTOP the first time it reaches that point — all of it, as a paused VM or a
+/// debugger would, at exactly that instant — and carries on from there at a SIGCONT. The fleet
+/// tests use `call.before-write` (a call permitted by its lease, its body not yet written) to show
+/// what a stall in the one window no lease check can close does (`docs/fleet.md`). Without the
+/// variable it costs one comparison.
+package enum StallPoint {
+    private static let armed: String? = getenv("HOOKLINE_STALL_AT").map { String(cString: $0) }
+    private static let reached = Atomic<Bool>(false)
+
+    package static func reach(_ point: String) {
+        guard let armed, armed == point, !reached.exchange(true, ordering: .relaxed) else { return }
+        kill(getpid(), SIGSTOP)
     }
 }

@@ -34,15 +34,15 @@ extension HooklineRuntime {
             let endpoints = configuration.targets.map {
                 TargetEndpoint(client: $0.client, limiter: store.rateLimiter(for: $0), transport: transport, metrics: metrics)
             }
+            let redriver = Redriver(events: events, store: store, tracing: tracing)
             let runner = JobRunner(
                 endpoints: endpoints, events: events, store: store, retryPolicy: configuration.retry, metrics: metrics, alerts: alerts,
-                tracing: tracing, logger: logger)
+                tracing: tracing, repairs: redriver, logger: logger)
             let workers = WorkerPool(store: store, runner: runner, count: configuration.queue.workers, threads: applyThreads)
             let ingest = WebhookIngest(
                 events: events, sources: configuration.sources, store: store, retryAfter: configuration.queue.retryAfter,
                 inlinePatchDepth: options.inlinePatchDepth, rejectedLines: configuration.audit.rejectedLines, metrics: metrics,
                 alerts: alerts, tracing: tracing, logger: logger)
-            let redriver = Redriver(events: events, store: store, tracing: tracing)
             let reloader = Reloader(
                 configuration: configuration, source: options.configurationSource,
                 parts: Reloader.Parts(ingest: ingest, runner: runner, redriver: redriver, alerts: alerts, store: store, transport: transport),

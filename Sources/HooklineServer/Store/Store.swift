@@ -50,6 +50,15 @@ package protocol Store: Sendable {
     /// is sent: a shared store grants it only while this instance's lease on the job's lane
     /// covers the call and a margin (`LeaseBook`); a store of one process always grants it.
     func permit(_ job: Job, callTimeout: Duration) -> CallPermission
+    /// Whether `job`'s lease still covered a call with `callTimeout` when its request had just
+    /// been written (`LeaseBook.covers`). False means the instance stalled between the last
+    /// `permit` and the write: the call may have reached the target after another instance took
+    /// the lane and applied newer updates. A store of one process always says true.
+    func covers(_ job: Job, callTimeout: Duration) -> Bool
+    /// The opening of the event whose job is the newest in `job`'s lane, finished or not — what
+    /// the target last got, or will get, in the lane's order: queued again after a call that went
+    /// out late, so the target ends at it. Nil for a store of one process (no lane changes hands).
+    func newestOpening(inLaneOf job: Job) async throws(JournalFailure) -> AuditRecord?
     /// Gives back a job whose next call was not permitted, unfinished and without a line: the
     /// lane's next holder — another instance, or this one later — runs it.
     func abandon(_ job: Job) async

@@ -44,29 +44,31 @@ package final class TargetTransport: Sendable {
 
     /// Sends `call` to `url`; the answer, or why there was none.
     package func send(_ call: TargetCall, url: String, timeout: Duration) async -> Result<TargetResponse, TransportFailure> {
-        switch await send(call, url: url, timeout: timeout, permit: nil) {
+        switch await send(call, url: url, timeout: timeout, fence: nil) {
         case .success(let response): .success(response)
         case .failure(.transport(let failure)): .failure(failure)
         case .failure(.notPermitted(let permission)): .failure(TransportFailure(mayHaveReachedTarget: false, description: "\(permission)"))
         }
     }
 
-    /// Why a call got no answer: the transport's failure, or `permit` said no at the last moment.
+    /// Why a call got no answer: the transport's failure, or the fence said no at the last moment.
     package enum SendFailure: Error, Sendable {
         case transport(TransportFailure)
         case notPermitted(CallPermission)
     }
 
-    /// Sends `call` to `url`. With `permit`, its body is held back until the request's head is on
-    /// a connection, and permission is asked once more then — on the connection's event loop (the
-    /// client's only one), in the same turn as the body's write, so nothing can come between the
-    /// last check and the bytes leaving but the write itself. A process stopped anywhere before
+    /// Sends `call` to `url`. With a `fence`, its body is held back until the request's head is
+    /// on a connection, and permission is asked once more then — on the connection's event loop
+    /// (the client's only one), in the same turn as the body's write, so nothing can come between
+    /// the last check and the bytes leaving but the write itself. A process stopped anywhere before
     /// (waiting for a connection, for the event loop, for the CPU) and started again after its
-    /// lease ran out sends nothing the target can act on: the head alone, then the connection closes.
+    /// lease ran out sends nothing the target can act on: the head alone, then the connection
+    /// closes. Right after the body's write, the fence is asked whether the lease still covered
+    /// it (`CallFence.written`): a stop inside that last window is not prevented, but it is known.
     package func send(
-        _ call: TargetCall, url: String, timeout: Duration, permit: (@Sendable () -> CallPermission)?
+        _ call: TargetCall, url: String, timeout: Duration, fence: CallFence?
     ) async -> Result<TargetResponse, SendFailure> {
-        guard let permit, let body = call.body else { return await sendNow(call, url: url, timeout: timeout) }
+        guard let fence, let body = call.body else { return await sendNow(call, url: url, timeout: timeout) }
         var headers = HTTPHeaders()
         headers.add(name: "User-Agent", value: "hookline/1")
         for header in call.headers { headers.add(name: header.name, value: header.value) }
@@ -76,15 +78,15 @@ package final class TargetTransport: Sendable {
             let request = try HTTPClient.Request(
                 url: url, method: HTTPMethod(rawValue: call.method), headers: headers,
                 body: .stream(contentLength: Int64(bytes.readableBytes)) { writer in
-                    let permission = permit()
+                    let permission = fence.permit()
                     guard permission.isGranted else { return loop.makeFailedFuture(Withheld(permission: permission)) }
+                    StallPoint.reach("call.before-write")
                     return writer.write(.byteBuffer(bytes))
                 })
             // Not pinned to the loop (a pinned request gets a connection of its own, closed after
             // use): this client has no other, so the request, its body and its connection share it.
-            let task = client.execute(
-                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes),
-                deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
+            let delegate = FencedAccumulator(ResponseAccumulator(request: request, maxBodySize: Self.maximumResponseBytes), fence: fence)
+            let task = client.execute(request: request, delegate: delegate, deadline: .now() + .milliseconds(max(1, timeout.wholeMilliseconds)))
             // A drain that gives up on calls in flight cancels their tasks: the request goes with it.
             let response = try await withTaskCancellationHandler { try await task.futureResult.get() } onCancel: { task.cancel() }
             return .success(
@@ -161,4 +163,63 @@ package final class TargetTransport: Sendable {
         }
         if let failure { throw failure }
     }
+}
+
+/// The lease checks around one call under a lease that can run out: `permit` before the call and
+/// again right before its body is written, and `covers` right after the write. A write the lease
+/// no longer covered is remembered (`writtenLate`): the process stalled between the last check and
+/// the write, and the call may have reached the target after another instance took the lane.
+package final class CallFence: Sendable {
+    let permit: @Sendable () -> CallPermission
+    private let covers: @Sendable () -> Bool
+    private let late = Atomic<Bool>(false)
+
+    package init(permit: @escaping @Sendable () -> CallPermission, covers: @escaping @Sendable () -> Bool) {
+        self.permit = permit
+        self.covers = covers
+    }
+
+    /// The body was just written: whether the lease still covered it.
+    func written() {
+        if !covers() { late.store(true, ordering: .relaxed) }
+    }
+
+    /// Whether the body was written after the lease stopped covering the call.
+    package var writtenLate: Bool { late.load(ordering: .relaxed) }
+}
+
+/// A `ResponseAccumulator` that tells the fence when the body has been written: in the write's
+/// completion, on the connection's event loop right after the `writev`.
+private final class FencedAccumulator: HTTPClientResponseDelegate {
+    typealias Response = ResponseAccumulator.Response
+    private let inner: ResponseAccumulator
+    private let fence: CallFence
+
+    init(_ inner: ResponseAccumulator, fence: CallFence) {
+        self.inner = inner
+        self.fence = fence
+    }
+
+    func didSendRequestHead(task: HTTPClient.Task<Response>, _ head: HTTPRequestHead) { inner.didSendRequestHead(task: task, head) }
+
+    func didSendRequestPart(task: HTTPClient.Task<Response>, _ part: IOData) {
+        fence.written()
+        inner.didSendRequestPart(task: task, part)
+    }
+
+    func didSendRequest(task: HTTPClient.Task<Response>) { inner.didSendRequest(task: task) }
+
+    func didVisitURL(task: HTTPClient.Task<Response>, _ request: HTTPClient.Request, _ head: HTTPResponseHead) {
+        inner.didVisitURL(task: task, request, head)
+    }
+
+    func didReceiveHead(task: HTTPClient.Task<Response>, _ head: HTTPResponseHead) -> EventLoopFuture<Void> { inner.didReceiveHead(task: task, head) }
+
+    func didReceiveBodyPart(task: HTTPClient.Task<Response>, _ buffer: ByteBuffer) -> EventLoopFuture<Void> {
+        inner.didReceiveBodyPart(task: task, buffer)
+    }
+
+    func didReceiveError(task: HTTPClient.Task<Response>, _ error: any Error) { inner.didReceiveError(task: task, error) }
+
+    func didFinishRequest(task: HTTPClient.Task<Response>) throws -> Response { try inner.didFinishRequest(task: task) }
 }

@@ -13,7 +13,7 @@ extension JobRunner {
         switch await store.park(job, until: .now() + delay, line: line) {
         case .written: break
         case .fenced:
-            fenced(attempt, as: .retry, status: status, why: error)
+            await fenced(attempt, as: .retry, status: status, why: error)
             return
         case .unwritten:
             unwritten(attempt, as: .retry, status: status)
@@ -32,7 +32,7 @@ extension JobRunner {
         switch await store.finish(attempt.job, line: line) {
         case .written: break
         case .fenced:
-            fenced(attempt, as: outcome, status: status, why: error)
+            await fenced(attempt, as: outcome, status: status, why: error)
             return
         case .unwritten:
             unwritten(attempt, as: outcome, status: status)
@@ -52,18 +52,56 @@ extension JobRunner {
 
     /// The attempt's outcome came back fenced: another claim holds the lane now and ends the job.
     /// What this attempt did at the target still goes in the log, as a `fenced` line whose
-    /// `reason` is the outcome it would have had.
-    func fenced(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?, why: String?) {
+    /// `reason` is the outcome it would have had. A call of it that went out late is repaired.
+    func fenced(_ attempt: Attempt, as outcome: AuditOutcome, status: Int?, why: String?) async {
         attempt.note(AuditOutcome.fenced.rawValue, status: status, error: why)
         metrics?.fenced(target: attempt.job.target)
         logger.warning(
             "this instance's claim on the lane was taken over before the attempt ended; the lane's holder ends the job",
             metadata: eventMetadata(attempt).merging(["would_be": .string(outcome.rawValue)]) { $1 })
+        let repair = await repairLate(attempt)
         fencedLine(
             attempt, calls: attempt.requests, reason: outcome, status: status,
             error: "the lane was taken over (this instance stalled or lost the database) before this attempt's outcome was recorded; its holder ends the job"
-                + (why.map { "; \($0)" } ?? ""))
+                + (why.map { "; \($0)" } ?? "") + (repair.map { "; \($0)" } ?? ""))
     }
+
+    /// A call's request was written after the lease stopped covering it: the process stalled
+    /// between the last check and the write. Said at once; what it means is known when the
+    /// attempt ends (`repairLate`).
+    func wentOutLate(_ call: TargetCall, attempt: inout Attempt) {
+        attempt.lateCalls.append(call.summary)
+        metrics?.lateCall(target: attempt.job.target)
+        logger.error(
+            "a call went out after this instance's lease on the lane stopped covering it: the process stalled between the last lease check and the write",
+            metadata: eventMetadata(attempt).merging(["request": .string(call.summary)]) { $1 })
+    }
+
+    /// After an attempt lost its lane (fenced, or stopped as taken over) with calls that went out
+    /// late, the target may have applied them after newer updates the lane's new holder sent: the
+    /// lane's newest event is queued again for the target (a `redriven` line), at the end of its
+    /// lane, so the target ends at it. What was done, in a sentence for the `fenced` line (which
+    /// starts with `Self.lateMark`); nil when no call went out late.
+    func repairLate(_ attempt: Attempt) async -> String? {
+        guard !attempt.lateCalls.isEmpty else { return nil }
+        let job = attempt.job
+        let repaired = await repairs?.repair(after: job, by: "hookline, after a late call of \(job.event.id)")
+        var sentence = "\(Self.lateMark) (\(attempt.lateCalls.joined(separator: ", "))): the target may have applied it after newer updates; "
+        switch repaired {
+        case nil:
+            sentence += "the lane's newest event is this one, so nothing newer was overtaken"
+        case .some(let result) where result.problem == nil && !result.targets.isEmpty:
+            sentence += "the lane's newest event, \(result.event), is queued again for \(job.target) to restore it"
+        case .some(let result):
+            sentence += "the lane's newest event could not be queued again (\(result.problem ?? "no target queued")): redrive it to \(job.target) by hand"
+        }
+        metrics?.lateCallRepair(target: job.target, queued: repaired.map { $0.problem == nil && !$0.targets.isEmpty })
+        logger.error("a call that went out late, under a lane that changed hands: \(sentence)", metadata: eventMetadata(attempt))
+        return sentence
+    }
+
+    /// How a `fenced` line's error says that a call of the attempt went out late.
+    package static let lateMark = "a call went out after the lease stopped covering it, the process having stalled between the last lease check and the write"
 
     /// The `fenced` line for the calls an attempt made before it lost its lane; none, no line.
     func fencedLine(_ attempt: Attempt, calls: [String], reason: AuditOutcome?, status: Int?, error: String) {

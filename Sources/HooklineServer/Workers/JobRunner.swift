@@ -26,6 +26,9 @@ package final class JobRunner: Sendable {
     let alerts: AlertMonitor?
     /// A span per attempt, and one per call in it; nil when tracing is off.
     let tracing: HooklineTracing?
+    /// Queues a lane's newest event again after a call went out late (`repairLate`); nil in
+    /// tests that run no redrives.
+    let repairs: Redriver?
     let logger: Logger
 
     package init(
@@ -36,9 +39,11 @@ package final class JobRunner: Sendable {
         metrics: HooklineMetrics? = nil,
         alerts: AlertMonitor? = nil,
         tracing: HooklineTracing? = nil,
+        repairs: Redriver? = nil,
         logger: Logger = Logger(label: "hookline.workers", factory: { _ in SwiftLogNoOpLogHandler() })
     ) {
         self.tracing = tracing
+        self.repairs = repairs
         self.settings = Mutex(Settings(endpoints: Dictionary(uniqueKeysWithValues: endpoints.map { ($0.name, $0) }), events: events, policy: retryPolicy))
         self.store = store
         self.metrics = metrics
@@ -67,6 +72,8 @@ package final class JobRunner: Sendable {
         let started = ContinuousClock.now
         var requests: [String] = []
         var created: [String] = []
+        /// Calls whose request was written after the lease stopped covering them (`CallFence`).
+        var lateCalls: [String] = []
 
         var elapsedMilliseconds: Int { Int((ContinuousClock.now - started).wholeMilliseconds) }
     }
@@ -163,7 +170,7 @@ package final class JobRunner: Sendable {
                         fence: job.ticket?.claim)
                     guard kept else {
                         // Another instance holds the lane now and may be creating its own: this id is not kept.
-                        fenced(attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
+                        await fenced(attempt, as: .applied, status: outcome.status, why: "the id \(learned.id) it created is not kept")
                         await store.abandon(attempt.job)
                         return
                     }
@@ -213,8 +220,10 @@ package final class JobRunner: Sendable {
     /// it). When it does not, the attempt stops here and the job goes back, unfinished; nil.
     private func send(_ call: TargetCall, at endpoint: TargetEndpoint, refreshingToken: Bool = false, attempt: inout Attempt) async -> CallOutcome? {
         let job = attempt.job
-        let permit: @Sendable (Duration) -> CallPermission = { [store] timeout in store.permit(job, callTimeout: timeout) }
-        switch await endpoint.perform(call, refreshingToken: refreshingToken, permit: permit, parent: attempt.span, tracing: tracing) {
+        let (result, writtenLate) = await endpoint.perform(
+            call, refreshingToken: refreshingToken, lease: LeaseCheck(store, job: job), parent: attempt.span, tracing: tracing)
+        if writtenLate { wentOutLate(call, attempt: &attempt) }
+        switch result {
         case .success(let outcome):
             return outcome
         case .failure(let refused):
@@ -225,9 +234,11 @@ package final class JobRunner: Sendable {
             // with a fresh token) did reach the target: say so.
             let made = refreshingToken ? attempt.requests : Array(attempt.requests.dropLast())
             attempt.note("abandoned", status: nil, error: Self.describe(refused.permission))
-            fencedLine(
-                attempt, calls: made, reason: nil, status: nil, error: "\(Self.describe(refused.permission)); the attempt stopped before its next call")
             await store.abandon(job)
+            let repair = await repairLate(attempt)
+            fencedLine(
+                attempt, calls: made, reason: nil, status: nil,
+                error: "\(Self.describe(refused.permission)); the attempt stopped before its next call" + (repair.map { "; \($0)" } ?? ""))
             return nil
         }
     }

@@ -46,49 +46,52 @@ package final class TargetEndpoint: Sendable {
     }
 
     /// Sends `call` with credentials (a fresh token when `refreshingToken`) and classifies the
-    /// answer, if `permit` grants the call: asked after the token (which may take a call of its
-    /// own), and again right before the body is written. What follows is `AttemptDecision`'s to say.
+    /// answer, if the lease grants the call: asked after the token (which may take a call of its
+    /// own), again right before the body is written, and whether it still covered the call once
+    /// the body was written (`CallFence`): `writtenLate` when it did not. What follows is
+    /// `AttemptDecision`'s to say.
     /// With tracing, the call is a CLIENT span under `parent` and carries its `traceparent`.
     package func perform(
-        _ call: TargetCall, refreshingToken: Bool = false, permit: (@Sendable (Duration) -> CallPermission)? = nil,
+        _ call: TargetCall, refreshingToken: Bool = false, lease: LeaseCheck? = nil,
         parent: (any Span)? = nil, tracing: HooklineTracing? = nil
-    ) async -> Result<CallOutcome, CallNotStarted> {
+    ) async -> (result: Result<CallOutcome, CallNotStarted>, writtenLate: Bool) {
         var token: String?
         if let tokens {
             switch await tokens.token(forceRefresh: refreshingToken, parent: parent, tracing: tracing) {
             case .granted(let value): token = value
-            case .refused(let outcome): return .success(outcome)
+            case .refused(let outcome): return (.success(outcome), false)
             }
         }
         var authorized = client.authorize(call, token: token)
         let url = client.url(for: authorized)
         let span = parent.flatMap { parent in tracing?.startCall(&authorized, url: url, target: name, parent: parent) }
         let timeout = client.settings.timeout
-        var lastMoment: (@Sendable () -> CallPermission)?
-        if let permit { lastMoment = { permit(timeout) } }
-        if let lastMoment {
-            let permission = lastMoment()
+        var fence: CallFence?
+        if let lease {
+            let permission = lease.permit(timeout)
             guard permission.isGranted else {
                 span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
-                return .failure(CallNotStarted(permission: permission))
+                return (.failure(CallNotStarted(permission: permission)), false)
             }
+            fence = CallFence(permit: { lease.permit(timeout) }, covers: { lease.covers(timeout) })
         }
         inFlight.add(1, ordering: .relaxed)
         let started = ContinuousClock.now
-        let sent = await transport.send(authorized, url: url, timeout: timeout, permit: lastMoment)
+        let sent = await transport.send(authorized, url: url, timeout: timeout, fence: fence)
         inFlight.subtract(1, ordering: .relaxed)
+        let writtenLate = fence?.writtenLate ?? false
         switch sent {
         case .failure(.notPermitted(let permission)):
             span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
-            return .failure(CallNotStarted(permission: permission))
+            return (.failure(CallNotStarted(permission: permission)), writtenLate)
         case .failure(.transport(let failure)):
             metrics?.call(target: name, status: nil, duration: .now - started)
             span.map { HooklineTracing.endCall($0, unanswered: failure) }
-            return .success(.unreachable(failure))
+            return (.success(.unreachable(failure)), writtenLate)
         case .success(let response):
             metrics?.call(target: name, status: response.status, duration: .now - started)
             span.map { HooklineTracing.endCall($0, status: response.status, failure: nil) }
-            return .success(.answered(response, client.classify(response, to: call)))
+            return (.success(.answered(response, client.classify(response, to: call))), writtenLate)
         }
     }
 }
@@ -96,4 +99,21 @@ package final class TargetEndpoint: Sendable {
 /// A call that was not sent: the lease on its job's lane could no longer cover it.
 package struct CallNotStarted: Error, Sendable, Hashable {
     package let permission: CallPermission
+}
+
+/// How a shared store's lease rules one job's calls, given a call's timeout: `Store.permit`
+/// before a call and `Store.covers` once its body is written.
+package struct LeaseCheck: Sendable {
+    let permit: @Sendable (Duration) -> CallPermission
+    let covers: @Sendable (Duration) -> Bool
+
+    package init(permit: @escaping @Sendable (Duration) -> CallPermission, covers: @escaping @Sendable (Duration) -> Bool) {
+        self.permit = permit
+        self.covers = covers
+    }
+
+    /// `store`'s rules for `job`.
+    package init(_ store: any Store, job: Job) {
+        self.init(permit: { store.permit(job, callTimeout: $0) }, covers: { store.covers(job, callTimeout: $0) })
+    }
 }

@@ -20,6 +20,18 @@ struct LeaseBookTests {
         #expect(book.permission(Self.lane, callTimeout: .zero, now: Self.t0 + .seconds(31)) == .expiring(left: .seconds(-1), needed: .seconds(1)))
     }
 
+    @Test("a write covers its call while the lease left is at least the call's timeout; a write after a stall that ate the margin, or under a lost claim, does not")
+    func writeCoveredByLease() {
+        var book = LeaseBook(terms: Self.terms)
+        book.claimed(Self.lane, sentAt: Self.t0)
+        // Permitted with more than 11 s left (until t0 + 19 s), a write of a 10 s call is covered until 20 s.
+        #expect(book.covers(Self.lane, callTimeout: .seconds(10), writtenAt: Self.t0 + .milliseconds(18_999)))
+        #expect(book.covers(Self.lane, callTimeout: .seconds(10), writtenAt: Self.t0 + .seconds(20)), "exactly the timeout left: answered or abandoned as the lease ends")
+        #expect(!book.covers(Self.lane, callTimeout: .seconds(10), writtenAt: Self.t0 + .milliseconds(20_001)))
+        #expect(!book.covers(Self.lane, callTimeout: .seconds(1), writtenAt: Self.t0 + .seconds(45)), "a stall past the lease")
+        #expect(!book.covers(LaneClaim(lane: Self.lane.lane, token: 8), callTimeout: .seconds(1), writtenAt: Self.t0), "a claim taken over")
+    }
+
     @Test("a claim this book does not hold, or holds under another token, grants nothing")
     func unknownClaimsAreLost() {
         var book = LeaseBook(terms: Self.terms)

@@ -116,7 +116,7 @@ extension StoreConformanceTests {
         }
     }
 
-    @Test("a call is permitted while the job's lease covers its timeout and a margin; a store of one process holds no lease, so it always permits", arguments: StoreUnderTest.all)
+    @Test("a call is permitted while the job's lease covers its timeout and a margin, and its write covered while it covers the timeout; a store of one process holds no lease, so it always permits", arguments: StoreUnderTest.all)
     func permits(store: StoreUnderTest) async throws {
         try await store.with(try TemporaryDirectory()) { underTest in
             let (record, jobs) = try Self.delivery("evt_permit")
@@ -134,7 +134,19 @@ extension StoreConformanceTests {
                 }
                 #expect(left <= .seconds(30) && left > .seconds(25) && needed == .seconds(41))
             }
+            // Right after a write: covered while the lease left is at least the call's timeout.
+            #expect(underTest.covers(job, callTimeout: .seconds(2)))
+            #expect(underTest.covers(job, callTimeout: .seconds(40)) == !store.holdsLeases)
+            // The lane's newest event, finished or not, for a repair after a late call.
+            let (later, laterJobs) = try Self.delivery("evt_permit_later")
+            #expect(await Self.keep(underTest, later, jobs: laterJobs) == .durable)
             #expect(await underTest.finish(job, line: Self.line(job, .applied)) == .written)
+            let newest = try await underTest.newestOpening(inLaneOf: job)
+            if store.holdsLeases {
+                #expect(newest?.event == "evt_permit_later" && newest?.payload == later.payload, "\(String(describing: newest))")
+            } else {
+                #expect(newest == nil, "no lane of a store of one process changes hands")
+            }
         }
     }
 }

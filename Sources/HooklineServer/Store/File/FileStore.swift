@@ -89,6 +89,10 @@ package final class FileStore: Store, ThinFetchCoalescing {
     /// One process owns its queue: no lease to run out.
     package func permit(_ job: Job, callTimeout: Duration) -> CallPermission { .granted }
 
+    package func covers(_ job: Job, callTimeout: Duration) -> Bool { true }
+
+    package func newestOpening(inLaneOf job: Job) async throws(JournalFailure) -> AuditRecord? { nil }
+
     package func abandon(_ job: Job) async { queue.park(job, until: .now()) }
 
     package func finish(_ job: Job, line: AuditRecord) async -> JobWrite {

@@ -142,6 +142,11 @@ package final class PostgresJobBoard: Sendable {
         return state.withLock { $0.book.permission(claim, callTimeout: callTimeout, now: LeaseClock.now()) }
     }
 
+    package func covers(_ job: Job, callTimeout: Duration) -> Bool {
+        guard let claim = job.ticket?.claim else { return false }
+        return state.withLock { $0.book.covers(claim, callTimeout: callTimeout, writtenAt: LeaseClock.now()) }
+    }
+
     package func abandon(_ job: Job) async {
         guard let claim = job.ticket?.claim else { return }
         state.withLock { state in

@@ -80,6 +80,18 @@ package final class PostgresJournal: Sendable {
         }
     }
 
+    /// The opening of the event whose job is the newest in `lane`, finished or not. The jobs are
+    /// read newest first by id, so the scan stops at the lane's last job, which is recent: the
+    /// lane was just being worked.
+    package func newestOpening(inLane lane: String) async throws(JournalFailure) -> AuditRecord? {
+        let rows = try await store.query(
+            """
+            SELECT \(unescaped: Self.eventColumns) FROM hookline_events
+            WHERE id = (SELECT event_id FROM hookline_jobs WHERE lane = \(lane) ORDER BY id DESC LIMIT 1)
+            """, "newest_in_lane")
+        return try Self.decodeAll(rows) { try Self.event($0) }.first
+    }
+
     /// The `received` record an event row stands for.
     /// `erased_at`, `erased_reason` and `payload_kept` are read when the query selected them
     /// (`eventColumns`).

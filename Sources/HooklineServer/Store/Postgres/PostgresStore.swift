@@ -80,6 +80,13 @@ package final class PostgresStore: Store {
 
     package func permit(_ job: Job, callTimeout: Duration) -> CallPermission { board.permit(job, callTimeout: callTimeout) }
 
+    package func covers(_ job: Job, callTimeout: Duration) -> Bool { board.covers(job, callTimeout: callTimeout) }
+
+    package func newestOpening(inLaneOf job: Job) async throws(JournalFailure) -> AuditRecord? {
+        guard let lane = job.ticket?.lane else { return nil }
+        return try await journal.newestOpening(inLane: lane)
+    }
+
     package func abandon(_ job: Job) async { await board.abandon(job) }
 
     package func finish(_ job: Job, line: AuditRecord) async -> JobWrite { await board.finish(job, line: line) }
