@@ -101,14 +101,21 @@ struct FleetFreezeTests {
             try await first.value
             try await fleet.send(updates: 5) { _ in }
             try await eventuallyTrue(timeout: .seconds(60)) { fleet.appliedNames(contact).last == 5 }
-            #expect(fleet.appliedNames(contact) == [1, 2, 3, 4, 5])
+            // In order (a call that timed out on a busy machine may be repeated).
+            #expect(fleet.regressions(contact).isEmpty && Set(fleet.appliedNames(contact)) == [1, 2, 3, 4, 5], "\(fleet.appliedNames(contact))")
             // Instance 0 carries on with its write: v1 reaches the target after v5. It says so, and
             // has v5 queued again, which is applied after it.
+            let before = fleet.appliedNames(contact).count
             fleet.thaw(0)
-            try await eventuallyTrue(timeout: .seconds(60)) {
-                let applied = fleet.appliedNames(contact)
-                guard let late = applied.lastIndex(of: 1), late > 4 else { return false }
-                return applied.last == 5 && applied.count > late + 1
+            do {
+                try await eventuallyTrue(timeout: .seconds(60)) {
+                    let applied = fleet.appliedNames(contact)
+                    guard let late = applied.lastIndex(of: 1), late >= before else { return false }
+                    return applied.last == 5 && applied.count > late + 1
+                }
+            } catch {
+                print(try fleet.history(of: contact))
+                throw error
             }
             try await FleetTests.settle(fleet)
             let metric = try await fleet.metric(0, #"hookline_late_calls_total{target="omnichannel"}"#)
@@ -117,7 +124,8 @@ struct FleetFreezeTests {
             #expect(await fleet.terminate(1) == 0)
 
             let applied = fleet.appliedNames(contact)
-            #expect(applied.suffix(2) == [1, 5], "v1 late, then v5 again: \(applied)")
+            let afterLate = applied[(applied.lastIndex(of: 1) ?? 0)...].dropFirst()
+            #expect(!afterLate.isEmpty && afterLate.allSatisfy { $0 == 5 }, "v1 late, then v5 again: \(applied)")
             let records = try fleet.records()
             let acknowledged = fleet.acknowledged.withLock { $0 }
             let late = records.filter { $0.outcome == .fenced && $0.event == acknowledged["msg_\(contact)_1"] }

@@ -49,6 +49,20 @@ struct FleetTests {
                         + fleet.serveLog(instance).split(separator: "\n").filter { $0.contains(event) }.map { "serve \(instance): \($0.prefix(400))" }
                 }
             }
+            // The database's side of them: their jobs, each with the claim that finished it.
+            let quoted = events.map { "'\($0)'" }.joined(separator: ",")
+            let jobs =
+                events.isEmpty
+                ? ""
+                : (try? await fleet.cluster.query(
+                    "SELECT id, event_id, target, lane, attempt, done, outcome, finished_token, finished_at FROM hookline_jobs WHERE event_id IN (\(quoted)) ORDER BY id",
+                    database: fleet.database)) ?? "?"
+            // What each instance said while they were being worked: its warnings and notices.
+            let said = fleet.ports.indices.map { instance in
+                "serve \(instance), warnings and notices:\n"
+                    + fleet.serveLog(instance).split(separator: "\n").filter { !$0.contains(#""level":"info""#) && !$0.contains(#""level":"debug""#) }
+                    .suffix(80).map { $0.prefix(300) }.joined(separator: "\n")
+            }
             throw ProcessTestError(
                 """
                 the fleet did not settle (\(problems.count) problems): \(problems.prefix(3))
@@ -57,6 +71,9 @@ struct FleetTests {
                 \(logs.joined(separator: "\n"))
                 the lines of \(events.joined(separator: ", ")):
                 \(lines.joined(separator: "\n"))
+                their jobs:
+                \(jobs)
+                \(said.joined(separator: "\n"))
                 """)
         }
     }

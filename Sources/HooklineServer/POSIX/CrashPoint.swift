@@ -29,6 +29,9 @@ package enum StallPoint {
 
     package static func reach(_ point: String) {
         guard let armed, armed == point, !reached.exchange(true, ordering: .relaxed) else { return }
-        kill(getpid(), SIGSTOP)
+        // To this thread (glibc's raise is a tgkill): it takes the signal on its way out of the
+        // call and stops there. A kill(getpid()) goes to the main thread, which stops the others
+        // a moment later — time enough for this one to run on and write.
+        raise(SIGSTOP)
     }
 }
