@@ -93,7 +93,10 @@ extension JobRunner {
         case .some(let result) where result.problem == nil && !result.targets.isEmpty:
             sentence += "the lane's newest event, \(result.event), is queued again for \(job.target) to restore it"
         case .some(let result):
-            sentence += "the lane's newest event could not be queued again (\(result.problem ?? "no target queued")): redrive it to \(job.target) by hand"
+            let event = result.event.isEmpty ? "" : ", \(result.event),"
+            sentence +=
+                "the lane's newest event\(event) could not be queued again (\(result.problem ?? "no target queued")): "
+                + "the target may keep the older update until the contact changes again"
         }
         metrics?.lateCallRepair(target: job.target, queued: repaired.map { $0.problem == nil && !$0.targets.isEmpty })
         logger.error("a call that went out late, under a lane that changed hands: \(sentence)", metadata: eventMetadata(attempt))
