@@ -1,4 +1,5 @@
 import Foundation
+import HooklineCore
 
 #if canImport(Glibc)
 import Glibc
@@ -55,7 +56,7 @@ package final class RawConnection: @unchecked Sendable {
         var sent = 0
         while sent < maxBytes {
             var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            let ready = poll(&poller, 1, Int32(stall.components.seconds * 1000 + stall.components.attoseconds / 1_000_000_000_000_000))
+            let ready = poll(&poller, 1, Int32(clamping: stall.wholeMilliseconds))
             if ready == 0 { return (sent, true) }
             if poller.revents & Int16(POLLERR | POLLHUP) != 0 { return (sent, false) }
             let count = chunk.withUnsafeBytes { Glibc.send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
@@ -94,7 +95,7 @@ package final class RawConnection: @unchecked Sendable {
     private func trickleBlocking(_ bytes: [UInt8], every: Duration, giveUpAfter: Duration) -> (closed: Bool, elapsed: Duration) {
         let started = ContinuousClock.now
         let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
-        let pause = Int32(every.components.seconds * 1000 + every.components.attoseconds / 1_000_000_000_000_000)
+        let pause = Int32(clamping: every.wholeMilliseconds)
         var index = 0
         while ContinuousClock.now - started < giveUpAfter {
             if index < bytes.count {
