@@ -86,11 +86,12 @@ extension JobRunner {
         guard !attempt.lateCalls.isEmpty else { return nil }
         let job = attempt.job
         let repaired = await repairs?.repair(after: job, by: "hookline, after a late call of \(job.event.id)")
+        let queued = repaired.map { $0.problem == nil && !$0.targets.isEmpty }
         var sentence = "\(Self.lateMark) (\(attempt.lateCalls.joined(separator: ", "))): the target may have applied it after newer updates; "
         switch repaired {
         case nil:
             sentence += "the lane's newest event is this one, so nothing newer was overtaken"
-        case .some(let result) where result.problem == nil && !result.targets.isEmpty:
+        case .some(let result) where queued == true:
             sentence += "the lane's newest event, \(result.event), is queued again for \(job.target) to restore it"
         case .some(let result):
             let event = result.event.isEmpty ? "" : ", \(result.event),"
@@ -98,7 +99,7 @@ extension JobRunner {
                 "the lane's newest event\(event) could not be queued again (\(result.problem ?? "no target queued")): "
                 + "the target may keep the older update until the contact changes again"
         }
-        metrics?.lateCallRepair(target: job.target, queued: repaired.map { $0.problem == nil && !$0.targets.isEmpty })
+        metrics?.lateCallRepair(target: job.target, queued: queued)
         logger.error("a call that went out late, under a lane that changed hands: \(sentence)", metadata: eventMetadata(attempt))
         return sentence
     }

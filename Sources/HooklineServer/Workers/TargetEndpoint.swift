@@ -66,14 +66,10 @@ package final class TargetEndpoint: Sendable {
         let url = client.url(for: authorized)
         let span = parent.flatMap { parent in tracing?.startCall(&authorized, url: url, target: name, parent: parent) }
         let timeout = client.settings.timeout
-        var fence: CallFence?
-        if let lease {
-            let permission = lease.permit(timeout)
-            guard permission.isGranted else {
-                span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
-                return (.failure(CallNotStarted(permission: permission)), false)
-            }
-            fence = CallFence(permit: { lease.permit(timeout) }, covers: { lease.covers(timeout) })
+        let fence = lease?.fence(forCallOf: timeout)
+        if let permission = fence?.permit(), !permission.isGranted {
+            span.map { HooklineTracing.endCall($0, status: nil, failure: "not_permitted") }
+            return (.failure(CallNotStarted(permission: permission)), false)
         }
         inFlight.add(1, ordering: .relaxed)
         let started = ContinuousClock.now
@@ -101,19 +97,18 @@ package struct CallNotStarted: Error, Sendable, Hashable {
     package let permission: CallPermission
 }
 
-/// How a shared store's lease rules one job's calls, given a call's timeout: `Store.permit`
-/// before a call and `Store.covers` once its body is written.
+/// The lease a job's calls run under: its store's rules (`Store.permit`, `Store.covers`) for it.
 package struct LeaseCheck: Sendable {
-    let permit: @Sendable (Duration) -> CallPermission
-    let covers: @Sendable (Duration) -> Bool
+    let store: any Store
+    let job: Job
 
-    package init(permit: @escaping @Sendable (Duration) -> CallPermission, covers: @escaping @Sendable (Duration) -> Bool) {
-        self.permit = permit
-        self.covers = covers
+    package init(_ store: any Store, job: Job) {
+        self.store = store
+        self.job = job
     }
 
-    /// `store`'s rules for `job`.
-    package init(_ store: any Store, job: Job) {
-        self.init(permit: { store.permit(job, callTimeout: $0) }, covers: { store.covers(job, callTimeout: $0) })
+    /// The checks around one call with `timeout`.
+    func fence(forCallOf timeout: Duration) -> CallFence {
+        CallFence(permit: { [store, job] in store.permit(job, callTimeout: timeout) }, covers: { [store, job] in store.covers(job, callTimeout: timeout) })
     }
 }
