@@ -77,12 +77,18 @@ package final class RawConnection: @unchecked Sendable {
 
     private func waitForCloseBlocking(timeout: Duration) -> Bool {
         let deadline = ContinuousClock.now + timeout
-        let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
         while ContinuousClock.now < deadline {
-            var poller = pollfd(fd: descriptor, events: Int16(0x2000), revents: 0)
-            if poll(&poller, 1, 100) > 0, poller.revents & closed != 0 { return true }
+            if peerClosed(within: 100) { return true }
         }
         return false
+    }
+
+    /// Whether the peer closes the connection (a FIN or a reset) within `milliseconds`, found
+    /// without reading.
+    private func peerClosed(within milliseconds: Int32) -> Bool {
+        let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
+        var poller = pollfd(fd: descriptor, events: Int16(0x2000), revents: 0)
+        return poll(&poller, 1, milliseconds) > 0 && poller.revents & closed != 0
     }
 
     /// Sends `text` one byte at a time, `every` apart, watching for the peer's close between
@@ -94,7 +100,6 @@ package final class RawConnection: @unchecked Sendable {
 
     private func trickleBlocking(_ bytes: [UInt8], every: Duration, giveUpAfter: Duration) -> (closed: Bool, elapsed: Duration) {
         let started = ContinuousClock.now
-        let closed = Int16(0x2000) | Int16(POLLHUP) | Int16(POLLERR)  // 0x2000: POLLRDHUP
         let pause = Int32(clamping: every.wholeMilliseconds)
         var index = 0
         while ContinuousClock.now - started < giveUpAfter {
@@ -102,8 +107,7 @@ package final class RawConnection: @unchecked Sendable {
                 guard send(bytes: [bytes[index]]) else { return (true, ContinuousClock.now - started) }
                 index += 1
             }
-            var poller = pollfd(fd: descriptor, events: Int16(0x2000), revents: 0)
-            if poll(&poller, 1, pause) > 0, poller.revents & closed != 0 { return (true, ContinuousClock.now - started) }
+            if peerClosed(within: pause) { return (true, ContinuousClock.now - started) }
         }
         return (false, ContinuousClock.now - started)
     }
