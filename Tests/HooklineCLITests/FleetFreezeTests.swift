@@ -28,7 +28,7 @@ struct FleetFreezeTests {
     func freezes() async throws {
         // Lease 3 s, calls time out after 1 s: a call may start with more than 2 s of lease left.
         let fleet = try await FleetHarness(lease: "3s", targetDelay: .zero, targetTimeout: "1s", contacts: Self.contacts)
-        do {
+        try await fleet.run {
             fleet.sandbox.clearFaults()
             Self.flakyTarget(fleet.sandbox)
             try await fleet.start(0)
@@ -79,18 +79,14 @@ struct FleetFreezeTests {
             #expect(received.count == Set(received).count, "each message received once, over the fleet")
             let problems = LogPromises.fleetProblems(records)
             #expect(problems.isEmpty, "every acknowledged event ends once per target: \(problems.prefix(5))")
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("stopped between a call's last lease check and its write: the call goes out late, the instance says so, and the lane's newest update is applied after it")
     func stopInTheLastWindow() async throws {
         let contact = "c_late_1"
         let fleet = try await FleetHarness(lease: "3s", targetDelay: .zero, targetTimeout: "1s", contacts: [contact])
-        do {
+        try await fleet.run {
             // v1 reaches instance 0, alone; its call of v1 is permitted, then the process stops
             // itself before the body is written — the window no lease check can close.
             try await fleet.start(0, environment: ["HOOKLINE_STALL_AT": "call.before-write"])
@@ -138,10 +134,6 @@ struct FleetFreezeTests {
             #expect(fleet.serveLog(0).contains("a call went out after this instance's lease on the lane stopped covering it"))
             let problems = LogPromises.fleetProblems(records)
             #expect(problems.isEmpty, "every acknowledged event ends once per target, the repair too: \(problems.prefix(5))")
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 }

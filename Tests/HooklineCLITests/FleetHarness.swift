@@ -255,7 +255,18 @@ final class FleetHarness: Sendable {
         ports.indices.map { "serve \($0):\n" + serveLog($0).split(separator: "\n").filter { $0.contains("warning") || $0.contains("error") || $0.contains("notice") }.suffix(15).joined(separator: "\n") }.joined(separator: "\n")
     }
 
-    func cleanUp() async {
+    /// Runs a test's `body` on this fleet, then cleans up, whether it threw or not.
+    func run(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await cleanUp()
+            throw error
+        }
+        await cleanUp()
+    }
+
+    private func cleanUp() async {
         for index in ports.indices { thaw(index) }
         for proxy in Array(databaseProxies.values) + Array(targetProxies.values) { proxy.stop() }
         for process in processes.withLock({ $0 }) {

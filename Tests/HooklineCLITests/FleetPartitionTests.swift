@@ -18,7 +18,7 @@ struct FleetPartitionTests {
         // Lease 3 s, calls time out after 1 s, the margin is 1 s: the last renewal before the cut was
         // sent at most a renewal interval before it, so no call may start later than 1 s after the cut.
         let fleet = try await FleetHarness(lease: "3s", targetDelay: .zero, targetTimeout: "1s", contacts: FleetFreezeTests.contacts, proxied: [0])
-        do {
+        try await fleet.run {
             fleet.sandbox.clearFaults()
             fleet.sandbox.inject(SandboxFault(pathPrefix: "/omnichannel/", action: .delay(.milliseconds(150)), count: .max, chance: 0.5))
             try await fleet.start(0)
@@ -69,17 +69,13 @@ struct FleetPartitionTests {
             #expect(Set(fleet.acknowledged.withLock { $0.values }).isSubset(of: Set(records.filter { $0.outcome == .received }.compactMap(\.event))))
             #expect(records.contains { $0.reason == "lease_takeover" }, "the other instance took its lanes over")
             #expect(fleet.serveLog(0).contains("could not renew this instance's leases"))
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("an instance cut off past store.adopt_after is adopted, its sessions ended first; when it returns, nothing is lost and it says it was adopted")
     func adoptionOfTheLiving() async throws {
         let fleet = try await FleetHarness(lease: "3s", adoptAfter: "6s", targetDelay: .zero, targetTimeout: "1s", proxied: [0])
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             let sender = Task { try await fleet.send(updates: 20) { _ in } }
@@ -107,10 +103,6 @@ struct FleetPartitionTests {
             let first = Set(try String(contentsOfFile: fleet.auditPath(0), encoding: .utf8).split(separator: "\n"))
             let second = Set(try String(contentsOfFile: fleet.auditPath(1), encoding: .utf8).split(separator: "\n"))
             print("fleet adoption of a cut-off instance: \(first.intersection(second).count) lines in both logs (written, not yet deleted, at the cut)")
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 }

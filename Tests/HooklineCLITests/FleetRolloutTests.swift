@@ -15,7 +15,7 @@ struct FleetRolloutTests {
     func rollingUpdate() async throws {
         // Instance 1 runs the newer configuration, with a second target; instance 0 the older.
         let fleet = try await FleetHarness(targetDelay: .milliseconds(200), targetTimeout: "1s", secondTarget: [1])
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             // The new target does not answer while the newer instance first runs, so its lanes are
@@ -52,18 +52,14 @@ struct FleetRolloutTests {
             #expect(records.filter { $0.outcome == .failed }.isEmpty, "\(records.filter { $0.outcome == .failed }.prefix(3).map { $0.error ?? "" })")
             #expect(LogPromises.fleetProblems(records).isEmpty)
             #expect(records.filter { $0.outcome == .applied && $0.target == "omnichannel_b" }.count == 5 * fleet.contacts.count)
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("a dead instance's lanes are taken over within the lease and 2 s, while hundreds of free lanes wait")
     func takeoverUnderBacklog() async throws {
         let contacts = (1...240).map { "c_backlog_\($0)" }
         let fleet = try await FleetHarness(targetDelay: .milliseconds(600), targetTimeout: "1s", contacts: contacts)
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             try await fleet.send(updates: 1) { _ in }
@@ -88,10 +84,6 @@ struct FleetRolloutTests {
             #expect(await fleet.terminate(0) == 0)
             #expect(await fleet.terminate(1) == 0)
             #expect(LogPromises.fleetProblems(try fleet.records()).isEmpty)
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 }

@@ -81,7 +81,7 @@ struct FleetTests {
     @Test("SIGKILLs of random instances under load: every 2xx ends once per target over both logs, in order, at its last update")
     func sigkills() async throws {
         let fleet = try await FleetHarness()
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             let sender = Task { try await fleet.send(updates: Self.updates) { _ in } }
@@ -99,18 +99,14 @@ struct FleetTests {
             try Self.checkPromises(fleet)
             let takeovers = try fleet.records().filter { $0.reason == "lease_takeover" }.count
             print("fleet: 4 SIGKILLs, \(takeovers) lanes taken over after their lease ran out")
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("after a SIGKILL the other instance applies the dead one's lanes within the lease and 2 s")
     func takeover() async throws {
         // A slow target keeps lanes held; a 3 s lease.
         let fleet = try await FleetHarness(lease: "3s", targetDelay: .seconds(3))
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             let deliverer = WebhookDeliverer()
@@ -160,17 +156,13 @@ struct FleetTests {
             #expect(value("hookline_db_pool_in_use") != nil)
             #expect((value(#"hookline_db_query_duration_seconds_count{query="claim"}"#) ?? 0) >= 1)
             #expect(await fleet.terminate(1) == 0)
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("an instance gone for good: what it committed but never wrote is copied into another instance's log")
     func adoption() async throws {
         let fleet = try await FleetHarness(lease: "3s", adoptAfter: "6s")
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             try await fleet.start(1)
             let sender = Task { try await fleet.send(updates: 20) { _ in } }
@@ -203,18 +195,14 @@ struct FleetTests {
             #expect(acknowledged.isSubset(of: received), "\(acknowledged.subtracting(received).prefix(3))")
             print("fleet: the gone instance left \(left.count) lines in the outbox; all are in the other's log")
             #expect(await fleet.terminate(1) == 0)
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 
     @Test("the database goes down mid-load: 503 while it is down, nothing acknowledged is lost, service resumes")
     func databaseDown() async throws {
         // Its own cluster: the test crashes the server, and the shared one serves every other test.
         let fleet = try await FleetHarness(instances: 1, ownCluster: true)
-        do {
+        try await fleet.run {
             try await fleet.start(0)
             let crashed = Atomic<Bool>(false)
             let saw503 = Atomic<Bool>(false)
@@ -247,10 +235,6 @@ struct FleetTests {
             let records = try fleet.records()
             #expect(LogPromises.fleetProblems(records).isEmpty)
             for contact in FleetHarness.contacts { #expect(fleet.appliedNames(contact).last == 15, "\(contact) ends at its last update") }
-        } catch {
-            await fleet.cleanUp()
-            throw error
         }
-        await fleet.cleanUp()
     }
 }
